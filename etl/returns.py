@@ -73,6 +73,9 @@ class ReturnSpec:
     columns: tuple[Column, ...]
     unique: tuple[str, ...] = ()
     monthly: bool = True
+    #: For non-monthly (reference) returns: a load replaces the rows whose values in these
+    #: columns appear in the file. Monthly returns are replaced by month.
+    replace_by: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -124,6 +127,7 @@ def _load(path: Path, common: dict) -> ReturnSpec:
         columns=tuple(_column(n, b, common) for n, b in raw["columns"].items()),
         unique=tuple(raw.get("unique", ())),
         monthly=raw.get("monthly", True),
+        replace_by=tuple(raw.get("replace_by", ())),
     )
 
 

@@ -58,9 +58,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table the store needs, if missing. Safe to call on every open."""
     for spec in all_returns().values():
         cols = ", ".join(f"{c.name} {c.sql_type}" for c in spec.columns)
+        month = "month DATE NOT NULL, " if spec.monthly else ""
         con.execute(
-            f"CREATE TABLE IF NOT EXISTS {spec.name} "
-            f"(month DATE NOT NULL, {cols}, load_id BIGINT NOT NULL)"
+            f"CREATE TABLE IF NOT EXISTS {spec.name} ({month}{cols}, load_id BIGINT NOT NULL)"
         )
     con.execute("CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1")
     con.execute(

@@ -1,0 +1,146 @@
+"""Command line: ``python -m etl load|demo|status|suites``.
+
+Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
+analyst's script can tell at once that something needs attention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from etl import store
+
+log = logging.getLogger("etl")
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return store.db_path(args.db)
+
+
+def _print_results(results) -> int:
+    bad = 0
+    for r in results:
+        if r.status == "rejected":
+            bad += 1
+            print(r.report.to_text())
+            if r.kept_at:
+                print(f"  Kept in {r.kept_at} with its report ({r.kept_at.name}.report.json).")
+        else:
+            print(f"{r.file_name}: {r.status} — {r.message}")
+            for w in r.report.warnings:
+                print(f"  ! {w.line()}")
+    loaded = sum(r.status in ("loaded", "replaced") for r in results)
+    unchanged = sum(r.status == "unchanged" for r in results)
+    print(f"{len(results)} file(s): {loaded} loaded, {unchanged} unchanged, {bad} rejected.")
+    return 1 if bad else 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from etl.load import load_paths
+
+    paths = [Path(p) for p in args.paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"Not found: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    try:
+        results = load_paths(_db(args), paths, source="cli")
+    except store.StoreBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    return _print_results(results)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from etl.load import build_demo
+
+    db = _db(args)
+    started = time.perf_counter()
+    results = build_demo(db, months=args.months, seed=args.seed, scale=args.scale)
+    code = _print_results(results)
+    print(f"Demo store at {db} built in {time.perf_counter() - started:.1f} s.")
+    return code
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    db = _db(args)
+    try:
+        con = store.open_reader(db)
+    except store.StoreMissing as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    rows = con.execute(
+        """
+        SELECT return_type, strftime(month, '%Y-%m') AS month, rows, status,
+               strftime(loaded_at, '%d/%m/%Y %H:%M') AS loaded_at
+        FROM load_log l
+        WHERE status IN ('loaded', 'replaced') AND load_id = (
+            SELECT max(load_id) FROM load_log m
+            WHERE m.return_type = l.return_type AND m.month IS NOT DISTINCT FROM l.month
+              AND m.status IN ('loaded', 'replaced'))
+        ORDER BY return_type, month
+        """
+    ).fetchall()
+    kind = store.store_kind(con)
+    con.close()
+    print(f"Store: {db} ({kind or 'empty'})")
+    print(f"{'return':<12} {'month':<8} {'rows':>8}  {'status':<9} loaded")
+    for ret, month, n, status, when in rows:
+        print(f"{ret:<12} {month or '-':<8} {n:>8,}  {status:<9} {when}")
+    print(f"{len(rows)} return-month(s) loaded.")
+    return 0
+
+
+def cmd_suites(args: argparse.Namespace) -> int:
+    from etl.suites import stale_suites, write_suites
+
+    if args.check:
+        stale = stale_suites()
+        if stale:
+            print(f"Out of step with their declarations: {', '.join(stale)}", file=sys.stderr)
+            return 1
+        print("All expectation suites match their declarations.")
+        return 0
+    print("Wrote " + ", ".join(write_suites()))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    db_help = "DuckDB store (default: $CSC_DB or data/csc.duckdb)"
+
+    load = sub.add_parser("load", help="check and load return files or folders")
+    load.add_argument("paths", nargs="+")
+    load.add_argument("--db", help=db_help)
+    load.set_defaults(func=cmd_load)
+
+    demo = sub.add_parser("demo", help="generate and load the fictional demo council")
+    demo.add_argument("--db", help=db_help)
+    demo.add_argument("--months", type=int, default=36)
+    demo.add_argument("--seed", type=int, default=2021)
+    demo.add_argument("--scale", type=int, default=1, help="councils to generate")
+    demo.set_defaults(func=cmd_demo)
+
+    status = sub.add_parser("status", help="what is loaded: return × month")
+    status.add_argument("--db", help=db_help)
+    status.set_defaults(func=cmd_status)
+
+    suites = sub.add_parser("suites", help="regenerate expectation suites from declarations")
+    suites.add_argument("--check", action="store_true", help="only check they are in step")
+    suites.set_defaults(func=cmd_suites)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

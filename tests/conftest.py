@@ -1,0 +1,48 @@
+"""Shared fixtures: real DuckDB stores in temporary folders, and table checksums.
+
+The demo store is built once per test session (it takes a few seconds) and shared read-only;
+tests that write build their own small store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from etl import store
+
+
+def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log",)) -> dict[str, str]:
+    """A digest of every table's full contents (ordered), to prove a load changed nothing."""
+    con = store.open_reader(db)
+    try:
+        tables = [r[0] for r in con.execute("SHOW TABLES").fetchall() if r[0] not in skip]
+        out = {}
+        for table in tables:
+            rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return out
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A path for a fresh store in this test's temporary folder."""
+    return tmp_path / "store" / "csc.duckdb"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo council's store, built once for the whole session (read-only for tests)."""
+    from etl.load import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "csc.duckdb"
+    results = build_demo(path)
+    assert all(r.ok for r in results), [r.report.to_text() for r in results if not r.ok]
+    return path
