@@ -1,0 +1,33 @@
+"""The dashboard's entry point: `streamlit run app.py`.
+
+Runs before every page: page setup, first-start demo build, the shared "as at" month picker
+and the data banners; then the page chosen in the sidebar (declared in ui/navigation.py).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics import api
+from ui import layout, navigation, state
+
+st.set_page_config(
+    page_title="Children's social care performance",
+    page_icon=":material/monitoring:",
+    layout="wide",
+)
+layout.apply_style()
+
+db = state.current_db()
+if not state.store_exists(db):
+    layout.build_demo_store(db)
+
+page = navigation.navigation()
+month = layout.as_at_picker(api.months(db))
+layout.data_banners(
+    api.store_kind(db),
+    api.last_loaded(db),
+    month,
+    api.missing_returns(db, month) if month else [],
+)
+page.run()

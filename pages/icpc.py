@@ -1,0 +1,5 @@
+"""The icpc area page: every icpc KPI declared in metrics/kpis.yaml."""
+
+from ui.area_page import render_area
+
+render_area("icpc")

@@ -1,0 +1,64 @@
+"""Overview: one tile per headline KPI for the "as at" month, and what changed since last month."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics import api
+from metrics.config import load_config
+from metrics.formatting import format_value, uk_month
+from ui.charts import sparkline_figure
+from ui.layout import change_text, kpi_tile
+from ui.navigation import area_page_path
+from ui.state import as_at_month, current_db, month_key
+
+TILES_PER_ROW = 4
+SPARKLINE_MONTHS = 12
+
+db = current_db()
+month = as_at_month()
+st.title(f"{load_config().council_name}: children's social care at a glance")
+if month is None:
+    st.info("No returns are loaded yet, so there is nothing to show.")
+    st.stop()
+
+loaded = sorted(m for m in api.months(db) if month_key(m) <= month_key(month))
+previous = loaded[-2] if len(loaded) > 1 else None
+headline = api.headline(db, month)
+area_titles = {area.id: area.title for area in api.areas()}
+history = api.kpi_values(
+    db, list(headline["kpi"]), months=loaded[-SPARKLINE_MONTHS:], teams=["ALL"]
+).sort_values("month")
+
+st.caption(f"Whole council, as at {uk_month(month)}. Select a tile's link for its area page.")
+for start in range(0, len(headline), TILES_PER_ROW):
+    columns = st.columns(TILES_PER_ROW)
+    tiles = headline.iloc[start : start + TILES_PER_ROW].itertuples()
+    for column, row in zip(columns, tiles, strict=False):
+        kpi = api.kpi(row.kpi)
+        trend = history[history["kpi"] == row.kpi]
+        with column:
+            kpi_tile(
+                title=kpi.short_title,
+                value=format_value(row.value, row.unit),
+                change=change_text(row.value, row.previous_value, row.unit, previous)
+                if previous is not None
+                else None,
+                status=row.status,
+                icon=row.icon,
+                reason=row.reason,
+                sparkline=sparkline_figure(
+                    list(trend["month"]), list(trend["value"]), unit=row.unit, status=row.status
+                ),
+                link=area_page_path(kpi.area),
+                link_label=f"Open {area_titles[kpi.area]}",
+                help=kpi.description,
+                key=f"spark:{row.kpi}",
+            )
+
+st.subheader(f"What changed since {uk_month(previous)}" if previous is not None else "What changed")
+changes = api.changes(db, month, previous) if previous is not None else []
+if changes:
+    st.markdown("\n".join(f"- {line}" for line in changes))
+else:
+    st.markdown("No earlier month to compare with." if previous is None else "No notable changes.")

@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers: charts (plain plotly, reused by the board pack), layout, navigation."""

@@ -1,0 +1,190 @@
+"""The one renderer behind every area page (caseloads, visits, ICPC, supervision).
+
+An area page is drawn entirely from the KPI declarations: each KPI in the area gets its
+figure for the chosen month, team and plan type, a trend against its threshold and target
+date, a month × team table, a "how this is calculated" panel and the rows behind it.
+Adding a KPI to ``metrics/kpis.yaml`` adds it to its area page with no page edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from etl.returns import get_return
+from metrics import api
+from metrics.formatting import format_value, uk_month
+from ui import charts
+from ui.layout import change_text, status_badge, status_words
+from ui.rows_table import rows_table
+from ui.state import as_at_month, current_db, month_key
+
+ALL = "ALL"
+PERIODS = {"Last 6 months": 6, "Last 12 months": 12, "Last 24 months": 24, "All months": None}
+PLAN_TYPE_LABELS = {
+    ALL: "All plan types",
+    "CIN": "Child in need (CIN)",
+    "CP": "Child protection (CP)",
+    "CLA": "Children looked after (CLA)",
+}
+
+
+@dataclass(frozen=True)
+class AreaFilters:
+    """What the user chose above the charts: one team (or the council), plan type, months."""
+
+    team: str
+    plan_type: str
+    months: list[date]
+
+    @property
+    def team_label(self) -> str:
+        return "Whole council" if self.team == ALL else self.team
+
+
+def _period_months(db: Path, month: date, length: int | None) -> list[date]:
+    loaded = sorted({date.fromisoformat(month_key(m)) for m in api.months(db)})
+    upto = [m for m in loaded if m <= month]
+    return upto if length is None else upto[-length:]
+
+
+def area_filters(db: Path, area_id: str, month: date, splits_by_plan: bool) -> AreaFilters:
+    """The team, plan type and period filters for an area page, kept per area in the session."""
+    left, middle, right = st.columns(3)
+    team = left.selectbox(
+        "Team",
+        [ALL, *api.teams(db)],
+        format_func=lambda t: "Whole council" if t == ALL else t,
+        key=f"{area_id}:team",
+    )
+    if splits_by_plan:
+        codes = get_return("visits").column("plan_type").codes
+        plan_type = middle.selectbox(
+            "Plan type",
+            [ALL, *codes],
+            format_func=lambda c: PLAN_TYPE_LABELS.get(c, c),
+            key=f"{area_id}:plan_type",
+        )
+    else:
+        plan_type = ALL
+    period = right.selectbox("Period", list(PERIODS), index=1, key=f"{area_id}:period")
+    return AreaFilters(team, plan_type, _period_months(db, month, PERIODS[period]))
+
+
+def _point(values: pd.DataFrame, team: str, month: date) -> pd.Series | None:
+    rows = values[(values["team"] == team) & (values["month_key"] == month_key(month))]
+    return rows.iloc[0] if len(rows) else None
+
+
+def trend_summary(series: pd.DataFrame, unit: str, month: date) -> str:
+    """A one-line text alternative to the trend chart."""
+    parts = []
+    for name, rows in series.groupby("line", sort=False):
+        latest = rows[rows["month_key"] == month_key(month)]
+        if len(latest):
+            parts.append(f"{name}: {format_value(latest['value'].iloc[0], unit)}")
+    threshold = series["threshold"].dropna()
+    text = f"{uk_month(month)} — " + "; ".join(parts) if parts else "No data for this month"
+    if len(threshold):
+        text += f"; threshold {format_value(threshold.iloc[-1], unit)}"
+    return text + "."
+
+
+def team_summary(cells: pd.DataFrame, unit: str, month: date) -> str:
+    """A one-line text alternative to the team table: the best and worst team this month."""
+    latest = cells[(cells["month_key"] == month_key(month)) & cells["value"].notna()]
+    if latest.empty:
+        return f"No team figures for {uk_month(month)}."
+    ordered = latest.sort_values("value")
+    low, high = ordered.iloc[0], ordered.iloc[-1]
+    return (
+        f"{uk_month(month)}: highest {high['team']} {format_value(high['value'], unit)}, "
+        f"lowest {low['team']} {format_value(low['value'], unit)}."
+    )
+
+
+def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
+    plan_type = filters.plan_type if "plan_type" in kpi.breakdowns else ALL
+    values = api.kpi_values(db, [kpi.id], months=filters.months, plan_type=plan_type)
+    values = values.assign(month_key=values["month"].map(month_key))
+    st.subheader(kpi.title, divider="gray")
+    st.caption(kpi.description)
+    if plan_type == ALL and filters.plan_type != ALL:
+        st.caption("This measure is not split by plan type; it covers all children.")
+
+    point = _point(values, filters.team, month)
+    previous = filters.months[-2] if len(filters.months) > 1 else None
+    before = _point(values, filters.team, previous) if previous else None
+    value = point["value"] if point is not None else float("nan")
+    tile, trend = st.columns([1, 3], vertical_alignment="top")
+    with tile:
+        st.metric(
+            f"{kpi.short_title} — {filters.team_label}",
+            format_value(value, kpi.unit),
+            delta=change_text(value, before["value"], kpi.unit, previous)
+            if before is not None
+            else None,
+            delta_color="off",
+        )
+        status = point["status"] if point is not None else None
+        icon = point["icon"] if point is not None else ""
+        reason = point["reason"] if point is not None else "No data for this month."
+        status_badge(status, icon, reason)
+        st.caption(f"{uk_month(month)}. Status: {status_words(status)}.")
+
+    lines = [("Whole council", ALL)]
+    if filters.team != ALL:
+        lines.append((filters.team, filters.team))
+    series = pd.concat(
+        [values[values["team"] == team].assign(line=label) for label, team in lines],
+        ignore_index=True,
+    )
+    with trend:
+        figure = charts.trend_figure(
+            series,
+            title=f"{kpi.short_title}: trend against threshold",
+            unit=kpi.unit,
+            target_date=api.target_date(kpi.id),
+        )
+        summary = trend_summary(series, kpi.unit, month)
+        st.plotly_chart(figure, key=f"trend:{kpi.id}", alt=summary)
+        st.caption(summary)
+
+    cells = values[values["team"] != ALL]
+    if not cells.empty:
+        summary = team_summary(cells, kpi.unit, month)
+        heat = charts.team_heat_figure(
+            cells, title=f"{kpi.short_title} by team and month", unit=kpi.unit
+        )
+        st.plotly_chart(heat, key=f"teams:{kpi.id}", alt=summary)
+        st.caption(summary)
+
+    with st.expander("How this is calculated", icon=":material/calculate:"):
+        st.markdown(api.how_calculated(kpi.id))
+    rows_table(
+        db,
+        kpi.id,
+        month,
+        team=None if filters.team == ALL else filters.team,
+        plan_type=None if plan_type == ALL else plan_type,
+        title=kpi.title,
+    )
+
+
+def render_area(area_id: str) -> None:
+    """Draw an area page: its filters, then one section per KPI declared for the area."""
+    db = current_db()
+    month = as_at_month()
+    area = next(a for a in api.areas() if a.id == area_id)
+    st.title(area.title)
+    if month is None:
+        st.info("No returns are loaded yet, so there is nothing to show.")
+        return
+    kpis = [api.kpi(k) if isinstance(k, str) else k for k in area.kpis]
+    filters = area_filters(db, area_id, month, any("plan_type" in k.breakdowns for k in kpis))
+    for kpi in kpis:
+        _kpi_section(db, kpi, filters, month)

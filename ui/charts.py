@@ -1,0 +1,254 @@
+"""Chart builders: plain plotly figures, no Streamlit, so the board pack can export the same ones.
+
+Colours are the Okabe–Ito palette, which stays distinguishable under the common forms of
+colour blindness. Status is never carried by colour alone: the heat table prints the value
+and the status icon in every cell, and every line is named in the legend.
+Every number printed on a chart is formatted by ``metrics.formatting``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from metrics.formatting import format_value, uk_date, uk_month
+
+# Okabe–Ito (2008) colour-blind safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+NO_DATA_COLOUR = "#D9D9D9"
+COUNCIL_COLOUR = OKABE_ITO["blue"]
+TEAM_COLOUR = OKABE_ITO["reddish_purple"]
+THRESHOLD_COLOUR = OKABE_ITO["black"]
+TARGET_COLOUR = "#6E6E6E"
+FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 15, "color": "#1A1A1A"}
+
+# Status order and colour; ``status_key`` maps the metrics layer's status to these keys.
+STATUS_COLOURS = {
+    "no_data": NO_DATA_COLOUR,
+    "on_track": OKABE_ITO["bluish_green"],
+    "at_risk": OKABE_ITO["orange"],
+    "off_track": OKABE_ITO["vermillion"],
+}
+_STATUS_ORDER = list(STATUS_COLOURS)
+
+
+def status_key(status: object) -> str:
+    """``on track`` / ``on_track`` / ``On track`` → ``on_track``; anything else → ``no_data``."""
+    key = str(status or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return key if key in STATUS_COLOURS else "no_data"
+
+
+def status_colour(status: object) -> str:
+    """The Okabe–Ito colour for a status (always shown beside its words and icon)."""
+    return STATUS_COLOURS[status_key(status)]
+
+
+def _axis(unit: str) -> dict:
+    """Y axis settings: percentages run 0–100 with a % suffix, counts start at zero."""
+    if unit == "percent":
+        return {"range": [0, 105], "ticksuffix": "%", "rangemode": "tozero"}
+    return {"rangemode": "tozero"}
+
+
+def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 18}},
+        font=FONT,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+        hoverlabel={"font_size": 15},
+    )
+    fig.update_xaxes(showgrid=False, tickformat="%b %Y", linecolor="#BBBBBB")
+    fig.update_yaxes(gridcolor="#E5E5E5", zeroline=False)
+    return fig
+
+
+def trend_figure(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    target_date: date | None = None,
+    height: int = 380,
+) -> go.Figure:
+    """Lines over months against the threshold, with the target date marked.
+
+    ``series`` has columns ``month``, ``line`` (legend label, e.g. "Council" or a team name),
+    ``value`` and ``threshold``. The first line drawn is the council's (solid blue); any
+    other line is dashed purple so the two differ by more than colour. The threshold is taken
+    from the first line's rows and drawn as a black dotted step, so a threshold that changes
+    over time is shown as it was each month.
+    """
+    fig = go.Figure()
+    styles = [
+        {"color": COUNCIL_COLOUR, "width": 3, "dash": "solid"},
+        {"color": TEAM_COLOUR, "width": 3, "dash": "dash"},
+    ]
+    symbols = ["circle", "diamond"]
+    lines = list(dict.fromkeys(series["line"]))
+    for i, name in enumerate(lines):
+        rows = series[series["line"] == name].sort_values("month")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=rows["value"],
+                name=str(name),
+                mode="lines+markers",
+                line=styles[min(i, 1)],
+                marker={"symbol": symbols[min(i, 1)], "size": 8},
+                customdata=[
+                    [uk_month(m), format_value(v, unit)]
+                    for m, v in zip(rows["month"], rows["value"], strict=True)
+                ],
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + str(name) + "</extra>",
+                connectgaps=False,
+            )
+        )
+    if lines and "threshold" in series:
+        first = series[series["line"] == lines[0]].sort_values("month")
+        if first["threshold"].notna().any():
+            fig.add_trace(
+                go.Scatter(
+                    x=first["month"],
+                    y=first["threshold"],
+                    name="Threshold",
+                    mode="lines",
+                    line={"color": THRESHOLD_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
+                    customdata=[format_value(v, unit) for v in first["threshold"]],
+                    hovertemplate="Threshold %{customdata}<extra></extra>",
+                )
+            )
+    if target_date is not None:
+        fig.add_vline(x=pd.Timestamp(target_date), line={"color": TARGET_COLOUR, "dash": "dash"})
+        fig.add_annotation(
+            x=pd.Timestamp(target_date),
+            y=1,
+            yref="paper",
+            text=f"Target date {uk_date(target_date)}",
+            showarrow=False,
+            xanchor="right",
+            yanchor="top",
+            font={"color": TARGET_COLOUR, "size": 13},
+        )
+    _base_layout(fig, title, height)
+    fig.update_yaxes(**_axis(unit))
+    return fig
+
+
+def team_heat_figure(
+    cells: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    height: int | None = None,
+) -> go.Figure:
+    """A month × team table: each cell prints the value and the status icon, shaded by status.
+
+    ``cells`` has columns ``month``, ``team``, ``value``, ``status`` and ``icon``.
+    Teams run top to bottom in the order given; months left to right.
+    """
+    months = sorted(cells["month"].unique())
+    teams = list(dict.fromkeys(cells["team"]))
+    grid = cells.set_index(["team", "month"])
+    z, text, hover = [], [], []
+    for team in teams:
+        z_row, text_row, hover_row = [], [], []
+        for month in months:
+            if (team, month) in grid.index:
+                cell = grid.loc[(team, month)]
+                key = status_key(cell["status"])
+                label = format_value(cell["value"], unit)
+                icon = "" if key == "no_data" else f" {cell['icon']}"
+                words = key.replace("_", " ")
+            else:
+                key, label, icon, words = "no_data", "–", "", "no data"
+            z_row.append(_STATUS_ORDER.index(key))
+            text_row.append(f"{label}{icon}")
+            hover_row.append(f"{team}, {uk_month(month)}: {label} ({words})")
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    n = len(_STATUS_ORDER)
+    scale = []
+    for i, key in enumerate(_STATUS_ORDER):
+        scale += [[i / n, STATUS_COLOURS[key]], [(i + 1) / n, STATUS_COLOURS[key]]]
+    fig = go.Figure(
+        go.Heatmap(
+            x=[uk_month(m) for m in months],
+            y=teams,
+            z=z,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 13, "color": "#000000"},
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale=scale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    _base_layout(fig, title, height or 90 + 34 * max(len(teams), 1))
+    fig.update_xaxes(side="top", tickformat=None, type="category")
+    fig.update_yaxes(autorange="reversed", type="category", gridcolor=None)
+    return fig
+
+
+def sparkline_figure(
+    months: Sequence,
+    values: Sequence[float],
+    *,
+    unit: str,
+    status: object = None,
+    height: int = 70,
+) -> go.Figure:
+    """A small axis-free line of recent months, the latest point marked in its status colour."""
+    fig = go.Figure(
+        go.Scatter(
+            x=list(months),
+            y=list(values),
+            mode="lines",
+            line={"color": COUNCIL_COLOUR, "width": 2},
+            customdata=[
+                [uk_month(m), format_value(v, unit)] for m, v in zip(months, values, strict=True)
+            ],
+            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+        )
+    )
+    if len(months):
+        fig.add_trace(
+            go.Scatter(
+                x=[list(months)[-1]],
+                y=[list(values)[-1]],
+                mode="markers",
+                marker={"color": status_colour(status), "size": 9, "line": {"width": 1}},
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin={"l": 0, "r": 0, "t": 4, "b": 4},
+        showlegend=False,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    return fig

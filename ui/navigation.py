@@ -1,0 +1,65 @@
+"""The dashboard's pages, declared in one list.
+
+To add a page, write ``pages/<name>.py`` and add one ``PageEntry`` to ``PAGES`` (or append
+to it before ``navigation()`` is called). Sections group pages in the sidebar in the order
+they first appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One page: its script, its title and icon in the sidebar, and the section it sits in."""
+
+    path: str
+    title: str
+    icon: str
+    section: str
+    url_path: str
+    default: bool = False
+
+
+PAGES: list[PageEntry] = [
+    PageEntry(
+        "pages/overview.py", "Overview", ":material/dashboard:", "Performance", "overview", True
+    ),
+    PageEntry("pages/caseloads.py", "Caseloads", ":material/groups:", "Performance", "caseloads"),
+    PageEntry("pages/visits.py", "Statutory visits", ":material/home:", "Performance", "visits"),
+    PageEntry(
+        "pages/icpc.py", "Child protection conferences", ":material/event:", "Performance", "icpc"
+    ),
+    PageEntry(
+        "pages/supervision.py",
+        "Case supervision",
+        ":material/supervisor_account:",
+        "Performance",
+        "supervision",
+    ),
+]
+
+
+def area_page_path(area_id: str) -> str:
+    """The script of an area's page (``caseloads`` → ``pages/caseloads.py``), for links."""
+    return f"pages/{area_id}.py"
+
+
+def navigation(entries: list[PageEntry] | None = None) -> StreamlitPage:
+    """Register the pages with Streamlit, grouped by section; returns the page to run."""
+    sections: dict[str, list] = {}
+    for entry in entries if entries is not None else PAGES:
+        sections.setdefault(entry.section, []).append(
+            st.Page(
+                entry.path,
+                title=entry.title,
+                icon=entry.icon,
+                url_path=entry.url_path,
+                default=entry.default,
+            )
+        )
+    return st.navigation(sections)
