@@ -1,4 +1,4 @@
-"""The caseloads area page: every caseloads KPI declared in metrics/kpis.yaml."""
+"""Caseloads: every KPI declared for the caseloads area in metrics/kpis.yaml."""
 
 from ui.area_page import render_area
 

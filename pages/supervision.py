@@ -1,4 +1,4 @@
-"""The supervision area page: every supervision KPI declared in metrics/kpis.yaml."""
+"""Case supervision: every KPI declared for the supervision area in metrics/kpis.yaml."""
 
 from ui.area_page import render_area
 

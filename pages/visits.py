@@ -1,4 +1,4 @@
-"""The visits area page: every visits KPI declared in metrics/kpis.yaml."""
+"""Statutory visits: every KPI declared for the visits area in metrics/kpis.yaml."""
 
 from ui.area_page import render_area
 

@@ -21,7 +21,7 @@ def neutralise_cell(value: object) -> object:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM so Excel reads it) of ``df``, formula-like text cells neutralised.
+    """UTF-8 CSV (with a BOM so Excel reads it as UTF-8) of ``df``, formula-like text cells neutralised.
 
     Only text columns are touched: numbers such as ``-3`` stay numbers.
     """
@@ -33,4 +33,5 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
             continue
         safe[column] = safe[column].map(neutralise_cell).astype(object)
     safe.columns = [str(neutralise_cell(str(c))) for c in safe.columns]
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends (as Excel writes them) make the writer quote a cell holding a lone CR.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

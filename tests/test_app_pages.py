@@ -1,0 +1,176 @@
+"""Every page opens on the demo store and shows the metrics layer's numbers, filter by filter.
+
+The app is run in-process with Streamlit's AppTest against the real demo store built once per
+session (``demo_db`` in conftest). Expected numbers always come from ``metrics.api`` and
+``metrics.formatting`` — the page must show exactly what the metrics layer says.
+
+AppTest (Streamlit 1.67) drops the entry script's elements from its element tree after
+``switch_page``, so on area pages the shared "as at" month is changed through session state
+(the picker's key) rather than by selecting in the sidebar; on the overview (the default
+page) the sidebar picker itself is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics import api
+from metrics.formatting import format_value
+from ui.navigation import PAGES, area_page_path
+from ui.state import AS_AT_KEY, month_key
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL = "ALL"
+
+
+@pytest.fixture(scope="module")
+def db(demo_db: Path) -> Iterator[Path]:
+    """The demo store, with ``CSC_DB`` pointing at it for the app under test."""
+    before = os.environ.get("CSC_DB")
+    os.environ["CSC_DB"] = str(demo_db)
+    yield demo_db
+    if before is None:
+        os.environ.pop("CSC_DB", None)
+    else:
+        os.environ["CSC_DB"] = before
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def _months(db: Path) -> list:
+    return sorted(api.months(db), key=month_key)
+
+
+def _shown(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _value(db: Path, kpi_id: str, month, team: str = ALL, plan_type: str = ALL) -> float:
+    frame = api.kpi_values(db, [kpi_id], months=[month], teams=[team], plan_type=plan_type)
+    return frame["value"].iloc[0] if len(frame) else float("nan")
+
+
+def _expected_overview(db: Path, month) -> dict[str, str]:
+    head = api.headline(db, month)
+    return {
+        api.kpi(row.kpi).short_title: format_value(row.value, row.unit) for row in head.itertuples()
+    }
+
+
+def _expected_area(db: Path, area_id: str, month, team: str, plan_type: str) -> dict[str, str]:
+    label = "Whole council" if team == ALL else team
+    out = {}
+    for kpi in _area_kpis(area_id):
+        chosen = plan_type if "plan_type" in kpi.breakdowns else ALL
+        out[f"{kpi.short_title} — {label}"] = format_value(
+            _value(db, kpi.id, month, team, chosen), kpi.unit
+        )
+    return out
+
+
+def _area_kpis(area_id: str) -> list:
+    area = next(a for a in api.areas() if a.id == area_id)
+    return [api.kpi(k) if isinstance(k, str) else k for k in area.kpis]
+
+
+def test_navigation_has_a_page_for_every_area() -> None:
+    paths = {entry.path for entry in PAGES}
+    for area in api.areas():
+        assert area_page_path(area.id) in paths
+    for path in paths:
+        assert (ROOT / path).is_file()
+
+
+def test_overview_tiles_equal_the_metrics_layer(db: Path) -> None:
+    at = _app().run()
+    assert not at.exception
+    latest = _months(db)[-1]
+    assert at.session_state[AS_AT_KEY] == month_key(latest)
+    expected = _expected_overview(db, latest)
+    assert expected, "the demo store has headline KPIs"
+    assert _shown(at) == expected
+    assert any("Demo data for a fictional council" in i.value for i in at.info)
+    changes = api.changes(db, latest, _months(db)[-2])
+    for line in changes:
+        assert any(line in m.value for m in at.markdown)
+
+
+def test_overview_follows_the_as_at_month(db: Path) -> None:
+    at = _app().run()
+    months = _months(db)
+    before = _shown(at)
+    earlier = months[-7]
+    at.sidebar.selectbox(key=AS_AT_KEY).select(month_key(earlier)).run()
+    assert not at.exception
+    after = _shown(at)
+    assert after == _expected_overview(db, earlier)
+    assert after != before
+
+
+@pytest.mark.parametrize("area_id", ["caseloads", "visits", "icpc", "supervision"])
+def test_area_page_equals_the_metrics_layer_and_follows_filters(db: Path, area_id: str) -> None:
+    at = _app().run()
+    at.switch_page(area_page_path(area_id)).run()
+    assert not at.exception
+    months = _months(db)
+    latest = months[-1]
+    council = _expected_area(db, area_id, latest, ALL, ALL)
+    assert _shown(at) == council
+    for kpi in _area_kpis(area_id):
+        assert any(m.value == api.how_calculated(kpi.id) for m in at.markdown)
+
+    # Team filter: the figures become that team's.
+    team = api.teams(db)[0]
+    at.selectbox(key=f"{area_id}:team").select(team).run()
+    assert not at.exception
+    team_values = _shown(at)
+    assert team_values == _expected_area(db, area_id, latest, team, ALL)
+    assert list(team_values.values()) != list(council.values())
+
+    # As-at month (shared with every page): the figures become that month's.
+    earlier = months[-4]
+    at.session_state[AS_AT_KEY] = month_key(earlier)
+    at.run()
+    assert not at.exception
+    earlier_values = _shown(at)
+    assert earlier_values == _expected_area(db, area_id, earlier, team, ALL)
+    assert earlier_values != team_values
+
+
+def test_plan_type_filter_changes_the_visits_figures(db: Path) -> None:
+    split = [k for k in _area_kpis("visits") if "plan_type" in k.breakdowns]
+    assert split, "visits KPIs are split by plan type"
+    at = _app().run()
+    at.switch_page(area_page_path("visits")).run()
+    latest = _months(db)[-1]
+    before = _shown(at)
+    at.selectbox(key="visits:plan_type").select("CP").run()
+    assert not at.exception
+    after = _shown(at)
+    assert after == _expected_area(db, "visits", latest, ALL, "CP")
+    assert after != before
+
+
+def test_rows_behind_a_figure_are_the_metrics_rows(db: Path) -> None:
+    kpi = _area_kpis("visits")[0]
+    latest = _months(db)[-1]
+    at = _app().run()
+    at.switch_page(area_page_path("visits")).run()
+    assert not at.dataframe, "rows are fetched only when their panel is opened"
+    at.session_state[f"rows:{kpi.id}"] = True
+    at.run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    expected = api.kpi_rows(db, kpi.id, latest)
+    pd.testing.assert_frame_equal(
+        shown.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+    )
+    assert [b.label for b in at.get("download_button")] == ["Download these rows (CSV)"]
