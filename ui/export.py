@@ -21,7 +21,7 @@ def neutralise_cell(value: object) -> object:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a BOM so Excel reads it as UTF-8) of ``df``, formula-like text cells neutralised.
+    """``df`` as UTF-8 CSV (with a BOM, so Excel reads it), formula-like text cells made inert.
 
     Only text columns are touched: numbers such as ``-3`` stay numbers.
     """
