@@ -1,8 +1,12 @@
 """The dashboard's pages, declared in one list.
 
-To add a page, write ``pages/<name>.py`` and add one ``PageEntry`` to ``PAGES`` (or append
+To add a page, write ``app_pages/<name>.py`` and add one ``PageEntry`` to ``PAGES`` (or append
 to it before ``navigation()`` is called). Sections group pages in the sidebar in the order
 they first appear.
+
+The folder is ``app_pages/``, not ``pages/``: a ``pages/`` folder beside ``app.py`` switches
+Streamlit into its older multipage mode, in which a link straight to a page (``/visits``)
+runs that page alone, without ``app.py``'s shared month picker and banners.
 """
 
 from __future__ import annotations
@@ -27,15 +31,23 @@ class PageEntry:
 
 PAGES: list[PageEntry] = [
     PageEntry(
-        "pages/overview.py", "Overview", ":material/dashboard:", "Performance", "overview", True
-    ),
-    PageEntry("pages/caseloads.py", "Caseloads", ":material/groups:", "Performance", "caseloads"),
-    PageEntry("pages/visits.py", "Statutory visits", ":material/home:", "Performance", "visits"),
-    PageEntry(
-        "pages/icpc.py", "Child protection conferences", ":material/event:", "Performance", "icpc"
+        "app_pages/overview.py", "Overview", ":material/dashboard:", "Performance", "overview", True
     ),
     PageEntry(
-        "pages/supervision.py",
+        "app_pages/caseloads.py", "Caseloads", ":material/groups:", "Performance", "caseloads"
+    ),
+    PageEntry(
+        "app_pages/visits.py", "Statutory visits", ":material/home:", "Performance", "visits"
+    ),
+    PageEntry(
+        "app_pages/icpc.py",
+        "Child protection conferences",
+        ":material/event:",
+        "Performance",
+        "icpc",
+    ),
+    PageEntry(
+        "app_pages/supervision.py",
         "Case supervision",
         ":material/supervisor_account:",
         "Performance",
@@ -45,8 +57,8 @@ PAGES: list[PageEntry] = [
 
 
 def area_page_path(area_id: str) -> str:
-    """The script of an area's page (``caseloads`` → ``pages/caseloads.py``), for links."""
-    return f"pages/{area_id}.py"
+    """The script of an area's page (``caseloads`` → ``app_pages/caseloads.py``), for links."""
+    return f"app_pages/{area_id}.py"
 
 
 def navigation(entries: list[PageEntry] | None = None) -> StreamlitPage:
