@@ -1,0 +1,327 @@
+"""The demo council: synthetic monthly returns for Northmoor Borough Council (fictional).
+
+Directors and testers need something realistic to look at before a council loads its own
+returns, and the repository must never hold real children's data. So the demo is generated,
+reproducibly from a seed, with the story an improvement notice tells: an inadequate
+judgement in spring 2019, caseloads far above the caps, visits, conferences and supervision
+well short of the escalation measures, a steady improvement, a dip in the winter of
+2020–21, and one team (Safeguarding 2) that stays behind. It is written as the same CSV files
+an analyst would drop in, so the demo store is loaded through the real, validated ETL path.
+
+``scale`` > 1 writes several fictional councils into the same files, each team name prefixed
+with a council code (``C017 Safeguarding 1``) — used by the performance benchmark.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from etl.workdays import bank_holidays
+
+COUNCIL_NAME = "Northmoor Borough Council"
+#: The last month of the demo: the story runs April 2019 to March 2022.
+DEMO_END = date(2022, 3, 1)
+STORY_START = date(2019, 4, 1)
+
+#: team -> (plan mix CIN/CP/CLA, performance offset, workers): Safeguarding 2 lags behind.
+TEAMS: dict[str, tuple[tuple[float, float, float], float, int]] = {
+    "Assessment North": ((0.85, 0.15, 0.0), 0.0, 9),
+    "Assessment South": ((0.85, 0.15, 0.0), 0.05, 8),
+    "Safeguarding 1": ((0.45, 0.55, 0.0), 0.05, 9),
+    "Safeguarding 2": ((0.40, 0.60, 0.0), -0.3, 9),
+    "Safeguarding 3": ((0.45, 0.55, 0.0), 0.0, 8),
+    "Children in Care 1": ((0.0, 0.0, 1.0), 0.1, 8),
+    "Children in Care 2": ((0.0, 0.0, 1.0), -0.05, 8),
+    "Disabled Children": ((0.7, 0.1, 0.2), 0.05, 7),
+    "Court and Proceedings": ((0.0, 0.5, 0.5), -0.1, 7),
+    "Family Support": ((1.0, 0.0, 0.0), 0.1, 6),
+}
+PLAN_TYPES = ("CIN", "CP", "CLA")
+#: role -> (share of a team's workers, caseload early in the story, caseload once improved).
+ROLES = {
+    "ASYE": (0.2, 21.0, 14.0),
+    "QSW": (0.55, 28.0, 19.5),
+    "SENIOR": (0.15, 19.0, 15.0),
+    "MANAGER": (0.05, 5.0, 3.0),
+    "OTHER": (0.05, 12.0, 10.0),
+}
+#: Statutory visits due per month for an open child, by plan (CP fortnightly, CLA six-weekly).
+VISITS_PER_MONTH = {"CIN": 0.8, "CP": 2.0, "CLA": 0.7}
+#: Strategy discussions leading to an ICPC per team per month, by whether the team takes CP work.
+ICPC_PER_MONTH = {True: 4.0, False: 0.4}
+
+
+def month_starts(months: int, end: date = DEMO_END) -> list[date]:
+    """The first day of each of the ``months`` months up to and including ``end``."""
+    out = []
+    y, m = end.year, end.month
+    for _ in range(months):
+        out.append(date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+def month_end(month: date) -> date:
+    nxt = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def progress(month: date) -> float:
+    """How far the improvement has come by this month, 0 (spring 2019) to 1 (spring 2021 on).
+
+    Winter 2020–21 (December to February) loses ground: staff sickness and lockdown.
+    """
+    elapsed = (month.year - STORY_START.year) * 12 + month.month - STORY_START.month
+    base = min(max(elapsed / 24, 0.0), 1.0)
+    eased = base * base * (3 - 2 * base)
+    dip = 0.3 if date(2020, 12, 1) <= month <= date(2021, 2, 1) else 0.0
+    return max(eased - dip, 0.0)
+
+
+@dataclass
+class Worker:
+    worker_id: str
+    role: str
+    fte: float
+    agency: bool
+    children: list[Child] = field(default_factory=list)
+
+
+@dataclass
+class Child:
+    child_id: str
+    plan_type: str
+    last_supervision: date | None = None
+
+
+@dataclass
+class Team:
+    name: str
+    plan_mix: tuple[float, float, float]
+    offset: float
+    workers: list[Worker]
+
+
+class Council:
+    """One fictional council's workforce and open cases, stepped month by month."""
+
+    def __init__(self, rng: np.random.Generator, prefix: str) -> None:
+        self.rng = rng
+        self.prefix = prefix
+        self.next_worker = 0
+        self.next_child = 0
+        self.holidays = np.array(bank_holidays(), dtype="datetime64[D]")
+        self.teams = [
+            Team(f"{prefix}{name}", mix, offset, [self._new_worker(0.0) for _ in range(size)])
+            for name, (mix, offset, size) in TEAMS.items()
+        ]
+        self.pending_icpc: dict[str, list[tuple[str, date, date]]] = {
+            t.name: [] for t in self.teams
+        }
+
+    def _id(self, kind: str, number: int) -> str:
+        code = self.prefix.strip().replace(" ", "")
+        return f"{kind}{code}{number:06d}"
+
+    def _new_worker(self, q: float) -> Worker:
+        self.next_worker += 1
+        roles = list(ROLES)
+        role = roles[self.rng.choice(len(roles), p=[ROLES[r][0] for r in roles])]
+        fte = float(self.rng.choice([1.0, 1.0, 1.0, 0.8, 0.6, 0.5]))
+        agency = bool(self.rng.random() < 0.28 - 0.16 * q)
+        return Worker(self._id("W", self.next_worker), role, fte, agency)
+
+    def _new_child(self, team: Team) -> Child:
+        self.next_child += 1
+        plan = PLAN_TYPES[self.rng.choice(3, p=team.plan_mix)]
+        return Child(self._id("C", self.next_child), plan)
+
+    def _add_working_days(self, start: date, days: int) -> date:
+        day = np.busday_offset(np.datetime64(start), days, roll="forward", holidays=self.holidays)
+        return day.astype(object)
+
+    def step(self, month: date) -> dict[str, list[dict[str, str]]]:
+        """Move the council on one month and return that month's four returns as rows."""
+        rows: dict[str, list[dict[str, str]]] = {n: [] for n in RETURN_COLUMNS}
+        end = month_end(month)
+        for team in self.teams:
+            q = min(max(progress(month) + team.offset * (1 - progress(month) / 2), 0.0), 1.0)
+            self._turnover(team, q)
+            self._allocate(team, q)
+            for worker in team.workers:
+                rows["caseloads"].append(self._caseload_row(team, worker))
+                for child in worker.children:
+                    rows["visits"].extend(self._visit_rows(team, worker, child, month, q))
+                    rows["supervision"].append(self._supervision_row(team, worker, child, end, q))
+            rows["icpc"].extend(self._icpc_rows(team, month, end, q))
+        return rows
+
+    def _turnover(self, team: Team, q: float) -> None:
+        """Agency workers leave more often; leavers' children go back to the team's pool."""
+        for index, worker in enumerate(team.workers):
+            if self.rng.random() < (0.08 if worker.agency else 0.02):
+                replacement = self._new_worker(q)
+                replacement.children = worker.children
+                team.workers[index] = replacement
+
+    def _allocate(self, team: Team, q: float) -> None:
+        """Give each worker this month's caseload: keep their children where possible."""
+        pool: list[Child] = []
+        wanted = {}
+        for worker in team.workers:
+            _, early, improved = ROLES[worker.role]
+            mean = (early + (improved - early) * q) * worker.fte
+            drawn = float(self.rng.normal(mean, 2.2 + mean * 0.06))
+            wanted[worker.worker_id] = max(round(drawn), 0)
+            closing = [c for c in worker.children if self.rng.random() < 0.07]
+            worker.children = [c for c in worker.children if c not in closing]
+            extra = len(worker.children) - wanted[worker.worker_id]
+            if extra > 0:
+                pool.extend(worker.children[-extra:])
+                worker.children = worker.children[:-extra]
+        for worker in team.workers:
+            while len(worker.children) < wanted[worker.worker_id]:
+                worker.children.append(pool.pop() if pool else self._new_child(team))
+
+    @staticmethod
+    def _caseload_row(team: Team, worker: Worker) -> dict[str, str]:
+        return {
+            "worker_id": worker.worker_id,
+            "team": team.name,
+            "role": worker.role,
+            "fte": f"{worker.fte:g}",
+            "agency": "Y" if worker.agency else "N",
+            "caseload": str(len(worker.children)),
+        }
+
+    def _visit_rows(
+        self, team: Team, worker: Worker, child: Child, month: date, q: float
+    ) -> Iterator[dict[str, str]]:
+        rate = VISITS_PER_MONTH[child.plan_type]
+        due_count = int(rate) + (self.rng.random() < rate - int(rate))
+        last_day = month_end(month).day
+        for _ in range(due_count):
+            due = month + timedelta(days=int(self.rng.integers(0, last_day)))
+            roll = self.rng.random()
+            in_time = 0.6 + 0.33 * q
+            if roll < in_time:
+                visited: date | None = due - timedelta(days=int(self.rng.integers(0, 6)))
+            elif roll < in_time + (1 - in_time) * 0.6:
+                visited = due + timedelta(days=int(self.rng.integers(1, 15)))
+            else:
+                visited = None
+            seen = visited is not None and self.rng.random() < 0.9 + 0.08 * q
+            alone = ""
+            if seen:
+                alone = "Y" if self.rng.random() < 0.5 + 0.3 * q else "N"
+                alone = "" if self.rng.random() < 0.03 else alone
+            yield {
+                "child_id": child.child_id,
+                "team": team.name,
+                "worker_id": worker.worker_id,
+                "plan_type": child.plan_type,
+                "due_date": due.isoformat(),
+                "visit_date": visited.isoformat() if visited else "",
+                "seen": "Y" if seen else "N",
+                "seen_alone": alone,
+            }
+
+    def _supervision_row(
+        self, team: Team, worker: Worker, child: Child, end: date, q: float
+    ) -> dict[str, str]:
+        if self.rng.random() < 0.55 + 0.42 * q:
+            child.last_supervision = end - timedelta(days=int(self.rng.integers(0, 30)))
+        elif child.last_supervision is not None or self.rng.random() < 0.7:
+            # Out of cycle: a new case stays never supervised 3 times in 10.
+            child.last_supervision = end - timedelta(days=int(self.rng.integers(31, 80)))
+        return {
+            "child_id": child.child_id,
+            "team": team.name,
+            "worker_id": worker.worker_id,
+            "plan_type": child.plan_type,
+            "last_supervision_date": child.last_supervision.isoformat()
+            if child.last_supervision
+            else "",
+        }
+
+    def _icpc_rows(self, team: Team, month: date, end: date, q: float) -> list[dict[str, str]]:
+        """Conferences held this month, and strategy discussions still awaiting one."""
+        takes_cp = team.plan_mix[1] > 0.3
+        pending = self.pending_icpc[team.name]
+        for _ in range(self.rng.poisson(ICPC_PER_MONTH[takes_cp])):
+            strategy = month + timedelta(days=int(self.rng.integers(0, end.day)))
+            within = self.rng.random() < 0.5 + 0.4 * q
+            days = int(self.rng.integers(5, 16) if within else self.rng.integers(16, 35))
+            child = self._new_child(team).child_id
+            pending.append((child, strategy, self._add_working_days(strategy, days)))
+        rows = []
+        still = []
+        for child, strategy, icpc in pending:
+            held = icpc <= end
+            rows.append(
+                {
+                    "child_id": child,
+                    "team": team.name,
+                    "strategy_date": strategy.isoformat(),
+                    "icpc_date": icpc.isoformat() if held else "",
+                }
+            )
+            if not held:
+                still.append((child, strategy, icpc))
+        self.pending_icpc[team.name] = still
+        return rows
+
+
+RETURN_COLUMNS = {
+    "caseloads": ["worker_id", "team", "role", "fte", "agency", "caseload"],
+    "visits": [
+        "child_id",
+        "team",
+        "worker_id",
+        "plan_type",
+        "due_date",
+        "visit_date",
+        "seen",
+        "seen_alone",
+    ],
+    "icpc": ["child_id", "team", "strategy_date", "icpc_date"],
+    "supervision": ["child_id", "team", "worker_id", "plan_type", "last_supervision_date"],
+}
+#: Months the demo simulates before the first month it writes, so caseloads have settled.
+WARM_UP = 3
+
+
+def write_returns(
+    folder: Path, months: int = 36, seed: int = 2021, scale: int = 1, end: date = DEMO_END
+) -> list[Path]:
+    """Write ``months`` months of the four returns as ``<return>_<YYYY-MM>.csv`` files.
+
+    The same seed always gives the same files. With ``scale`` > 1 each file holds that many
+    councils' rows (teams prefixed ``C001 ``, ``C002 ``…).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    councils = [
+        Council(np.random.default_rng([seed, n]), f"C{n:03d} " if scale > 1 else "")
+        for n in range(1, scale + 1)
+    ]
+    all_months = month_starts(months + WARM_UP, end)
+    paths: list[Path] = []
+    for index, month in enumerate(all_months):
+        steps = [council.step(month) for council in councils]
+        if index < WARM_UP:
+            continue
+        for name, columns in RETURN_COLUMNS.items():
+            path = folder / f"{name}_{month:%Y-%m}.csv"
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=columns)
+                writer.writeheader()
+                for rows in steps:
+                    writer.writerows(rows[name])
+            paths.append(path)
+    return paths

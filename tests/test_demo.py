@@ -1,0 +1,88 @@
+"""The demo generator: reproducible, valid returns that tell the improvement story."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from etl.demo import DEMO_END, RETURN_COLUMNS, month_starts, progress, write_returns
+from etl.load import check_file
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("demo-files")
+    return {p.name: p for p in write_returns(folder)}
+
+
+def test_month_starts_end_on_the_demo_end() -> None:
+    assert month_starts(3, date(2021, 2, 1)) == [
+        date(2020, 12, 1),
+        date(2021, 1, 1),
+        date(2021, 2, 1),
+    ]
+
+
+def test_every_return_for_every_month_april_2019_to_march_2022(demo_files) -> None:
+    months = month_starts(36, DEMO_END)
+    assert months[0] == date(2019, 4, 1) and months[-1] == date(2022, 3, 1)
+    expected = {f"{name}_{m:%Y-%m}.csv" for name in RETURN_COLUMNS for m in months}
+    assert set(demo_files) == expected
+
+
+def test_same_seed_same_files_other_seed_differs(tmp_path: Path) -> None:
+    first = write_returns(tmp_path / "first", months=2)
+    again = write_returns(tmp_path / "again", months=2)
+    other = write_returns(tmp_path / "other", months=2, seed=7)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]
+    assert any(a.read_bytes() != b.read_bytes() for a, b in zip(first, other, strict=True))
+
+
+@pytest.mark.parametrize(
+    "name", ["caseloads_2019-04.csv", "visits_2020-12.csv", "icpc_2022-03.csv"]
+)
+def test_demo_files_pass_the_same_checks_as_a_councils(demo_files, name: str) -> None:
+    checked = check_file(name, demo_files[name].read_bytes())
+    assert checked.accepted, checked.report.to_text()
+    assert not checked.report.errors
+
+
+def test_the_story_caseloads_over_cap_fall_and_visits_improve(demo_files) -> None:
+    def qsw_over_cap(month: str) -> float:
+        rows = [r for r in _rows(demo_files[f"caseloads_{month}.csv"]) if r["role"] == "QSW"]
+        return sum(int(r["caseload"]) > 25 for r in rows) / len(rows)
+
+    def visits_done(month: str) -> float:
+        rows = _rows(demo_files[f"visits_{month}.csv"])
+        return sum(bool(r["visit_date"]) for r in rows) / len(rows)
+
+    assert qsw_over_cap("2019-04") > 0.2 > qsw_over_cap("2022-03")
+    assert visits_done("2019-04") < visits_done("2022-03")
+
+
+def test_winter_2020_21_dips() -> None:
+    assert progress(date(2021, 1, 1)) < progress(date(2020, 11, 1)) < progress(date(2021, 3, 1))
+
+
+def test_icpc_rows_are_held_in_the_month_or_still_awaiting(demo_files) -> None:
+    for row in _rows(demo_files["icpc_2021-05.csv"]):
+        assert row["strategy_date"] <= "2021-05-31"
+        assert row["icpc_date"] == "" or "2021-05-01" <= row["icpc_date"] <= "2021-05-31"
+        assert row["icpc_date"] == "" or row["icpc_date"] >= row["strategy_date"]
+
+
+def test_scale_writes_several_councils_with_distinct_ids(tmp_path: Path) -> None:
+    paths = write_returns(tmp_path, months=1, scale=3)
+    caseloads = _rows(next(p for p in paths if p.name.startswith("caseloads")))
+    prefixes = {r["team"].split(" ")[0] for r in caseloads}
+    assert prefixes == {"C001", "C002", "C003"}
+    ids = [r["worker_id"] for r in caseloads]
+    assert len(ids) == len(set(ids))
