@@ -205,9 +205,10 @@ class Council:
     ) -> Iterator[dict[str, str]]:
         rate = VISITS_PER_MONTH[child.plan_type]
         due_count = int(rate) + (self.rng.random() < rate - int(rate))
-        last_day = month_end(month).day
-        for _ in range(due_count):
-            due = month + timedelta(days=int(self.rng.integers(0, last_day)))
+        # Each visit due falls in its own part of the month, so no two rows repeat.
+        part = month_end(month).day // max(due_count, 1)
+        for visit in range(due_count):
+            due = month + timedelta(days=visit * part + int(self.rng.integers(0, part)))
             roll = self.rng.random()
             in_time = 0.6 + 0.33 * q
             if roll < in_time:
