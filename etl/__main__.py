@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|demo|status|suites``.
+"""Command line: ``python -m etl load|demo|status|suites|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -109,6 +109,19 @@ def cmd_suites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from etl import returns_doc
+
+    if args.check:
+        if not returns_doc.is_current():
+            print(f"{returns_doc.DOC_PATH} is out of step: run python -m etl docs", file=sys.stderr)
+            return 1
+        print("docs/returns.md matches the declarations.")
+        return 0
+    print(f"Wrote {returns_doc.write()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -133,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     suites = sub.add_parser("suites", help="regenerate expectation suites from declarations")
     suites.add_argument("--check", action="store_true", help="only check they are in step")
     suites.set_defaults(func=cmd_suites)
+
+    docs = sub.add_parser("docs", help="write docs/returns.md from the declarations")
+    docs.add_argument("--check", action="store_true", help="only check it is in step")
+    docs.set_defaults(func=cmd_docs)
     return p
 
 

@@ -149,7 +149,6 @@ def _validation_definition(return_name: str, suite_path: str):
     """Build (once per process) the GX objects that run one stored suite."""
     import great_expectations as gx
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = _context()
     with open(suite_path, encoding="utf-8") as fh:
         suite_dict = json.load(fh)
@@ -166,6 +165,8 @@ def _context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # GX logs its set-up at INFO (temporary folders, docs sites): noise to an analyst.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.data_sources.add_pandas("returns")

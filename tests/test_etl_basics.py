@@ -111,3 +111,15 @@ def test_cli_load_exit_codes_and_status(tmp_path):
     assert status.returncode == 0
     assert "icpc         2021-04" in status.stdout
     assert "2021-05" not in status.stdout
+
+
+def test_returns_contract_in_docs_matches_the_declarations() -> None:
+    # docs/returns.md is written from etl/spec by `python -m etl docs`; an edited YAML file
+    # without a regenerated contract fails here.
+    from etl import returns_doc
+
+    assert returns_doc.is_current(), "run: python -m etl docs"
+    text = returns_doc.render()
+    for spec_name in ("caseloads", "visits", "icpc", "supervision"):
+        assert f"## `{spec_name}`" in text
+    assert "one of `ASYE`, `QSW`, `SENIOR`, `MANAGER`, `OTHER`" in text

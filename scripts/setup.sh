@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up this checkout on a fresh Debian/Ubuntu machine: everything the dashboard needs.
+#   scripts/setup.sh          runtime: Chromium (board-pack charts), .venv, requirements.txt
+#   scripts/setup.sh --dev    also the test tools: requirements-dev.txt and axe-core (npm)
+# Safe to run again: each step is skipped or quick when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=false
+[[ "${1:-}" == "--dev" ]] && dev=true
+
+# Debian's Chromium renders the board pack's charts and runs the browser tests. Nothing is
+# downloaded at run time, so it must be installed here.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [[ "$(id -u)" != "0" ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+  else
+    echo "Chromium is not installed and apt-get is not available: install chromium yourself." >&2
+  fi
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+if $dev; then
+  .venv/bin/pip install --quiet -r requirements-dev.txt
+  if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+else
+  .venv/bin/pip install --quiet -r requirements.txt
+fi
