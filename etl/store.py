@@ -96,6 +96,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             "CREATE TABLE calendar AS SELECT date::DATE AS date, is_working_day, "
             "working_day_no FROM cal ORDER BY date"
         )
+    from metrics.materialise import ensure_table
+
+    ensure_table(con)
 
 
 def store_kind(con: duckdb.DuckDBPyConnection) -> str | None:

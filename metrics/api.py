@@ -1,0 +1,352 @@
+"""The metrics layer's read API: the only thing pages, reports and exports ask for numbers.
+
+Everything here reads the published snapshot (``etl.store.open_reader``), never the master a
+loader may be writing, and mostly reads the pre-computed ``kpi_values`` table, so a page asks
+for a few hundred rows instead of scanning the returns. Results are cached per store and
+snapshot version: a new load publishes a new snapshot, the version changes and the next call
+sees the new month, without restarting the app. No Streamlit here, so the CLI and the board
+pack share exactly this code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from etl import store
+from etl.returns import monthly_returns
+from metrics import compute
+from metrics.config import Threshold, load_config
+from metrics.declarations import DIMENSIONS, KPI, Area, declarations, get_kpi
+from metrics.formatting import format_change, format_value, is_missing, rounded, uk_month
+from metrics.status import NO_DATA, describe, judge
+
+ALL = compute.ALL
+VALUE_COLUMNS = [
+    *compute.COLUMNS,
+    "previous_month",
+    "previous_value",
+    "unit",
+    "threshold",
+    "status",
+    "icon",
+    "reason",
+]
+
+
+def _key(db: Path | str) -> tuple[str, str]:
+    path = Path(db).resolve()
+    return str(path), store.snapshot_version(path)
+
+
+@lru_cache(maxsize=512)
+def _query(db: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
+    """Run a read query on the snapshot; ``version`` is only part of the cache key."""
+    try:
+        con = store.open_reader(Path(db))
+    except store.StoreMissing:
+        return pd.DataFrame()
+    try:
+        return compute.as_dates(con.execute(sql, list(params)).df())
+    finally:
+        con.close()
+
+
+def _read(db: Path | str, sql: str, params: Sequence = ()) -> pd.DataFrame:
+    """A cached query result (a copy, so callers may change it freely)."""
+    return _query(*_key(db), sql, tuple(params)).copy()
+
+
+# --- Declarations ------------------------------------------------------------------------
+
+
+def areas() -> tuple[Area, ...]:
+    """The area pages, in order, each with its KPIs (headline first)."""
+    return declarations().areas
+
+
+def kpi(kpi_id: str) -> KPI:
+    """One KPI's declaration."""
+    return get_kpi(kpi_id)
+
+
+def all_kpis() -> list[KPI]:
+    """Every declared KPI in declaration order."""
+    return list(declarations().kpis.values())
+
+
+def threshold(kpi_id: str, breakdown: dict[str, str] | None = None) -> Threshold | None:
+    """The council's rule for a KPI, with any role or plan-type override applied."""
+    rule = load_config().threshold(get_kpi(kpi_id).threshold_key)
+    if rule is None or not breakdown:
+        return rule
+    return rule.for_breakdown({k: v for k, v in breakdown.items() if v not in (None, ALL)})
+
+
+def target_date(kpi_id: str) -> date | None:
+    """The date a target must be met by, for KPIs whose rule has one."""
+    rule = threshold(kpi_id)
+    return rule.date if rule is not None and rule.kind == "target_by_date" else None
+
+
+def how_calculated(kpi_id: str) -> str:
+    """The KPI's definition in plain English (Markdown), from its declaration and the rule."""
+    k = get_kpi(kpi_id)
+    rule = threshold(kpi_id)
+    how = {
+        "percent": "Numerator ÷ denominator, as a percentage.",
+        "ratio": "Numerator ÷ denominator.",
+        "numerator": "The numerator itself.",
+    }[k.value_rule]
+    splits = ", ".join(["team", *k.breakdowns])
+    lines = [
+        f"**{k.title}.** {k.description}",
+        "",
+        f"- **Numerator:** {k.numerator.text}.",
+        f"- **Denominator:** {k.denominator.text}.",
+        f"- **Value:** {how} No denominator means no data, never zero.",
+        f"- **Source:** the {k.return_name} return; by month, for the whole council and by "
+        f"{splits}. The council figure is counted from all rows, not averaged from teams.",
+        f"- **Threshold:** {describe(rule, k.unit, k.higher_is_better)}",
+    ]
+    if k.notes:
+        lines.append(f"- **Notes:** {k.notes}")
+    return "\n".join(lines)
+
+
+# --- The store ---------------------------------------------------------------------------
+
+
+def months(db: Path | str) -> list[date]:
+    """Every month with KPI values, oldest first."""
+    frame = _read(db, "SELECT DISTINCT month FROM kpi_values ORDER BY month")
+    return list(frame["month"]) if len(frame) else []
+
+
+def teams(db: Path | str) -> list[str]:
+    """Every team that appears in any loaded month, in name order."""
+    frame = _read(db, f"SELECT DISTINCT team FROM kpi_values WHERE team <> '{ALL}' ORDER BY team")
+    return list(frame["team"]) if len(frame) else []
+
+
+def store_kind(db: Path | str) -> str | None:
+    """``demo`` or ``real`` (``None`` for an empty or missing store)."""
+    frame = _read(db, "SELECT value FROM store_meta WHERE key = 'kind'")
+    return frame["value"].iloc[0] if len(frame) else None
+
+
+def last_loaded(db: Path | str) -> datetime | None:
+    """When a return was last loaded or replaced."""
+    frame = _read(
+        db,
+        "SELECT max(loaded_at) AS at FROM load_log WHERE status IN ('loaded', 'replaced')",
+    )
+    if frame.empty or is_missing(frame["at"].iloc[0]):
+        return None
+    return pd.Timestamp(frame["at"].iloc[0]).to_pydatetime()
+
+
+def missing_returns(db: Path | str, month: date) -> list[str]:
+    """Titles of the monthly returns with no rows for this month."""
+    specs = monthly_returns()
+    union = " UNION ALL ".join(
+        f"SELECT '{s.name}' AS name FROM (SELECT 1 FROM {s.name} WHERE month = ? LIMIT 1)"
+        for s in specs
+    )
+    frame = _read(db, union, [pd.Timestamp(month).date()] * len(specs))
+    if frame.empty and not months(db):
+        return []
+    present = set(frame["name"]) if len(frame) else set()
+    return [s.title for s in specs if s.name not in present]
+
+
+# --- KPI values --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Filter:
+    kpi_ids: tuple[str, ...]
+    months: tuple[date, ...] | None
+    teams: tuple[str, ...] | None
+    plan_type: str | None
+    role: str | None
+
+
+def _values_sql(f: _Filter) -> tuple[str, list]:
+    """kpi_values with each row's previous loaded month's value, then the filters.
+
+    The previous value is taken before the month filter so that the first month asked for
+    still knows the month before it (the month-on-month rules need it).
+    """
+    where, params = [], []
+    where.append(f"kpi IN ({', '.join('?' for _ in f.kpi_ids)})")
+    params += list(f.kpi_ids)
+    if f.teams is not None:
+        where.append(f"team IN ({', '.join('?' for _ in f.teams)})")
+        params += list(f.teams)
+    for dim, wanted in (("plan_type", f.plan_type), ("role", f.role)):
+        if wanted is not None:
+            where.append(f"{dim} = ?")
+            params.append(wanted)
+    partition = ", ".join(["kpi", "team", *DIMENSIONS])
+    inner = (
+        f"SELECT *, lag(month) OVER w AS previous_month, lag(value) OVER w AS previous_value "
+        f"FROM kpi_values WHERE {' AND '.join(where)} "
+        f"WINDOW w AS (PARTITION BY {partition} ORDER BY month)"
+    )
+    outer = ""
+    if f.months is not None:
+        outer = f" WHERE month IN ({', '.join('?' for _ in f.months)})"
+        params += list(f.months)
+    return f"SELECT * FROM ({inner}){outer} ORDER BY month, team = '{ALL}' DESC, team", params
+
+
+def _judge(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add unit, threshold line, status, icon and reason to each row."""
+    if frame.empty:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    units, lines, statuses, icons, reasons = [], [], [], [], []
+    for row in frame.itertuples(index=False):
+        k = get_kpi(row.kpi)
+        rule = threshold(row.kpi, {d: getattr(row, d) for d in k.breakdowns})
+        previous_month = None if is_missing(row.previous_month) else row.previous_month
+        verdict = judge(
+            rule,
+            None if is_missing(row.value) else row.value,
+            unit=k.unit,
+            higher_better=k.higher_is_better,
+            month=row.month,
+            previous=None if is_missing(row.previous_value) else row.previous_value,
+            previous_month=previous_month,
+        )
+        units.append(k.unit)
+        lines.append(rule.line if rule is not None else None)
+        statuses.append(verdict.status)
+        icons.append(verdict.icon)
+        reasons.append(verdict.reason)
+    out = frame.assign(unit=units, threshold=lines, status=statuses, icon=icons, reason=reasons)
+    out["previous_month"] = [
+        None if is_missing(m) else pd.Timestamp(m).date() for m in out["previous_month"]
+    ]
+    out["threshold"] = pd.to_numeric(out["threshold"], errors="coerce")
+    return out[VALUE_COLUMNS].reset_index(drop=True)
+
+
+def _dates(values: Iterable[object] | None) -> tuple[date, ...] | None:
+    return None if values is None else tuple(pd.Timestamp(v).date() for v in values)
+
+
+def kpi_values(
+    db: Path | str,
+    kpi_ids: Iterable[str] | None = None,
+    *,
+    months: Iterable[object] | None = None,
+    teams: Iterable[str] | None = None,
+    plan_type: str | None = ALL,
+    role: str | None = ALL,
+) -> pd.DataFrame:
+    """KPI values judged against the council's thresholds.
+
+    One row per KPI × month × team (``ALL`` = whole council) for the chosen plan type and
+    role (``ALL`` = not split; ``None`` = every split), with the previous loaded month's value,
+    the threshold line, and status, icon and reason in words.
+    """
+    chosen = tuple(kpi_ids) if kpi_ids is not None else tuple(declarations().kpis)
+    for kpi_id in chosen:
+        get_kpi(kpi_id)  # a clear error for an unknown id
+    f = _Filter(chosen, _dates(months), None if teams is None else tuple(teams), plan_type, role)
+    return _judged(*_key(db), f).copy()
+
+
+@lru_cache(maxsize=256)
+def _judged(db: str, version: str, f: _Filter) -> pd.DataFrame:
+    sql, params = _values_sql(f)
+    return _judge(_query(db, version, sql, tuple(params)).copy())
+
+
+def headline(db: Path | str, month: object) -> pd.DataFrame:
+    """The whole council's headline KPIs for a month, in declaration order."""
+    ids = [k.id for k in declarations().kpis.values() if k.headline]
+    frame = kpi_values(db, ids, months=[month], teams=[ALL])
+    order = {kpi_id: i for i, kpi_id in enumerate(ids)}
+    return frame.sort_values("kpi", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def kpi_rows(
+    db: Path | str,
+    kpi_id: str,
+    month: object,
+    team: str | None = None,
+    **breakdowns: str | None,
+) -> pd.DataFrame:
+    """The record-level rows (pseudonymous IDs only) behind one KPI figure."""
+    key = _key(db)
+    return _rows(*key, kpi_id, pd.Timestamp(month).date(), team, tuple(breakdowns.items())).copy()
+
+
+@lru_cache(maxsize=64)
+def _rows(db: str, version: str, kpi_id: str, month: date, team, breakdowns) -> pd.DataFrame:
+    try:
+        con = store.open_reader(Path(db))
+    except store.StoreMissing:
+        return pd.DataFrame()
+    try:
+        return compute.kpi_rows(con, kpi_id, month, team, **dict(breakdowns))
+    finally:
+        con.close()
+
+
+# --- What changed ------------------------------------------------------------------------
+
+
+def _change_sentence(k: KPI, now: pd.Series, before: pd.Series, previous: date) -> str:
+    value, old = now["value"], before["value"]
+    shown = format_value(value, k.unit)
+    if is_missing(value) or is_missing(old):
+        text = f"{k.short_title}: {shown} (no figure to compare in {uk_month(previous)})"
+    else:
+        diff = rounded(value, k.unit) - rounded(old, k.unit)
+        if diff == 0:
+            text = f"{k.short_title}: {shown}, no change on {uk_month(previous)}"
+        else:
+            way = "up" if diff > 0 else "down"
+            text = (
+                f"{k.short_title}: {shown}, {way} {format_change(diff, k.unit)} on "
+                f"{uk_month(previous)} ({format_value(old, k.unit)})"
+            )
+    if now["status"] != before["status"] and NO_DATA not in (now["status"], before["status"]):
+        text += f"; now {now['icon']} {now['status']} (was {before['status']})"
+    return text + "."
+
+
+def changes(db: Path | str, month: object, previous: object) -> list[str]:
+    """Plain sentences on what moved between two months: each headline KPI, then teams."""
+    month, previous = pd.Timestamp(month).date(), pd.Timestamp(previous).date()
+    ids = [k.id for k in declarations().kpis.values() if k.headline]
+    frame = kpi_values(db, ids, months=[previous, month])
+    lines = []
+    for kpi_id in ids:
+        k = get_kpi(kpi_id)
+        rows = frame[frame["kpi"] == kpi_id]
+        council = rows[rows["team"] == ALL].set_index("month")
+        if month in council.index and previous in council.index:
+            lines.append(_change_sentence(k, council.loc[month], council.loc[previous], previous))
+        teams_now = rows[(rows["month"] == month) & (rows["team"] != ALL)].set_index("team")
+        teams_before = rows[(rows["month"] == previous) & (rows["team"] != ALL)].set_index("team")
+        newly_off = sorted(
+            t
+            for t in teams_now.index
+            if teams_now.loc[t, "status"] == "off track"
+            and t in teams_before.index
+            and teams_before.loc[t, "status"] != "off track"
+        )
+        if newly_off:
+            lines.append(
+                f"{k.short_title}: newly off track in {uk_month(month)} — {', '.join(newly_off)}."
+            )
+    return lines

@@ -1,0 +1,171 @@
+"""The council's settings (``config/council.yaml``, or ``$CSC_CONFIG``) as typed objects.
+
+Thresholds, target dates and local standards differ between councils and change when a
+board agrees a new target, so they live in one file an analyst can edit, not in code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "council.yaml"
+THRESHOLD_KINDS = ("cap", "floor", "target_by_date", "month_on_month_increase")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One status rule: its kind and parameters (see the comments in council.yaml)."""
+
+    kind: str
+    limit: float | None = None
+    target: float | None = None
+    date: date | None = None
+    warn_within: float | None = None
+    #: breakdown -> value -> parameters that replace these for that breakdown value
+    overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def for_breakdown(self, values: dict[str, str]) -> Threshold:
+        """The rule for one row: ``values`` maps breakdown names to the row's values."""
+        rule = self
+        for name, value in values.items():
+            changes = self.overrides.get(name, {}).get(value)
+            if changes:
+                rule = _threshold({**rule.as_dict(), **changes})
+        return rule
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "limit": self.limit,
+            "target": self.target,
+            "date": self.date,
+            "warn_within": self.warn_within,
+        }
+
+    @property
+    def line(self) -> float | None:
+        """The value a chart draws as the threshold line, if the rule has one."""
+        if self.kind in ("cap", "floor"):
+            return self.limit
+        if self.kind == "target_by_date":
+            return self.target
+        return None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Small-number suppression for exports."""
+
+    enabled_for_exports: bool = True
+    threshold: int = 5
+
+
+@dataclass(frozen=True, eq=False)
+class CouncilConfig:
+    """Everything in council.yaml (compared by identity: one object per version of the file)."""
+
+    council_name: str
+    la_code_new: str
+    la_code_old: str
+    region: str
+    statistical_neighbours: list[dict[str, Any]]
+    caseload_caps: dict[str, float]
+    icpc_limit_working_days: int
+    supervision_cycle_days: dict[str, int]
+    board_meeting_dates: list[date]
+    suppression: Suppression
+    thresholds: dict[str, Threshold]
+    path: Path
+
+    def threshold(self, key: str) -> Threshold | None:
+        return self.thresholds.get(key)
+
+    def sql_params(self) -> dict[str, Any]:
+        """Settings that KPI SQL templates may use, e.g. ``{caseload_caps[QSW]}``.
+
+        A mapping written with a column, ``{supervision_cycle_days:plan_type}``, becomes a SQL
+        ``CASE`` on that column (NULL for a code the mapping does not list).
+        """
+        return {
+            "caseload_caps": SqlLookup(self.caseload_caps),
+            "icpc_limit_working_days": int(self.icpc_limit_working_days),
+            "supervision_cycle_days": SqlLookup(self.supervision_cycle_days),
+        }
+
+
+class SqlLookup(dict):
+    """A code -> number mapping that formats as a SQL ``CASE`` on the column in its spec."""
+
+    def __format__(self, column: str) -> str:
+        if not column:
+            return ", ".join(f"{k} {_number(v)}" for k, v in self.items())
+        if not column.isidentifier():
+            raise ValueError(f"not a column name: {column!r}")
+        whens = " ".join(f"WHEN '{k}' THEN {_number(v)}" for k, v in self.items())
+        return f"(CASE {column} {whens} END)"
+
+
+def _number(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _threshold(raw: dict[str, Any]) -> Threshold:
+    kind = raw.get("kind")
+    if kind not in THRESHOLD_KINDS:
+        raise ValueError(f"threshold kind {kind!r} is not one of {', '.join(THRESHOLD_KINDS)}")
+    rule = Threshold(
+        kind=kind,
+        limit=raw.get("limit"),
+        target=raw.get("target"),
+        date=raw.get("date"),
+        warn_within=raw.get("warn_within"),
+        overrides=raw.get("overrides") or {},
+    )
+    needed = {"cap": "limit", "floor": "limit", "target_by_date": "target"}.get(kind)
+    if needed and getattr(rule, needed) is None:
+        raise ValueError(f"a {kind} threshold needs `{needed}`")
+    if kind == "target_by_date" and not isinstance(rule.date, date):
+        raise ValueError("a target_by_date threshold needs `date` (YYYY-MM-DD)")
+    return rule
+
+
+def config_path() -> Path:
+    """``$CSC_CONFIG`` if set, else ``config/council.yaml`` in the repository."""
+    return Path(os.environ.get("CSC_CONFIG") or DEFAULT_CONFIG).expanduser().resolve()
+
+
+@cache
+def _load(path: Path, mtime_ns: int) -> CouncilConfig:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    suppression = raw.get("suppression") or {}
+    return CouncilConfig(
+        council_name=raw["council_name"],
+        la_code_new=str(raw.get("la_code_new", "")),
+        la_code_old=str(raw.get("la_code_old", "")),
+        region=raw.get("region", ""),
+        statistical_neighbours=list(raw.get("statistical_neighbours") or []),
+        caseload_caps=dict(raw["caseload_caps"]),
+        icpc_limit_working_days=int(raw["icpc_limit_working_days"]),
+        supervision_cycle_days=dict(raw["supervision_cycle_days"]),
+        board_meeting_dates=sorted(raw.get("board_meeting_dates") or []),
+        suppression=Suppression(
+            enabled_for_exports=bool(suppression.get("enabled_for_exports", True)),
+            threshold=int(suppression.get("threshold", 5)),
+        ),
+        thresholds={k: _threshold(v) for k, v in (raw.get("thresholds") or {}).items()},
+        path=path,
+    )
+
+
+def load_config(path: Path | None = None) -> CouncilConfig:
+    """The council's settings, re-read whenever the file changes on disk."""
+    chosen = Path(path).resolve() if path else config_path()
+    return _load(chosen, chosen.stat().st_mtime_ns)

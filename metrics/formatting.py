@@ -1,0 +1,80 @@
+"""How numbers and dates are written everywhere: "82.4%", "24.3", "31 May 2021", "May 2021".
+
+One module so a page, a chart, the board pack and an export never disagree about a figure.
+Month names are written out in English (not the machine's locale).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+NO_DATA = "no data"
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+DECIMALS = {"percent": 1, "number": 1, "count": 0}
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN and pandas' missing markers."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_date(value: date | datetime | str | pd.Timestamp) -> date:
+    return pd.Timestamp(value).date()
+
+
+def uk_date(value: date | datetime | str | pd.Timestamp) -> str:
+    """``31 May 2021``."""
+    day = _as_date(value)
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def uk_month(value: date | datetime | str | pd.Timestamp) -> str:
+    """``May 2021``."""
+    day = _as_date(value)
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def rounded(value: float, unit: str) -> float:
+    """The value as it is shown, so comparisons agree with what the reader sees."""
+    return round(float(value), DECIMALS.get(unit, 1))
+
+
+def format_value(value: object, unit: str) -> str:
+    """A KPI value as shown: ``82.4%`` (percent), ``24.3`` (number), ``12`` (count).
+
+    A missing value is ``no data``, never 0 or 0 %.
+    """
+    if is_missing(value) or (isinstance(value, float) and math.isinf(value)):
+        return NO_DATA
+    places = DECIMALS.get(unit, 1)
+    text = f"{float(value):,.{places}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]
+    return f"{text}%" if unit == "percent" else text
+
+
+def format_change(diff: float, unit: str) -> str:
+    """The size of a change, without sign: ``3.1 points`` for percentages, else the number."""
+    size = format_value(abs(diff), unit)
+    return size.replace("%", " points") if unit == "percent" else size
