@@ -203,7 +203,9 @@ def _values_sql(f: _Filter) -> tuple[str, list]:
     if f.months is not None:
         outer = f" WHERE month IN ({', '.join('?' for _ in f.months)})"
         params += list(f.months)
-    return f"SELECT * FROM ({inner}){outer} ORDER BY month, team = '{ALL}' DESC, team", params
+    ids = ", ".join(f"'{k}'" for k in f.kpi_ids)  # declared ids, checked by get_kpi
+    order = f"month, team = '{ALL}' DESC, team, list_position([{ids}], kpi)"
+    return f"SELECT * FROM ({inner}){outer} ORDER BY {order}", params
 
 
 def _judge(frame: pd.DataFrame) -> pd.DataFrame:

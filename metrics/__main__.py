@@ -1,0 +1,83 @@
+"""Command line: ``python -m metrics show|refresh``.
+
+``show`` prints the month's KPIs and their status for a quick check without the dashboard;
+``refresh`` works the stored KPI values out again after a council changes a cap, the ICPC
+limit or a supervision cycle in ``config/council.yaml`` (those change the counting itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from etl import store
+from metrics import api
+from metrics.formatting import format_value, uk_month
+from metrics.materialise import refresh_all
+
+
+def _month(text: str | None, loaded: list) -> object | None:
+    if text is None:
+        return loaded[-1] if loaded else None
+    return pd.Timestamp(f"{text}-01").date()
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    db = store.db_path(args.db)
+    loaded = api.months(db)
+    month = _month(args.month, loaded)
+    if month is None:
+        print(f"No KPI values in {db}: load returns first.", file=sys.stderr)
+        return 1
+    frame = api.kpi_values(db, months=[month], teams=[args.team])
+    if frame.empty:
+        print(f"No KPI values for {uk_month(month)} and team {args.team}.", file=sys.stderr)
+        return 1
+    who = "whole council" if args.team == api.ALL else args.team
+    print(f"{uk_month(month)}, {who}")
+    for row in frame.itertuples():
+        title = api.kpi(row.kpi).short_title
+        value = format_value(row.value, row.unit)
+        print(f"  {title:<22} {value:>9}  {row.icon} {row.status:<9} {row.reason}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    db = store.db_path(args.db)
+    if not db.exists():
+        print(f"No store at {db}.", file=sys.stderr)
+        return 1
+    try:
+        with store.open_writer(db) as con:
+            months = refresh_all(con)
+    except store.StoreBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    print(f"Worked out KPI values again for {len(months)} month(s) in {db}.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    db_help = "DuckDB store (default: $CSC_DB or data/csc.duckdb)"
+    show = sub.add_parser("show", help="a month's KPIs and status")
+    show.add_argument("--db", help=db_help)
+    show.add_argument("--month", help="YYYY-MM (default: the latest loaded)")
+    show.add_argument("--team", default=api.ALL, help="a team (default: the whole council)")
+    show.set_defaults(func=cmd_show)
+    refresh = sub.add_parser("refresh", help="recompute stored KPI values after a config change")
+    refresh.add_argument("--db", help=db_help)
+    refresh.set_defaults(func=cmd_refresh)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""Every declared KPI against figures worked out by hand from a tiny council.
+
+Two teams (Team A, Team B), April and May 2021, loaded through the real loader into a real
+DuckDB store. Each expected figure has its arithmetic beside it. May 2021 has two bank
+holidays (Monday 3 May and Monday 31 May); April has Easter (Friday 2 and Monday 5 April).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from etl import store
+from etl.load import load_paths
+from metrics import api, compute
+from metrics.config import DEFAULT_CONFIG
+from metrics.declarations import declarations
+
+ROOT = Path(__file__).resolve().parent.parent
+APRIL, MAY, JUNE = date(2021, 4, 1), date(2021, 5, 1), date(2021, 6, 1)
+ALL = "ALL"
+
+RETURNS = {
+    "caseloads_2021-05.csv": (
+        "worker_id,team,role,fte,agency,caseload\n"
+        "W1,Team A,QSW,1,N,25\n"  # at the cap: not over
+        "W2,Team A,QSW,1,Y,26\n"  # over
+        "W3,Team A,ASYE,0.5,N,19\n"  # over the ASYE cap of 18
+        "W4,Team B,QSW,0.8,N,20\n"
+        "W5,Team B,ASYE,1,N,18\n"  # at the ASYE cap: not over
+        "W6,Team B,MANAGER,1,N,4\n"
+    ),
+    "visits_2021-04.csv": (
+        "child_id,team,worker_id,plan_type,due_date,visit_date,seen,seen_alone\n"
+        "C1,Team A,W1,CP,2021-04-12,2021-04-12,Y,Y\n"
+        "C4,Team B,W4,CLA,2021-04-20,2021-04-19,Y,N\n"
+    ),
+    "visits_2021-05.csv": (
+        "child_id,team,worker_id,plan_type,due_date,visit_date,seen,seen_alone\n"
+        "C1,Team A,W1,CP,2021-05-10,2021-05-10,Y,Y\n"  # on the due date, seen alone
+        "C1,Team A,W1,CP,2021-05-20,2021-05-21,Y,N\n"  # a day late
+        "C2,Team A,W2,CIN,2021-05-12,,N,\n"  # not done
+        "C4,Team B,W4,CLA,2021-05-15,2021-05-01,N,\n"  # visited, child not seen
+        "C5,Team B,W5,CLA,2021-05-28,2021-05-27,Y,\n"  # in time; seen alone not recorded
+    ),
+    "icpc_2021-04.csv": (
+        "child_id,team,strategy_date,icpc_date\n"
+        # after Thu 1 Apr: 6-9 (4), 12-16 (5), 19-23 (5) = 14 working days (Easter skipped)
+        "C10,Team A,2021-04-01,2021-04-23\n"
+    ),
+    "icpc_2021-05.csv": (
+        "child_id,team,strategy_date,icpc_date\n"
+        # after Fri 30 Apr: 4-7 (4, 3 May is a bank holiday), 10-14, 17-21 (10) = 14: in time
+        "C11,Team A,2021-04-30,2021-05-21\n"
+        # after Tue 4 May: 5-7 (3), 10-14, 17-21 (10), 24-26 (3) = 16: late
+        "C12,Team A,2021-05-04,2021-05-26\n"
+        # awaiting; at Mon 31 May (bank holiday): after Fri 7 May 10-28 = 15: not yet overdue
+        "C13,Team B,2021-05-07,\n"
+        # awaiting; after Thu 6 May: 7 May (1) + 15 = 16: overdue
+        "C14,Team B,2021-05-06,\n"
+    ),
+    "supervision_2021-05.csv": (
+        "child_id,team,worker_id,plan_type,last_supervision_date\n"
+        "C1,Team A,W1,CP,2021-05-01\n"  # 31 May - 1 May = 30 days: in the 30-day cycle
+        "C2,Team A,W2,CP,2021-04-30\n"  # 31 days: out of cycle
+        "C3,Team A,W2,CIN,\n"  # never supervised
+        "C5,Team B,W5,CLA,2021-05-31\n"  # 0 days
+    ),
+}
+
+# (kpi, month, team, plan_type, role) -> expected value; NaN = no data.
+EXPECTED = {
+    # Caseloads, May. QSW over 25: council W2 of W1, W2, W4 = 1/3; Team A 1/2; Team B 0/1.
+    ("caseload_qsw_over_cap_pct", MAY, ALL, ALL, ALL): 100 / 3,
+    ("caseload_qsw_over_cap_pct", MAY, "Team A", ALL, ALL): 50.0,
+    ("caseload_qsw_over_cap_pct", MAY, "Team B", ALL, ALL): 0.0,
+    # ASYE over 18: W3 of W3, W5 = 1/2.
+    ("caseload_asye_over_cap_pct", MAY, ALL, ALL, ALL): 50.0,
+    ("caseload_asye_over_cap_pct", MAY, "Team B", ALL, ALL): 0.0,
+    # Per FTE: (25+26+19+20+18+4) / (1+1+0.5+0.8+1+1) = 112 / 5.3.
+    ("caseload_avg_per_fte", MAY, ALL, ALL, ALL): 112 / 5.3,
+    ("caseload_avg_per_fte", MAY, "Team A", ALL, ALL): 70 / 2.5,  # 28.0
+    ("caseload_avg_per_fte", MAY, "Team B", ALL, ALL): 42 / 2.8,  # 15.0
+    ("caseload_avg_per_fte", MAY, ALL, ALL, "ASYE"): 37 / 1.5,  # (19+18) / (0.5+1)
+    ("caseload_highest", MAY, ALL, ALL, ALL): 26,
+    ("caseload_highest", MAY, "Team B", ALL, ALL): 20,
+    ("caseload_workers_over_cap", MAY, ALL, ALL, ALL): 2,  # W2 and W3
+    ("caseload_workers_over_cap", MAY, "Team B", ALL, ALL): 0,
+    ("agency_worker_pct", MAY, ALL, ALL, ALL): 100 / 6,  # W2 of six workers
+    ("agency_worker_pct", MAY, "Team A", ALL, ALL): 100 / 3,
+    # Visits, May: in time and seen = C1 (10 May) and C5 = 2 of 5.
+    ("visits_in_time_pct", MAY, ALL, ALL, ALL): 40.0,
+    ("visits_in_time_pct", MAY, "Team A", ALL, ALL): 100 / 3,  # 1 of 3
+    ("visits_in_time_pct", MAY, "Team B", ALL, ALL): 50.0,  # 1 of 2
+    ("visits_in_time_pct", MAY, ALL, "CP", ALL): 50.0,  # 1 of 2
+    ("visits_in_time_pct", MAY, ALL, "CIN", ALL): 0.0,  # 0 of 1
+    ("visits_in_time_pct", APRIL, ALL, ALL, ALL): 100.0,  # 2 of 2
+    # Seen alone: of visits with the child seen (C1, C1, C5), alone only the first = 1/3.
+    ("visits_seen_alone_pct", MAY, ALL, ALL, ALL): 100 / 3,
+    ("visits_seen_alone_pct", MAY, "Team B", ALL, ALL): 0.0,  # blank counts as not alone
+    # ICPC, May: held in May C11 (14 days) and C12 (16) = 1 of 2; Team B held none.
+    ("icpc_within_15wd_pct", MAY, ALL, ALL, ALL): 50.0,
+    ("icpc_within_15wd_pct", MAY, "Team B", ALL, ALL): math.nan,
+    ("icpc_within_15wd_pct", APRIL, ALL, ALL, ALL): 100.0,  # C10 in 14 working days
+    ("icpc_awaiting_overdue", MAY, ALL, ALL, ALL): 1,  # C14 only (C13 is at exactly 15)
+    ("icpc_awaiting_overdue", MAY, "Team A", ALL, ALL): 0,
+    # Supervision, May: in cycle C1 and C5 = 2 of 4; never C3.
+    ("supervision_in_cycle_pct", MAY, ALL, ALL, ALL): 50.0,
+    ("supervision_in_cycle_pct", MAY, "Team A", ALL, ALL): 100 / 3,
+    ("supervision_in_cycle_pct", MAY, "Team B", ALL, ALL): 100.0,
+    ("supervision_in_cycle_pct", MAY, ALL, "CP", ALL): 50.0,  # C1 of C1, C2
+    ("supervision_never", MAY, ALL, ALL, ALL): 1,
+    ("supervision_never", MAY, "Team B", ALL, ALL): 0,
+}
+
+
+def write_returns(folder: Path, returns: dict[str, str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in returns.items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("small")
+    db = root / "csc.duckdb"
+    results = load_paths(db, write_returns(root / "in", RETURNS))
+    assert all(r.ok for r in results), [r.report.to_text() for r in results if not r.ok]
+    return db
+
+
+def _value(db: Path, kpi: str, month: date, team: str, plan_type: str, role: str) -> float:
+    frame = api.kpi_values(db, [kpi], months=[month], teams=[team], plan_type=plan_type, role=role)
+    assert len(frame) == 1, (kpi, month, team, plan_type, role, frame)
+    return frame["value"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "key", list(EXPECTED), ids=lambda k: f"{k[0]}-{k[1]:%b}-{k[2]}-{k[3]}-{k[4]}"
+)
+def test_kpi_value_matches_the_hand_count(small_db: Path, key: tuple) -> None:
+    expected = EXPECTED[key]
+    got = _value(small_db, *key)
+    if math.isnan(expected):
+        assert math.isnan(got), "a zero denominator must give no data, not 0"
+    else:
+        assert got == pytest.approx(expected)
+
+
+def test_every_declared_kpi_has_a_hand_count() -> None:
+    assert {k[0] for k in EXPECTED} == set(declarations().kpis)
+
+
+def test_stored_values_equal_values_from_raw_rows(small_db: Path) -> None:
+    con = store.open_reader(small_db)
+    try:
+        raw = compute.compute(con).sort_values(compute.KEY_COLUMNS).reset_index(drop=True)
+        stored = con.execute(f"SELECT {', '.join(compute.COLUMNS)} FROM kpi_values").df()
+    finally:
+        con.close()
+    stored = compute.as_dates(stored).sort_values(compute.KEY_COLUMNS).reset_index(drop=True)
+    assert len(raw) == len(stored) > 0
+    assert raw[compute.KEY_COLUMNS].equals(stored[compute.KEY_COLUMNS])
+    for column in ("numerator", "denominator", "value"):
+        assert raw[column].fillna(-1).tolist() == pytest.approx(stored[column].fillna(-1).tolist())
+
+
+def _status(db: Path, kpi: str, month: date, team: str = ALL, role: str = ALL) -> tuple[str, str]:
+    frame = api.kpi_values(db, [kpi], months=[month], teams=[team], role=role)
+    return frame["status"].iloc[0], frame["reason"].iloc[0]
+
+
+def test_statuses_follow_the_council_rules(small_db: Path) -> None:
+    # Target 0% by 31 March 2020; May 2021 is after it and 33.3% misses it.
+    status, reason = _status(small_db, "caseload_qsw_over_cap_pct", MAY)
+    assert status == "off track" and "31 March 2020" in reason
+    # Visits in time fell from 100% (April) to 40% (May): the rule asks for a rise.
+    status, reason = _status(small_db, "visits_in_time_pct", MAY)
+    assert status == "off track" and reason == (
+        "Down 60.0 points on April 2021; must rise every month"
+    )
+    # Per-FTE cap 25 for the team (28.0), the ASYE override of 18 for ASYE (24.7).
+    assert _status(small_db, "caseload_avg_per_fte", MAY, "Team A")[0] == "off track"
+    assert _status(small_db, "caseload_avg_per_fte", MAY, "Team B")[0] == "on track"
+    status, reason = _status(small_db, "caseload_avg_per_fte", MAY, role="ASYE")
+    assert status == "off track" and "limit of 18.0" in reason
+    # Supervision floor 100% with 5 points' warning: 50% is off track, Team B's 100% on track.
+    assert _status(small_db, "supervision_in_cycle_pct", MAY)[0] == "off track"
+    assert _status(small_db, "supervision_in_cycle_pct", MAY, "Team B")[0] == "on track"
+    # No conference held by Team B in May: no data, never "off track".
+    assert _status(small_db, "icpc_within_15wd_pct", MAY, "Team B")[0] == "no data"
+
+
+def test_api_lists_months_teams_and_missing_returns(small_db: Path) -> None:
+    assert api.months(small_db) == [APRIL, MAY]
+    assert api.teams(small_db) == ["Team A", "Team B"]
+    # April has only visits and ICPC.
+    assert api.missing_returns(small_db, APRIL) == ["Caseloads", "Case supervision"]
+    assert api.missing_returns(small_db, MAY) == []
+    assert api.store_kind(small_db) == "real"
+
+
+def test_changes_describe_what_moved(small_db: Path) -> None:
+    lines = api.changes(small_db, MAY, APRIL)
+    # April's 100% was on track (as high as it can be); May's fall is off track.
+    assert (
+        "Visits in time: 40.0%, down 60.0 points on April 2021 (100.0%); "
+        "now ✖ off track (was on track)."
+    ) in lines
+    assert "Visits in time: newly off track in May 2021 — Team A, Team B." in lines
+    assert any(line.startswith("ICPC in time: 50.0%, down 50.0 points") for line in lines)
+
+
+def test_rows_behind_a_figure_are_the_counted_rows(small_db: Path) -> None:
+    rows = api.kpi_rows(small_db, "visits_in_time_pct", MAY, team="Team A")
+    # Team A's three visits due in May, one of them in time and seen.
+    assert len(rows) == 3 and int(rows["in_numerator"].sum()) == 1
+    assert set(rows["child_id"]) == {"C1", "C2"}
+
+
+def test_how_calculated_uses_the_councils_caps() -> None:
+    text = api.how_calculated("caseload_qsw_over_cap_pct")
+    assert "more than 25 children" in text and "31 March 2020" in text
+
+
+def test_a_new_load_is_seen_without_restarting(small_db: Path, tmp_path: Path) -> None:
+    before = api.months(small_db)
+    june = {
+        "caseloads_2021-06.csv": "worker_id,team,role,fte,agency,caseload\nW1,Team A,QSW,1,N,30\n"
+    }
+    results = load_paths(small_db, write_returns(tmp_path, june))
+    assert all(r.ok for r in results)
+    assert before == [APRIL, MAY]
+    assert api.months(small_db) == [APRIL, MAY, JUNE]
+    assert _value(small_db, "caseload_highest", JUNE, ALL, ALL, ALL) == 30
+
+
+def test_changing_a_cap_and_refreshing_recounts(small_db: Path, tmp_path: Path) -> None:
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    config["caseload_caps"]["QSW"] = 24
+    path = tmp_path / "council.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {**os.environ, "CSC_CONFIG": str(path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "metrics", "refresh", "--db", str(small_db)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "metrics", "show", "--db", str(small_db), "--month", "2021-05"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # With a cap of 24, W1 (25) and W2 (26) are over of three QSWs: 2/3 = 66.7%.
+    assert "QSWs over cap" in shown.stdout and "66.7%" in shown.stdout
+    # Put the council's own settings back for the tests that follow.
+    subprocess.run(
+        [sys.executable, "-m", "metrics", "refresh", "--db", str(small_db)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert _value(small_db, "caseload_qsw_over_cap_pct", MAY, ALL, ALL, ALL) == pytest.approx(
+        100 / 3
+    )

@@ -1,0 +1,55 @@
+"""Status rules in words: cap, floor with warning band, target by a date, month-on-month rise."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from metrics.config import Threshold
+from metrics.status import judge
+
+MAY = date(2021, 5, 1)
+
+
+def _judge(rule: Threshold, value: float, unit: str = "percent", **kw):
+    return judge(rule, value, unit=unit, higher_better=kw.pop("higher", True), month=MAY, **kw)
+
+
+def test_floor_with_warning_band() -> None:
+    rule = Threshold(kind="floor", limit=100, warn_within=5)
+    assert _judge(rule, 100).status == "on track"
+    # 97.0 is 3 points short: inside the 5-point band.
+    verdict = _judge(rule, 97)
+    assert (verdict.status, verdict.icon) == ("at risk", "▲")
+    assert verdict.reason == "97.0%, 3.0 points below the floor of 100.0%"
+    assert _judge(rule, 94.9).status == "off track"
+
+
+def test_cap_compares_the_shown_value() -> None:
+    rule = Threshold(kind="cap", limit=25)
+    # 25.04 is shown as 25.0, so it is at the cap, not over it.
+    assert _judge(rule, 25.04, unit="number", higher=False).status == "on track"
+    assert _judge(rule, 25.1, unit="number", higher=False).status == "off track"
+
+
+def test_target_by_date_is_at_risk_before_and_off_track_after() -> None:
+    before = Threshold(kind="target_by_date", target=0, date=date(2021, 9, 30))
+    after = Threshold(kind="target_by_date", target=0, date=date(2021, 5, 31))
+    assert _judge(before, 4.0, higher=False).status == "at risk"
+    verdict = _judge(after, 4.0, higher=False)
+    assert verdict.status == "off track" and "was due by 31 May 2021" in verdict.reason
+    assert _judge(after, 0.0, higher=False).status == "on track"
+
+
+def test_month_on_month_rise() -> None:
+    rule = Threshold(kind="month_on_month_increase")
+    april = date(2021, 4, 1)
+    assert _judge(rule, 81, previous=80, previous_month=april).status == "on track"
+    assert _judge(rule, 80.02, previous=80, previous_month=april).status == "at risk"
+    fall = _judge(rule, 78, previous=80, previous_month=april)
+    assert fall.status == "off track" and fall.reason.startswith("Down 2.0 points on April 2021")
+    assert _judge(rule, 90).status == "at risk"  # nothing to compare with
+
+
+def test_no_value_is_no_data_not_a_fail() -> None:
+    verdict = _judge(Threshold(kind="floor", limit=100), float("nan"))
+    assert verdict.status == "no data" and "May 2021" in verdict.reason
