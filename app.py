@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import api
+from metrics import api, quality
 from ui import layout, navigation, state
 
 st.set_page_config(
@@ -29,5 +29,7 @@ layout.data_banners(
     api.last_loaded(db),
     month,
     api.missing_returns(db, month) if month else [],
+    quality.replaced_since_board(db, month) if month else [],
+    quality.last_board_meeting(),
 )
 page.run()

@@ -10,7 +10,7 @@ pack share exactly this code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -20,7 +20,7 @@ import pandas as pd
 
 from etl import store
 from etl.returns import monthly_returns
-from metrics import compute
+from metrics import compute, snapshot
 from metrics.config import Threshold, load_config
 from metrics.declarations import DIMENSIONS, KPI, Area, declarations, get_kpi
 from metrics.formatting import format_change, format_value, is_missing, rounded, uk_month
@@ -37,29 +37,6 @@ VALUE_COLUMNS = [
     "icon",
     "reason",
 ]
-
-
-def _key(db: Path | str) -> tuple[str, str]:
-    path = Path(db).resolve()
-    return str(path), store.snapshot_version(path)
-
-
-@lru_cache(maxsize=512)
-def _query(db: str, version: str, sql: str, params: tuple) -> pd.DataFrame:
-    """Run a read query on the snapshot; ``version`` is only part of the cache key."""
-    try:
-        con = store.open_reader(Path(db))
-    except store.StoreMissing:
-        return pd.DataFrame()
-    try:
-        return compute.as_dates(con.execute(sql, list(params)).df())
-    finally:
-        con.close()
-
-
-def _read(db: Path | str, sql: str, params: Sequence = ()) -> pd.DataFrame:
-    """A cached query result (a copy, so callers may change it freely)."""
-    return _query(*_key(db), sql, tuple(params)).copy()
 
 
 # --- Declarations ------------------------------------------------------------------------
@@ -124,25 +101,26 @@ def how_calculated(kpi_id: str) -> str:
 
 def months(db: Path | str) -> list[date]:
     """Every month with KPI values, oldest first."""
-    frame = _read(db, "SELECT DISTINCT month FROM kpi_values ORDER BY month")
+    frame = snapshot.read(db, "SELECT DISTINCT month FROM kpi_values ORDER BY month")
     return list(frame["month"]) if len(frame) else []
 
 
 def teams(db: Path | str) -> list[str]:
     """Every team that appears in any loaded month, in name order."""
-    frame = _read(db, f"SELECT DISTINCT team FROM kpi_values WHERE team <> '{ALL}' ORDER BY team")
+    sql = f"SELECT DISTINCT team FROM kpi_values WHERE team <> '{ALL}' ORDER BY team"
+    frame = snapshot.read(db, sql)
     return list(frame["team"]) if len(frame) else []
 
 
 def store_kind(db: Path | str) -> str | None:
     """``demo`` or ``real`` (``None`` for an empty or missing store)."""
-    frame = _read(db, "SELECT value FROM store_meta WHERE key = 'kind'")
+    frame = snapshot.read(db, "SELECT value FROM store_meta WHERE key = 'kind'")
     return frame["value"].iloc[0] if len(frame) else None
 
 
 def last_loaded(db: Path | str) -> datetime | None:
     """When a return was last loaded or replaced."""
-    frame = _read(
+    frame = snapshot.read(
         db,
         "SELECT max(loaded_at) AS at FROM load_log WHERE status IN ('loaded', 'replaced')",
     )
@@ -158,7 +136,7 @@ def missing_returns(db: Path | str, month: date) -> list[str]:
         f"SELECT '{s.name}' AS name FROM (SELECT 1 FROM {s.name} WHERE month = ? LIMIT 1)"
         for s in specs
     )
-    frame = _read(db, union, [pd.Timestamp(month).date()] * len(specs))
+    frame = snapshot.read(db, union, [pd.Timestamp(month).date()] * len(specs))
     if frame.empty and not months(db):
         return []
     present = set(frame["name"]) if len(frame) else set()
@@ -262,13 +240,13 @@ def kpi_values(
     for kpi_id in chosen:
         get_kpi(kpi_id)  # a clear error for an unknown id
     f = _Filter(chosen, _dates(months), None if teams is None else tuple(teams), plan_type, role)
-    return _judged(*_key(db), f).copy()
+    return _judged(*snapshot.key(db), f).copy()
 
 
 @lru_cache(maxsize=256)
 def _judged(db: str, version: str, f: _Filter) -> pd.DataFrame:
     sql, params = _values_sql(f)
-    return _judge(_query(db, version, sql, tuple(params)).copy())
+    return _judge(snapshot.query(db, version, sql, tuple(params)).copy())
 
 
 def headline(db: Path | str, month: object) -> pd.DataFrame:
@@ -287,8 +265,8 @@ def kpi_rows(
     **breakdowns: str | None,
 ) -> pd.DataFrame:
     """The record-level rows (pseudonymous IDs only) behind one KPI figure."""
-    key = _key(db)
-    return _rows(*key, kpi_id, pd.Timestamp(month).date(), team, tuple(breakdowns.items())).copy()
+    when = pd.Timestamp(month).date()
+    return _rows(*snapshot.key(db), kpi_id, when, team, tuple(breakdowns.items())).copy()
 
 
 @lru_cache(maxsize=64)

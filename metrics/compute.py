@@ -17,6 +17,7 @@ import pandas as pd
 
 from etl.returns import get_return
 from metrics.declarations import DIMENSIONS, KPI, Measure, declarations, get_kpi, row_source
+from metrics.snapshot import as_dates
 
 ALL = "ALL"
 KEY_COLUMNS = ["kpi", "month", "team", *DIMENSIONS]
@@ -93,13 +94,6 @@ def compute_sql(kpi_ids: Iterable[str] | None = None, months: Sequence[date] | N
         f"WITH {ctes} SELECT {', '.join(COLUMNS)} FROM ({union}) "
         f"ORDER BY month, kpi_order, team = '{ALL}' DESC, team, {dims}"
     )
-
-
-def as_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Month columns as ``datetime.date`` (what every reader of this layer gets)."""
-    if "month" in frame and len(frame):
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    return frame
 
 
 def compute(

@@ -22,6 +22,7 @@ from etl.load import load_paths
 from metrics import api, compute
 from metrics.config import DEFAULT_CONFIG
 from metrics.declarations import declarations
+from metrics.snapshot import as_dates
 
 ROOT = Path(__file__).resolve().parent.parent
 APRIL, MAY, JUNE = date(2021, 4, 1), date(2021, 5, 1), date(2021, 6, 1)
@@ -169,7 +170,7 @@ def test_stored_values_equal_values_from_raw_rows(small_db: Path) -> None:
         stored = con.execute(f"SELECT {', '.join(compute.COLUMNS)} FROM kpi_values").df()
     finally:
         con.close()
-    stored = compute.as_dates(stored).sort_values(compute.KEY_COLUMNS).reset_index(drop=True)
+    stored = as_dates(stored).sort_values(compute.KEY_COLUMNS).reset_index(drop=True)
     assert len(raw) == len(stored) > 0
     assert raw[compute.KEY_COLUMNS].equals(stored[compute.KEY_COLUMNS])
     for column in ("numerator", "denominator", "value"):

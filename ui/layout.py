@@ -102,8 +102,11 @@ def data_banners(
     last_loaded: datetime | None,
     month: date | None,
     missing: Sequence[str],
+    replaced: Sequence[str] = (),
+    board_date: date | None = None,
 ) -> None:
-    """Say whose data this is, when it was last loaded, and which returns the month lacks."""
+    """Say whose data this is, when it was last loaded, which returns the month lacks, and
+    which were replaced after the board last met (so its pack may show other figures)."""
     if kind == "demo":
         st.info(
             "Demo data for a fictional council (Northmoor). No real children or staff.",
@@ -117,6 +120,15 @@ def data_banners(
             f"Missing for {uk_month(month)}: the {names} return{'s' if len(missing) > 1 else ''}"
             " has not been loaded, so figures that use it show no data.",
             icon=":material/warning:",
+        )
+    if month is not None and replaced and board_date is not None:
+        names = ", ".join(replaced)
+        st.warning(
+            f"Changed since the board met on {uk_date(board_date)}: the {names} "
+            f"return{'s' if len(replaced) > 1 else ''} for {uk_month(month)} "
+            f"{'were' if len(replaced) > 1 else 'was'} replaced, so figures may differ from "
+            "the board pack.",
+            icon=":material/history:",
         )
 
 

@@ -53,6 +53,12 @@ PAGES: list[PageEntry] = [
         "Performance",
         "supervision",
     ),
+    PageEntry(
+        "app_pages/load_returns.py", "Load returns", ":material/upload_file:", "Data", "load"
+    ),
+    PageEntry(
+        "app_pages/data_quality.py", "Data quality", ":material/fact_check:", "Data", "quality"
+    ),
 ]
 
 

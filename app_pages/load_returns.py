@@ -1,0 +1,15 @@
+"""Load returns: analysts drop in monthly files, see them checked, preview and load them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.state import current_db
+from ui.upload import upload_panel
+
+st.title("Load returns")
+st.caption(
+    "Caseloads, statutory visits, ICPC and case supervision returns, one file per return per "
+    "month. See the returns contract (docs/returns.md) for columns and rules."
+)
+upload_panel(current_db())

@@ -1,0 +1,109 @@
+"""The Load returns page, driven by AppTest: a good file, a refused file, a resubmission."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.demo import write_returns
+from etl.load import load_paths
+from metrics import api
+from tests.conftest import table_checksums
+
+ROOT = Path(__file__).resolve().parent.parent
+APRIL, MAY = date(2021, 4, 1), date(2021, 5, 1)
+
+
+@pytest.fixture
+def store_with_april(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """A real store holding April 2021; the demo generator's May files ready to upload."""
+    files = {p.name: p for p in write_returns(tmp_path / "files", months=2, end=MAY)}
+    db = tmp_path / "store" / "csc.duckdb"
+    april = [p for name, p in files.items() if name.endswith("2021-04.csv")]
+    assert all(r.ok for r in load_paths(db, april))
+    before = os.environ.get("CSC_DB")
+    os.environ["CSC_DB"] = str(db)
+    yield db, files
+    if before is None:
+        os.environ.pop("CSC_DB")
+    else:
+        os.environ["CSC_DB"] = before
+
+
+def _upload_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("app_pages/load_returns.py").run()
+    assert not at.exception
+    return at
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.get("file_uploader")[0].set_value((name, data, "text/csv"))
+    return at.run()
+
+
+def test_a_good_file_is_previewed_then_loaded_and_seen_at_once(store_with_april) -> None:
+    db, files = store_with_april
+    data = files["caseloads_2021-05.csv"].read_bytes()
+    rows = data.count(b"\n") - 1
+    at = _upload(_upload_page(), "caseloads_2021-05.csv", data)
+    assert not at.exception
+    assert any(f"New: Caseloads for May 2021, {rows:,} rows." in m.value for m in at.markdown)
+    assert api.months(db) == [APRIL]  # nothing loaded before the analyst presses Load
+    at.button(key="load:" + next(k for k in _keys(at))).click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Loaded:") for s in at.success)
+    assert api.months(db) == [APRIL, MAY]
+    # The shared month picker now offers May without restarting the app.
+    assert "May 2021" in at.sidebar.selectbox(key="as_at").options
+
+
+def _keys(at: AppTest) -> list[str]:
+    return [b.key.removeprefix("load:") for b in at.button if (b.key or "").startswith("load:")]
+
+
+def test_a_bad_file_is_refused_with_rows_and_changes_nothing(store_with_april) -> None:
+    db, _ = store_with_april
+    before = table_checksums(db)
+    bad = (
+        "worker_id,team,role,fte,agency,caseload\n"
+        "W1,Team A,QSW,1.5,N,20\n"  # fte above 1
+        "W2,Team A,QSW,1,N,lots\n"  # text in a number column
+    )
+    at = _upload(_upload_page(), "caseloads_2021-05.csv", bad.encode())
+    assert not at.exception
+    assert at.error and "refused" in at.error[0].value
+    table = at.dataframe[0].value
+    assert set(table["Column"]) >= {"fte", "caseload"}
+    assert "2" in " ".join(table["Example rows"])  # spreadsheet row 2 is the first data row
+    assert not [b for b in at.button if (b.key or "").startswith("load:")]
+    assert table_checksums(db) == before
+    kept = list((db.parent / "rejected").glob("*caseloads_2021-05.csv*"))
+    assert len(kept) == 2  # the file and its .report.json
+
+
+def test_a_resubmitted_month_shows_what_it_replaces(store_with_april) -> None:
+    _, files = store_with_april
+    lines = files["caseloads_2021-04.csv"].read_text().splitlines()
+    shorter = "\n".join(lines[:-1]) + "\n"
+    at = _upload(_upload_page(), "caseloads_2021-04.csv", shorter.encode())
+    assert not at.exception
+    old, new = len(lines) - 1, len(lines) - 2
+    assert any(
+        "Replaces Caseloads for April 2021 loaded on" in m.value
+        and f"{old} → {new} rows" in m.value
+        for m in at.markdown
+    )
+
+
+def test_the_identical_file_again_changes_nothing(store_with_april) -> None:
+    _, files = store_with_april
+    at = _upload(
+        _upload_page(), "caseloads_2021-04.csv", files["caseloads_2021-04.csv"].read_bytes()
+    )
+    assert any("nothing will change" in i.value for i in at.info)

@@ -1,0 +1,153 @@
+"""The "Load returns" panel: drop in files, see each one checked, preview the change, load.
+
+The checks and the load are the loader's own (``etl.load.check_file`` and
+``commit_checked``), so a file behaves exactly as it would from the command line or the drop
+folder. A refused file is logged and kept aside at once, with its report; an accepted one
+waits for the analyst to press Load after seeing what it will change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from etl import store
+from etl.load import FileCheck, LoadResult, check_file, commit_checked, pending_change
+from etl.reader import max_bytes
+from metrics.formatting import uk_month
+
+CHECKS_KEY = "upload:checks"
+DONE_KEY = "upload:done"
+FILE_TYPES = ["csv", "xlsx"]
+
+
+@dataclass
+class Upload:
+    """One dropped file's check, and what happened to it in this session."""
+
+    check: FileCheck
+    rejected: LoadResult | None = None  # set once a refused file has been logged and kept
+
+
+def current_user() -> str | None:
+    """The signed-in user's e-mail, if the app has sign-in; recorded in the load log."""
+    try:
+        return st.user.get("email") if st.user.is_logged_in else None
+    except (AttributeError, KeyError, RuntimeError):
+        return None
+
+
+def _key(upload) -> str:
+    return f"{upload.name}:{upload.file_id}"
+
+
+def _write(db: Path, check: FileCheck) -> LoadResult:
+    with store.open_writer(db, timeout=10) as con:
+        return commit_checked(con, db, check, source="upload", user=current_user())
+
+
+def checked_uploads(db: Path, uploads: list) -> list[Upload]:
+    """Check each new file once per session (with progress); log and keep refused ones."""
+    cache: dict[str, Upload] = st.session_state.setdefault(CHECKS_KEY, {})
+    new = [u for u in uploads if _key(u) not in cache]
+    if new:
+        bar = st.progress(0.0, text="Checking files…")
+        for n, upload in enumerate(new, start=1):
+            bar.progress((n - 1) / len(new), text=f"Checking {upload.name} ({n} of {len(new)})…")
+            entry = Upload(check_file(upload.name, upload.getvalue()))
+            if not entry.check.accepted:
+                try:
+                    entry.rejected = _write(db, entry.check)
+                except store.StoreBusy:
+                    entry.rejected = None  # shown anyway; logged when the store is free
+            cache[_key(upload)] = entry
+        bar.empty()
+    return [cache[_key(u)] for u in uploads]
+
+
+def findings_table(check: FileCheck) -> pd.DataFrame:
+    """The problems in a refused file: rule, column, rows affected, example rows, how to fix."""
+    return pd.DataFrame(
+        [
+            {
+                "Problem": f.message,
+                "Column": f.column or "",
+                "Rows affected": f.rows_affected,
+                "Example rows": ", ".join(str(r) for r in f.example_rows[:8]),
+                "How to fix": f.fix,
+            }
+            for f in check.report.problems
+        ]
+    )
+
+
+def _describe(check: FileCheck) -> str:
+    spec, month = check.spec, check.month
+    when = f", {uk_month(month)}" if month else ""
+    return f"{spec.title}{when}, {check.report.rows:,} rows"
+
+
+def _refused(entry: Upload) -> None:
+    check = entry.check
+    st.error(f"**{check.file_name}** was refused: {check.report.summary()}", icon="✖")
+    st.dataframe(findings_table(check), hide_index=True, width="stretch")
+    if entry.rejected is not None and entry.rejected.kept_at is not None:
+        st.caption(
+            f"Nothing was loaded. The file and its report are kept as "
+            f"`rejected/{entry.rejected.kept_at.name}`. Fix the rows above and drop it in again."
+        )
+    else:
+        st.caption("Nothing was loaded. Fix the rows above and drop the file in again.")
+
+
+def _accepted(db: Path, key: str, check: FileCheck) -> None:
+    done: dict[str, LoadResult] = st.session_state.setdefault(DONE_KEY, {})
+    st.markdown(f"**{check.file_name}** — {_describe(check)}")
+    for warning in check.report.warnings:
+        st.caption(f"! {warning.line()}")
+    if key in done:
+        st.success(f"{done[key].status.capitalize()}: {done[key].message}", icon="✔")
+        return
+    change = pending_change(db, check)
+    what = f"{check.spec.title} for {uk_month(check.month)}" if check.month else check.spec.title
+    text = change.describe(check.report.rows, what)
+    if change.kind == "unchanged":
+        st.info(text, icon=":material/check:")
+        return
+    st.write(text)
+    if st.button(f"Load {check.file_name}", key=f"load:{key}", type="primary"):
+        with st.spinner(f"Loading {check.file_name}…"):
+            try:
+                done[key] = _write(db, check)
+            except store.StoreBusy:
+                st.warning("Another load is running. Wait a minute and press Load again.")
+                return
+        st.rerun()  # so the month picker and every page see the new month at once
+
+
+def upload_panel(db: Path) -> None:
+    """Draw the whole page body: the drop zone, then one block per dropped file."""
+    limit = max_bytes() // (1024 * 1024)
+    uploads = st.file_uploader(
+        "Return files (CSV or Excel)",
+        type=FILE_TYPES,
+        accept_multiple_files=True,
+        key="upload:files",
+        help=f"Name each file <return>_<YYYY-MM>.csv, e.g. visits_2021-05.csv. Up to {limit} MB.",
+    )
+    if not uploads:
+        st.info(
+            "Drop one or more monthly returns here. Each is checked against its rules first; "
+            "nothing is loaded until you have seen what it will change and pressed Load.",
+            icon=":material/upload_file:",
+        )
+        return
+    for entry, upload in zip(checked_uploads(db, uploads), uploads, strict=True):
+        with st.container(border=True):
+            if entry.check.accepted:
+                _accepted(db, _key(upload), entry.check)
+            else:
+                _refused(entry)
