@@ -85,6 +85,7 @@ def trend_figure(
     unit: str,
     target_date: date | None = None,
     height: int = 380,
+    projection: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Lines over months against the threshold, with the target date marked.
 
@@ -92,7 +93,8 @@ def trend_figure(
     ``value`` and ``threshold``. The first line drawn is the council's (solid blue); any
     other line is dashed purple so the two differ by more than colour. The threshold is taken
     from the first line's rows and drawn as a black dotted step, so a threshold that changes
-    over time is shown as it was each month.
+    over time is shown as it was each month. ``projection`` (``month``, ``value``), if given,
+    is drawn as a dotted blue line named as a projection in the legend.
     """
     fig = go.Figure()
     styles = [
@@ -133,6 +135,8 @@ def trend_figure(
                     hovertemplate="Threshold %{customdata}<extra></extra>",
                 )
             )
+    if projection is not None and len(projection):
+        fig.add_trace(_projection_trace(projection, unit))
     if target_date is not None:
         fig.add_vline(x=pd.Timestamp(target_date), line={"color": TARGET_COLOUR, "dash": "dash"})
         fig.add_annotation(
@@ -148,6 +152,22 @@ def trend_figure(
     _base_layout(fig, title, height)
     fig.update_yaxes(**_axis(unit))
     return fig
+
+
+def _projection_trace(projection: pd.DataFrame, unit: str) -> go.Scatter:
+    """The council's recent straight-line trend carried forward (``month``, ``value``)."""
+    return go.Scatter(
+        x=projection["month"],
+        y=projection["value"],
+        name="Projection (trend of last 6 months)",
+        mode="lines",
+        line={"color": COUNCIL_COLOUR, "width": 2, "dash": "dot"},
+        customdata=[
+            [uk_month(m), format_value(v, unit)]
+            for m, v in zip(projection["month"], projection["value"], strict=True)
+        ],
+        hovertemplate="Projection %{customdata[0]}: %{customdata[1]}<extra></extra>",
+    )
 
 
 def team_heat_figure(
