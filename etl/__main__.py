@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|demo|status|suites|docs``.
+"""Command line: ``python -m etl load|watch|demo|status|suites|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -109,6 +109,18 @@ def cmd_suites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    from etl.watch import DEFAULT_INBOX, watch
+
+    logging.getLogger("etl").setLevel(logging.INFO)
+    folder = Path(args.folder) if args.folder else DEFAULT_INBOX
+    try:
+        watch(folder, _db(args), settle=args.settle)
+    except KeyboardInterrupt:
+        print("Stopped watching.")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from etl import returns_doc
 
@@ -147,6 +159,14 @@ def parser() -> argparse.ArgumentParser:
     suites.add_argument("--check", action="store_true", help="only check they are in step")
     suites.set_defaults(func=cmd_suites)
 
+    watch = sub.add_parser("watch", help="load every return dropped into a folder")
+    watch.add_argument("folder", nargs="?", help="drop folder (default: data/inbox)")
+    watch.add_argument("--db", help=db_help)
+    watch.add_argument(
+        "--settle", type=float, default=2.0, help="seconds a file must stay unchanged first"
+    )
+    watch.set_defaults(func=cmd_watch)
+
     docs = sub.add_parser("docs", help="write docs/returns.md from the declarations")
     docs.add_argument("--check", action="store_true", help="only check it is in step")
     docs.set_defaults(func=cmd_docs)
@@ -154,7 +174,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = parser().parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,85 @@
+"""The drop folder watcher, as a real process: slow copies, bad files, and it keeps going."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from etl import store
+from etl.demo import write_returns
+from etl.watch import wanted
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _rows(db: Path, table: str) -> int:
+    if not store.snapshot_path(db).exists():
+        return 0
+    con = store.open_reader(db)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_only_finished_return_files_are_wanted() -> None:
+    assert wanted(Path("visits_2021-05.csv")) and wanted(Path("Caseloads May.XLSX"))
+    for name in ("visits_2021-05.csv.part", ".~lock.visits.csv#", "~$book.xlsx", "notes.txt"):
+        assert not wanted(Path(name))
+
+
+def test_watcher_waits_for_a_slow_copy_and_keeps_going_after_a_bad_file(tmp_path: Path) -> None:
+    files = {p.name: p for p in write_returns(tmp_path / "files", months=1, end=date(2021, 5, 1))}
+    inbox, db = tmp_path / "inbox", tmp_path / "store" / "csc.duckdb"
+    inbox.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "watch", str(inbox), "--db", str(db), "--settle", "1.0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # A slow copy: five chunks 0.4 s apart, each gap shorter than the settle time.
+        data = files["visits_2021-05.csv"].read_bytes()
+        target = inbox / "visits_2021-05.csv"
+        step = len(data) // 5 + 1
+        with target.open("wb") as handle:
+            for start in range(0, len(data), step):
+                handle.write(data[start : start + step])
+                handle.flush()
+                time.sleep(0.4)
+                assert target.exists(), "the watcher must not take a file still being copied"
+        processed = db.parent / "processed" / "visits_2021-05.csv"
+        assert _wait_for(processed.exists), "the finished file is loaded and moved"
+        assert _rows(db, "visits") == data.count(b"\n") - 1  # every row, not a half file
+
+        # A bad file is refused and kept with its report; the next good file still loads.
+        (inbox / "caseloads_2021-05.csv").write_text(
+            "worker_id,team,role,fte,agency,caseload\nW1,Team A,QSW,2,N,20\n", encoding="utf-8"
+        )
+        rejected = db.parent / "rejected"
+        assert _wait_for(lambda: len(list(rejected.glob("*caseloads_2021-05.csv*"))) == 2)
+        (inbox / "icpc_2021-05.csv").write_bytes(files["icpc_2021-05.csv"].read_bytes())
+        assert _wait_for((db.parent / "processed" / "icpc_2021-05.csv").exists)
+        assert proc.poll() is None, "the watcher is still running"
+        assert _rows(db, "caseloads") == 0
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    assert "visits_2021-05.csv" in stderr and "rejected" in stderr
+    child = files["visits_2021-05.csv"].read_text().splitlines()[1].split(",")[0]
+    assert child not in stderr, "the log never holds row contents"
