@@ -1,6 +1,9 @@
-"""Command line: ``python -m metrics show|refresh``.
+"""Command line: ``python -m metrics compute|show|refresh``.
 
-``show`` prints the month's KPIs and their status for a quick check without the dashboard;
+``compute`` prints KPI values as CSV, counted afresh from the loaded returns (not read from
+the stored ``kpi_values``), for analysts who script and for checking the dashboard against
+an independent calculation; ``show`` prints the month's KPIs and their status for a quick
+check without the dashboard;
 ``refresh`` works the stored KPI values out again after a council changes a cap, the ICPC
 limit or a supervision cycle in ``config/council.yaml`` (those change the counting itself).
 """
@@ -13,7 +16,7 @@ import sys
 import pandas as pd
 
 from etl import store
-from metrics import api
+from metrics import api, compute
 from metrics.formatting import format_value, uk_month
 from metrics.materialise import refresh_all
 
@@ -44,6 +47,32 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+CSV_COLUMNS = ["kpi", "month", "team", "numerator", "denominator", "value"]
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    db = store.db_path(args.db)
+    try:
+        months = None if args.month is None else [_month(args.month, [])]
+        con = store.open_reader(db)
+    except (store.StoreMissing, ValueError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    try:
+        frame = compute.compute(con, args.kpi, months)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    # One row per KPI x month x team plus the council (ALL): the plan-type and role splits
+    # are the dashboard's filters, not rows of this table.
+    teams = frame[(frame["plan_type"] == api.ALL) & (frame["role"] == api.ALL)].copy()
+    teams["month"] = [m.strftime("%Y-%m") for m in teams["month"]]
+    teams[CSV_COLUMNS].to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    return 0
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     db = store.db_path(args.db)
     if not db.exists():
@@ -63,6 +92,11 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     db_help = "DuckDB store (default: $CSC_DB or data/csc.duckdb)"
+    calc = sub.add_parser("compute", help="KPI values as CSV, counted from the returns")
+    calc.add_argument("--db", help=db_help)
+    calc.add_argument("--month", help="YYYY-MM (default: every loaded month)")
+    calc.add_argument("--kpi", nargs="+", metavar="ID", help="KPI ids (default: all)")
+    calc.set_defaults(func=cmd_compute)
     show = sub.add_parser("show", help="a month's KPIs and status")
     show.add_argument("--db", help=db_help)
     show.add_argument("--month", help="YYYY-MM (default: the latest loaded)")

@@ -21,7 +21,7 @@ import pandas as pd
 from etl import store
 from etl.returns import monthly_returns
 from metrics import compute, snapshot
-from metrics.config import Threshold, load_config
+from metrics.config import CouncilConfig, Threshold, load_config
 from metrics.declarations import DIMENSIONS, KPI, Area, declarations, get_kpi
 from metrics.formatting import format_change, format_value, is_missing, rounded, uk_month
 from metrics.status import NO_DATA, describe, judge
@@ -240,11 +240,12 @@ def kpi_values(
     for kpi_id in chosen:
         get_kpi(kpi_id)  # a clear error for an unknown id
     f = _Filter(chosen, _dates(months), None if teams is None else tuple(teams), plan_type, role)
-    return _judged(*snapshot.key(db), f).copy()
+    return _judged(*snapshot.key(db), load_config(), f).copy()
 
 
 @lru_cache(maxsize=256)
-def _judged(db: str, version: str, f: _Filter) -> pd.DataFrame:
+def _judged(db: str, version: str, config: CouncilConfig, f: _Filter) -> pd.DataFrame:
+    """Judged values; ``config`` is in the key so an edited threshold counts at once."""
     sql, params = _values_sql(f)
     return _judge(snapshot.query(db, version, sql, tuple(params)).copy())
 
