@@ -1,0 +1,90 @@
+"""Data quality: the coverage grid shows gaps and replacements, the history every attempt,
+and KPI pages warn when a month was replaced after the board last met."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.demo import write_returns
+from etl.load import load_paths
+from metrics import quality
+
+ROOT = Path(__file__).resolve().parent.parent
+APRIL, MAY, JUNE = date(2021, 4, 1), date(2021, 5, 1), date(2021, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def gappy_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """April to June 2021 with May's supervision return missing and April's caseloads
+    sent twice (the second time one worker shorter), plus one refused file."""
+    root = tmp_path_factory.mktemp("quality")
+    files = {p.name: p for p in write_returns(root / "in", months=3, end=JUNE)}
+    del files["supervision_2021-05.csv"]
+    db = root / "store" / "csc.duckdb"
+    assert all(r.ok for r in load_paths(db, list(files.values())))
+    resent = root / "again" / "caseloads_2021-04.csv"
+    resent.parent.mkdir()
+    resent.write_text(
+        "".join(files["caseloads_2021-04.csv"].read_text().splitlines(keepends=True)[:-1])
+    )
+    bad = root / "again" / "visits_2021-06.csv"
+    bad.write_text("child_id,team\nC1,Team A\n")
+    results = load_paths(db, [resent, bad])
+    assert [r.status for r in results] == ["replaced", "rejected"]
+    before = os.environ.get("CSC_DB")
+    os.environ["CSC_DB"] = str(db)
+    yield db
+    if before is None:
+        os.environ.pop("CSC_DB")
+    else:
+        os.environ["CSC_DB"] = before
+
+
+def test_coverage_grid_shows_loaded_replaced_and_missing(gappy_db: Path) -> None:
+    grid = quality.coverage(gappy_db)
+    assert list(grid.columns) == ["April 2021", "May 2021", "June 2021"]
+    assert grid.loc["Case supervision", "May 2021"] == quality.MISSING
+    assert grid.loc["Caseloads", "April 2021"] == quality.REPLACED
+    assert (
+        grid.loc["Statutory visits", "June 2021"] == quality.LOADED
+    )  # the refusal changed nothing
+    assert quality.gaps(gappy_db) == ["Case supervision, May 2021"]
+
+
+def test_history_lists_every_attempt_with_its_reason(gappy_db: Path) -> None:
+    history = quality.load_history(gappy_db)
+    assert len(history) == 11 + 2  # 12 files less May supervision, then April again, a refusal
+    refused = history[history["Outcome"] == "Rejected"].iloc[0]
+    assert refused["File"] == "visits_2021-06.csv" and "missing" in refused["Reason"].lower()
+
+
+def test_replaced_after_the_board_met(gappy_db: Path) -> None:
+    # The last board meeting in config/council.yaml is 15 March 2022; the replacement was today.
+    assert quality.last_board_meeting(date(2022, 6, 1)) == date(2022, 3, 15)
+    assert quality.replaced_since_board(gappy_db, APRIL) == ["Caseloads"]
+    assert quality.replaced_since_board(gappy_db, MAY) == []
+    # Before any board meeting there is nothing to warn about.
+    assert quality.replaced_since_board(gappy_db, APRIL, today=date(2019, 1, 1)) == []
+
+
+def test_pages_show_the_grid_and_the_warnings(gappy_db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("app_pages/data_quality.py").run()
+    assert not at.exception
+    grid = at.dataframe[0].value
+    assert grid.loc["May 2021", "Case supervision"] == quality.MISSING
+    assert any("Case supervision, May 2021" in c.value for c in at.caption)
+    # A KPI page for April warns that Caseloads was replaced after the board met.
+    at.sidebar.selectbox(key="as_at").select("2021-04-01").run()
+    at.switch_page("app_pages/caseloads.py").run()
+    assert not at.exception
+    assert any("Changed since the board met on 15 March 2022" in w.value for w in at.warning)
+    # May lacks the supervision return: every page says so.
+    at.sidebar.selectbox(key="as_at").select("2021-05-01").run()
+    assert any("Missing for May 2021: the Case supervision return" in w.value for w in at.warning)
