@@ -53,3 +53,22 @@ def test_month_on_month_rise() -> None:
 def test_no_value_is_no_data_not_a_fail() -> None:
     verdict = _judge(Threshold(kind="floor", limit=100), float("nan"))
     assert verdict.status == "no data" and "May 2021" in verdict.reason
+
+
+def test_cap_with_warning_band() -> None:
+    rule = Threshold(kind="cap", limit=20, warn_within=5)
+    assert _judge(rule, 20.0, higher=False).status == "on track"  # at the limit
+    # 23.5 is 3.5 points over: inside the band, at risk; 25.0 is 5 points over: off track.
+    verdict = _judge(rule, 23.5, higher=False)
+    assert verdict.status == "at risk"
+    assert verdict.reason == "23.5%, 3.5 points above the limit of 20.0%"
+    assert _judge(rule, 25.0, higher=False).status == "off track"
+
+
+def test_overrides_apply_to_their_breakdown_only() -> None:
+    rule = Threshold(kind="cap", limit=25, overrides={"role": {"ASYE": {"limit": 18}}})
+    assert rule.for_breakdown({"role": "ASYE"}).limit == 18
+    assert rule.for_breakdown({"role": "QSW"}).limit == 25
+    # 20 children per FTE: within the QSW cap, over the ASYE one.
+    asye = _judge(rule.for_breakdown({"role": "ASYE"}), 20, unit="number", higher=False)
+    assert asye.status == "off track" and asye.reason == "20.0, 2.0 above the limit of 18.0"
