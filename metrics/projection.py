@@ -3,13 +3,13 @@
 A board asks "when will we get there?". The answer here is deliberately simple and said
 plainly: a least-squares straight line through the council's last six loaded months, followed
 forward month by month until its value (rounded as shown) meets the target. A line that is
-flat or heading the wrong way gives "not met on current trend". It is a projection, not a
+flat, heading the wrong way or needing more than ten years gives "not met on current
+trend". It is a projection, not a
 forecast, and the wording and the dotted chart line say so.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +22,13 @@ from metrics.formatting import format_value, is_missing, rounded, uk_date, uk_mo
 
 WINDOW = 6
 MIN_POINTS = 3
+#: a line that needs longer than this (ten years) to get there counts as not met
+HORIZON = 120
 #: how far ahead the dotted line is drawn when the target is further off (or never met)
 DRAW_MONTHS = 12
 NOT_MET = "not met on current trend"
+#: what the level is called in words, by rule kind
+GOALS = {"cap": "limit", "floor": "floor", "target_by_date": "target"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Projection:
     target: float
     unit: str
     due: date | None
+    goal: str
     slope: float
     latest: date
     met_month: date | None
@@ -52,12 +57,12 @@ class Projection:
 
     def sentence(self) -> str:
         """The projection in words, e.g. "At this rate the target of 0.0% is met by ..."."""
-        target = format_value(self.target, self.unit)
+        target = f"{self.goal} of {format_value(self.target, self.unit)}"
         if self.already_met:
-            return f"The target of {target} is met in {uk_month(self.latest)}."
+            return f"The {target} is met in {uk_month(self.latest)}."
         if self.met_month is None:
-            return f"At the rate of the last {WINDOW} months the target of {target} is {NOT_MET}."
-        text = f"At the rate of the last {WINDOW} months the target of {target} is met by "
+            return f"At the rate of the last {WINDOW} months the {target} is {NOT_MET}."
+        text = f"At the rate of the last {WINDOW} months the {target} is met by "
         text += uk_month(self.met_month)
         if self.due is not None:
             when = "after" if self.late else "in time for"
@@ -87,6 +92,7 @@ def project(
     unit: str,
     higher_better: bool,
     due: date | None = None,
+    goal: str = "target",
 ) -> Projection | None:
     """Fit the last ``WINDOW`` months that have a value and follow the line to ``target``.
 
@@ -106,23 +112,18 @@ def project(
     intercept = y_mean - slope * x_mean
     last = xs[-1]
     already = _meets(ys[-1], target, unit, higher_better)
-    met = None
-    towards = slope > 0 if higher_better else slope < 0
-    if not already and towards:
-        crossing = (target - intercept) / slope
-        step = max(last + 1, math.floor(crossing) - 1)
-        while not _meets(slope * step + intercept, target, unit, higher_better):
-            step += 1
-        met = step
+    ahead = range(last + 1, last + HORIZON + 1)
+    reached = (x for x in ahead if _meets(slope * x + intercept, target, unit, higher_better))
+    met = None if already else next(reached, None)
     end = met if met is not None else last + DRAW_MONTHS
     points = tuple(
-        (_month(x), slope * x + intercept)
-        for x in range(last, min(end, last + DRAW_MONTHS) + 1)
+        (_month(x), slope * x + intercept) for x in range(last, min(end, last + DRAW_MONTHS) + 1)
     )
     return Projection(
         target=target,
         unit=unit,
         due=due,
+        goal=goal,
         slope=slope,
         latest=_month(last),
         met_month=None if met is None else _month(met),
@@ -150,4 +151,5 @@ def kpi_projection(db: Path | str, kpi_id: str, month: object, team: str = api.A
         unit=k.unit,
         higher_better=k.higher_is_better,
         due=api.target_date(kpi_id),
+        goal=GOALS.get(rule.kind, "target"),
     )

@@ -42,6 +42,10 @@ class Suppressor:
             and 0 < float(denominator) < self.threshold
         )
 
+    def hides(self, value: object, unit: str, denominator: object = None) -> bool:
+        """True when this KPI value is not shown in the export (``<5`` or ``withheld``)."""
+        return (unit == "count" and self.hides_count(value)) or self.withholds(unit, denominator)
+
     def value(self, value: object, unit: str, denominator: object = None) -> str:
         """A KPI value as shown in this export: formatted, ``<5`` or ``withheld``."""
         if unit == "count" and self.hides_count(value):
