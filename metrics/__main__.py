@@ -80,7 +80,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return 1
     try:
         with store.open_writer(db) as con:
+            # One transaction: readers of the master never see the table half rebuilt, and a
+            # failure leaves the old values (nothing is published unless it commits).
+            con.execute("BEGIN TRANSACTION")
             months = refresh_all(con)
+            con.execute("COMMIT")
     except store.StoreBusy as exc:
         print(str(exc), file=sys.stderr)
         return 3
