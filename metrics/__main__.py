@@ -40,6 +40,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 1
     who = "whole council" if args.team == api.ALL else args.team
     print(f"{uk_month(month)}, {who}")
+    print(f"  {'KPI':<22} {'value':>9}  {'status':<11} why")
     for row in frame.itertuples():
         title = api.kpi(row.kpi).short_title
         value = format_value(row.value, row.unit)
