@@ -1,0 +1,212 @@
+"""What a board pack says, before it is laid out as PDF pages or slides.
+
+One ``BoardPack`` holds the cover facts, the summary of every KPI, and per area the chart (the
+same plotly figure the board page shows, from ``ui.charts.trend_figure``), the narrative and
+the team table. Both layouts read this, so the PDF and the slides never disagree, and every
+figure in it comes from ``metrics.api`` through the chosen ``Suppressor``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from metrics import api
+from metrics.config import load_config
+from metrics.declarations import KPI
+from metrics.formatting import uk_month
+from metrics.narrative import change_phrase, council_sentence, kpi_sentences
+from metrics.projection import kpi_projection
+from metrics.status import ICONS
+from metrics.suppression import SHOW_ALL, Suppressor, for_exports
+from reports.meetings import compare_month
+from ui import charts
+
+ALL = api.ALL
+TREND_MONTHS = 24
+STATUS_KEY = "   ".join(f"{icon} {status}" for status, icon in ICONS.items())
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One KPI in the summary table: the council's figure, change and status."""
+
+    area: str
+    kpi: str
+    value: str
+    change: str
+    status: str
+    icon: str
+
+
+@dataclass(frozen=True)
+class AreaSection:
+    """One area's page or slide."""
+
+    area_id: str
+    title: str
+    chart: go.Figure
+    chart_alt: str
+    headlines: list[str]  # the council sentence of each KPI (short enough for a slide)
+    narrative: list[str]  # every sentence for every KPI in the area
+    team_table: list[list[str]]  # header row first
+
+
+@dataclass(frozen=True)
+class BoardPack:
+    """Everything a board pack shows, already worded and formatted."""
+
+    council: str
+    month: date
+    compare: date
+    produced: date
+    data_loaded: datetime | None
+    demo: bool
+    suppression_note: str
+    summary: list[SummaryRow]
+    sections: list[AreaSection]
+
+    @property
+    def title(self) -> str:
+        return f"{self.council}: improvement board pack, {uk_month(self.month)}"
+
+
+def _history(month: date, length: int) -> list[date]:
+    return [(pd.Timestamp(month) - pd.DateOffset(months=i)).date() for i in range(length)][::-1]
+
+
+def area_trend_figure(
+    db: Path | str, kpi_id: str, month: object, hide: Suppressor = SHOW_ALL, height: int = 420
+) -> go.Figure:
+    """The council's trend for a KPI over the last two years up to ``month``.
+
+    Drawn against its threshold and target date, with the dotted projection where the KPI has
+    a level to reach. Values a suppressor hides are left out of the line.
+    """
+    k = api.kpi(kpi_id)
+    month = pd.Timestamp(month).date()
+    values = api.kpi_values(db, [kpi_id], months=_history(month, TREND_MONTHS), teams=[ALL])
+    hidden = [
+        hide.hides(v, k.unit, d)
+        for v, d in zip(values["value"], values["denominator"], strict=True)
+    ]
+    series = values.assign(line="Whole council", value=values["value"].mask(hidden))
+    projection = kpi_projection(db, kpi_id, month)
+    points = None
+    if projection is not None and projection.points:
+        points = pd.DataFrame(list(projection.points), columns=["month", "value"])
+    return charts.trend_figure(
+        series,
+        title=f"{k.title}: trend against threshold",
+        unit=k.unit,
+        target_date=api.target_date(kpi_id),
+        height=height,
+        projection=points,
+    )
+
+
+def _summary(db: Path | str, month: date, compare: date, hide: Suppressor) -> list[SummaryRow]:
+    values = api.kpi_values(db, months=[compare, month], teams=[ALL])
+    titles = {a.id: a.title for a in api.areas()}
+    rows = []
+    for k in api.all_kpis():
+        mine = values[values["kpi"] == k.id].set_index("month")
+        if month not in mine.index:
+            continue
+        now = mine.loc[month]
+        before = mine.loc[compare] if compare in mine.index else None
+        rows.append(
+            SummaryRow(
+                area=titles[k.area],
+                kpi=k.title,
+                value=hide.value(now["value"], k.unit, now["denominator"]),
+                change=change_phrase(k, now, before, compare, hide),
+                status=now["status"],
+                icon=now["icon"],
+            )
+        )
+    return rows
+
+
+def team_table(db: Path | str, kpis: list[KPI], month: date, hide: Suppressor) -> list[list[str]]:
+    """Teams down, the area's KPIs across; each cell the value and its status icon."""
+    values = api.kpi_values(db, [k.id for k in kpis], months=[month])
+    values = values[values["team"] != ALL]
+    header = ["Team", *[k.short_title for k in kpis]]
+    body = []
+    for team in sorted(values["team"].unique()):
+        cells = [team]
+        for k in kpis:
+            row = values[(values["team"] == team) & (values["kpi"] == k.id)]
+            if row.empty:
+                cells.append(ICONS["no data"])
+                continue
+            value, denominator = row["value"].iloc[0], row["denominator"].iloc[0]
+            shown = hide.value(value, k.unit, denominator)
+            # a hidden figure's status would hint at it, so it goes too
+            hidden = hide.hides(value, k.unit, denominator)
+            cells.append(shown if hidden else f"{shown} {row['icon'].iloc[0]}")
+        body.append(cells)
+    return [header, *body]
+
+
+def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor) -> AreaSection:
+    kpis = list(area.kpis)
+    lead = kpis[0]
+    council = api.kpi_values(db, [k.id for k in kpis], months=[compare, month], teams=[ALL])
+    headlines = []
+    for k in kpis:
+        mine = council[council["kpi"] == k.id].set_index("month")
+        if month in mine.index:
+            before = mine.loc[compare] if compare in mine.index else None
+            headlines.append(council_sentence(k, mine.loc[month], before, compare, hide))
+    narrative = [s for k in kpis for s in kpi_sentences(db, k.id, month, compare, hide)]
+    start = _history(month, TREND_MONTHS)[0]
+    alt = (
+        f"Line chart of {lead.title.lower()} for the whole council, {uk_month(start)} to "
+        f"{uk_month(month)}, against its threshold. {headlines[0] if headlines else ''}"
+    ).strip()
+    return AreaSection(
+        area_id=area.id,
+        title=area.title,
+        chart=area_trend_figure(db, lead.id, month, hide),
+        chart_alt=alt,
+        headlines=headlines,
+        narrative=narrative,
+        team_table=team_table(db, kpis, month, hide),
+    )
+
+
+def board_pack(
+    db: Path | str,
+    month: object,
+    *,
+    compare: object | None = None,
+    hide: Suppressor | None = None,
+    produced: date | None = None,
+) -> BoardPack:
+    """The pack's content as at ``month`` (default comparison: the last board meeting's month).
+
+    ``hide`` defaults to the council's rule for exports (``suppression`` in council.yaml).
+    """
+    month = pd.Timestamp(month).date()
+    if month not in api.months(db):
+        raise ValueError(f"no data is loaded for {uk_month(month)}")
+    chosen = pd.Timestamp(compare).date() if compare is not None else compare_month(db, month)
+    chosen = chosen or month
+    hide = hide or for_exports()
+    return BoardPack(
+        council=load_config().council_name,
+        month=month,
+        compare=chosen,
+        produced=produced or date.today(),
+        data_loaded=api.last_loaded(db),
+        demo=api.store_kind(db) == "demo",
+        suppression_note=hide.note(),
+        summary=_summary(db, month, chosen, hide),
+        sections=[_section(db, a, month, chosen, hide) for a in api.areas()],
+    )
