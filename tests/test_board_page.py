@@ -45,11 +45,7 @@ def _figure(at: AppTest) -> tuple[str, int]:
     """The big headline figure on screen and its font size in pixels."""
     html = next(m.value for m in at.markdown if "csc-board-figure" in m.value)
     value = re.search(r'class="csc-board-figure">([^<]*)<', html).group(1)
-    css = (
-        next(m.value for m in at.get("html") if "csc-board-figure" in m.value)
-        if at.get("html")
-        else ""
-    )
+    css = " ".join(h.value for h in at.get("html"))
     size = re.search(r"csc-board-figure \{font-size:(\d+)px", css)
     return value, int(size.group(1)) if size else 0
 
