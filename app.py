@@ -1,7 +1,8 @@
 """The dashboard's entry point: `streamlit run app.py`.
 
-Runs before every page: page setup, first-start demo build, the shared "as at" month picker
-and the data banners; then the page chosen in the sidebar (declared in ui/navigation.py).
+Runs before every page: page setup, sign-in (or the demo banner), first-start demo build,
+the shared "as at" month picker and the data banners; then the page chosen in the sidebar
+(declared in ui/navigation.py, showing only the pages the user's role may open).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics import api, quality
-from ui import layout, navigation, state
+from ui import auth, layout, navigation, state
 
 st.set_page_config(
     page_title="Children's social care performance",
@@ -19,10 +20,11 @@ st.set_page_config(
 layout.apply_style()
 
 db = state.current_db()
+user = auth.gate(db)
 if not state.store_exists(db):
     layout.build_demo_store(db)
 
-page = navigation.navigation()
+page = navigation.navigation(role=user.role)
 month = layout.as_at_picker(api.months(db))
 layout.data_banners(
     api.store_kind(db),

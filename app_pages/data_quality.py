@@ -6,8 +6,10 @@ import streamlit as st
 
 from metrics import quality
 from metrics.formatting import uk_month
+from ui.auth import require_role
 from ui.state import current_db
 
+require_role("analyst")
 db = current_db()
 st.title("Data quality")
 

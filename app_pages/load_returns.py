@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.auth import require_role
 from ui.state import current_db
 from ui.upload import upload_panel
 
+require_role("analyst")
 st.title("Load returns")
 st.caption(
     "Caseloads, statutory visits, ICPC and case supervision returns, one file per return per "

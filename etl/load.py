@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from etl import store
-from etl.reader import read_return, safe_name
+from etl import audit, store
+from etl.reader import read_return, refuse_oversize, safe_name
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
 from etl.validate import CheckedReturn, check_return
@@ -101,6 +101,20 @@ def check_file(name: str, data: bytes) -> FileCheck:
     return FileCheck(name, data, digest, checked.report, checked)
 
 
+def check_path(path: Path) -> FileCheck:
+    """Check a file on disk, refusing one over the size limit before reading a byte of it."""
+    try:
+        refuse_oversize(path.stat().st_size)
+    except FileRejected as exc:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:  # streamed: the log still identifies the exact file
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        report = ValidationReport(file_name=safe_name(path.name), problems=[exc.finding])
+        return FileCheck(report.file_name, b"", digest.hexdigest(), report, None)
+    return check_file(path.name, path.read_bytes())
+
+
 def _what(fc: FileCheck) -> str:
     spec = fc.spec
     if spec is None:
@@ -175,6 +189,7 @@ def _log(con, fc: FileCheck, status: str, reason: str, source: str, user: str | 
             user,
         ],
     )
+    audit.record(con, user, "load", fc.file_name, f"{status}: {reason}"[:500])
     return load_id
 
 
@@ -220,7 +235,8 @@ def keep_rejected(db: Path, fc: FileCheck) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{stamp}_{fc.file_name}"
-    target.write_bytes(fc.data)
+    if not any(p.check == "file_size" for p in fc.report.problems):
+        target.write_bytes(fc.data)  # an over-size file was never read: only its report is kept
     target.with_name(target.name + ".report.json").write_text(fc.report.to_json(), "utf-8")
     return target
 
@@ -297,7 +313,7 @@ def load_paths(
         for i, path in enumerate(files):
             if progress:
                 progress(i / max(len(files), 1), f"Loading {path.name}")
-            fc = check_file(path.name, path.read_bytes())
+            fc = check_path(path)
             result = commit_checked(con, db, fc, source, user, kind)
             results.append(result)
             if result.status == "rejected" and move_to_processed:

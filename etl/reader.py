@@ -63,9 +63,8 @@ def _reject(check: str, message: str, fix: str = "", column: str | None = None) 
     return FileRejected(Finding(check=check, message=message, fix=fix, column=column))
 
 
-def _decode(data: bytes) -> tuple[str, list[Finding]]:
+def _decode(data: bytes) -> str:
     """Bytes → text: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252."""
-    warnings: list[Finding] = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16")
     elif b"\x00" in data[:8192]:
@@ -87,15 +86,13 @@ def _decode(data: bytes) -> tuple[str, list[Finding]]:
                     "Save it from Excel as 'CSV UTF-8 (Comma delimited)'.",
                 ) from None
     if "\ufeff" in text:
-        text = text.replace("\ufeff", "")
-        warnings.append(
-            Finding(
-                check="stray_byte_order_mark",
-                message="A stray byte-order mark inside the file was removed "
-                "(often a sign that two files were pasted together)",
-            )
+        raise _reject(
+            "stray_byte_order_mark",
+            "A byte-order mark (BOM) sits in the middle of the file — usually two exports "
+            "pasted together, so a second header row would be read as data",
+            "Export the return again as one file.",
         )
-    return text, warnings
+    return text
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -153,25 +150,29 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows(name: str, data: bytes) -> tuple[list[list[str]], list[Finding]]:
-    if len(data) > max_bytes():
+def refuse_oversize(size: int) -> None:
+    """Refuse a file of ``size`` bytes over the limit; callers with a path check before reading."""
+    if size > max_bytes():
         raise _reject(
             "file_size",
-            f"The file is {len(data) / 1e6:,.0f} MB; the limit is {max_bytes() / 1e6:,.0f} MB",
+            f"The file is {size / 1e6:,.0f} MB; the limit is {max_bytes() / 1e6:,.0f} MB",
             "Split the export by month, or ask an administrator to raise CSC_MAX_FILE_MB.",
         )
-    if not data.strip():
+
+
+def _rows(name: str, data: bytes) -> list[list[str]]:
+    refuse_oversize(len(data))
+    if not data or data.isspace():  # no stripped copy of a large file
         raise _reject("file_not_empty", "The file is empty", "Export the return again.")
     if data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(data), []
+        return _xlsx_rows(data)
     if name.lower().endswith((".xlsx", ".xls")):
         raise _reject(
             "xlsx_readable",
             "The file is named as an Excel workbook but is not a valid .xlsx",
             "Save it from Excel as .xlsx or CSV.",
         )
-    text, warnings = _decode(data)
-    return _csv_rows(text), warnings
+    return _csv_rows(_decode(data))
 
 
 def _identify(name: str, headers: list[str]) -> tuple[ReturnSpec, bool]:
@@ -287,7 +288,7 @@ def _map_headers(spec: ReturnSpec, headers: list[str]) -> tuple[dict[int, str], 
 
 def read_return(name: str, data: bytes) -> RawReturn:
     """Read one file's bytes into a recognised return; raises ``FileRejected`` with the reason."""
-    rows, warnings = _rows(name, data)
+    rows = _rows(name, data)
     if not rows:
         raise _reject("file_not_empty", "The file has no header row and no data")
     headers, body = rows[0], rows[1:]
@@ -314,4 +315,4 @@ def read_return(name: str, data: bytes) -> RawReturn:
         dtype="str",
     )
     month = _month(name, spec, frame, named)
-    return RawReturn(name, spec, month, frame, warnings + header_warnings)
+    return RawReturn(name, spec, month, frame, header_warnings)

@@ -96,9 +96,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             "CREATE TABLE calendar AS SELECT date::DATE AS date, is_working_day, "
             "working_day_no FROM cal ORDER BY date"
         )
+    from etl import audit
     from metrics.materialise import ensure_table
 
     ensure_table(con)
+    audit.ensure_table(con)
 
 
 def store_kind(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -141,11 +143,15 @@ def _clear_stale_temp_files(db: Path) -> None:
 
 
 @contextmanager
-def open_writer(db: Path, timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_writer(
+    db: Path, timeout: float = 30.0, publish: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one read-write connection, under the store lock; publishes a snapshot on success.
 
     Work inside should run in an explicit transaction; if the block raises, nothing is
     published and the uncommitted work is rolled back when the connection closes.
+    ``publish=False`` is for writes readers need not see at once (the audit trail), so that
+    they do not invalidate every reader's cache.
     """
     lock = _lock_file(db, timeout)
     try:
@@ -157,7 +163,8 @@ def open_writer(db: Path, timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConn
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        _publish(db)
+        if publish or not snapshot_path(db).exists():
+            _publish(db)
     finally:
         lock.close()
 

@@ -13,12 +13,19 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# App tests run in local mode (no sign-in, analyst role) on stores holding test loads; the
+# sign-in, role and refusal tests in tests/test_auth.py set these for themselves.
+os.environ.setdefault("CSC_AUTH", "none")
+os.environ.setdefault("CSC_ALLOW_NO_SIGNIN", "1")
 
 from etl import store
 
 
-def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log",)) -> dict[str, str]:
-    """A digest of every table's full contents (ordered), to prove a load changed nothing."""
+def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log", "audit")) -> dict[str, str]:
+    """A digest of every table's full contents (ordered), to prove a load changed nothing.
+
+    The two logs of attempts (``load_log``, ``audit``) are left out: a refusal is recorded.
+    """
     con = store.open_reader(db)
     try:
         tables = [r[0] for r in con.execute("SHOW TABLES").fetchall() if r[0] not in skip]

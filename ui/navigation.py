@@ -16,10 +16,17 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from ui.auth import roles_from
+
+#: Pages with child-level data or that change the store: analysts and administrators.
+ANALYSTS = roles_from("analyst")
+
 
 @dataclass(frozen=True)
 class PageEntry:
-    """One page: its script, its title and icon in the sidebar, and the section it sits in."""
+    """One page: its script, its title and icon in the sidebar, the section it sits in, and
+    the roles that see it (empty: every signed-in role). The page itself must also call
+    ``ui.auth.require_role``: hiding it here does not stop someone who knows its address."""
 
     path: str
     title: str
@@ -27,6 +34,7 @@ class PageEntry:
     section: str
     url_path: str
     default: bool = False
+    roles: tuple[str, ...] = ()
 
 
 PAGES: list[PageEntry] = [
@@ -55,10 +63,20 @@ PAGES: list[PageEntry] = [
     ),
     PageEntry("app_pages/board.py", "Board mode", ":material/co_present:", "Board", "board"),
     PageEntry(
-        "app_pages/load_returns.py", "Load returns", ":material/upload_file:", "Data", "load"
+        "app_pages/load_returns.py",
+        "Load returns",
+        ":material/upload_file:",
+        "Data",
+        "load",
+        roles=ANALYSTS,
     ),
     PageEntry(
-        "app_pages/data_quality.py", "Data quality", ":material/fact_check:", "Data", "quality"
+        "app_pages/data_quality.py",
+        "Data quality",
+        ":material/fact_check:",
+        "Data",
+        "quality",
+        roles=ANALYSTS,
     ),
 ]
 
@@ -68,10 +86,15 @@ def area_page_path(area_id: str) -> str:
     return f"app_pages/{area_id}.py"
 
 
-def navigation(entries: list[PageEntry] | None = None) -> StreamlitPage:
-    """Register the pages with Streamlit, grouped by section; returns the page to run."""
+def visible(entries: list[PageEntry], role: str | None) -> list[PageEntry]:
+    """The pages ``role`` may see."""
+    return [e for e in entries if not e.roles or role in e.roles]
+
+
+def navigation(entries: list[PageEntry] | None = None, role: str | None = None) -> StreamlitPage:
+    """Register the pages ``role`` may see, grouped by section; returns the page to run."""
     sections: dict[str, list] = {}
-    for entry in entries if entries is not None else PAGES:
+    for entry in visible(entries if entries is not None else PAGES, role):
         sections.setdefault(entry.section, []).append(
             st.Page(
                 entry.path,

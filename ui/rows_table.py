@@ -1,7 +1,9 @@
 """The rows behind a figure, behind a clearly-labelled expander, with a CSV download.
 
-Kept in one place so who may see child-level rows can be decided in one place. The rows
-carry pseudonymous IDs only (as loaded); they are fetched only when the expander is open.
+Kept in one place so who may see child-level rows is decided in one place: analysts and
+administrators only (viewers see aggregates and never this panel), and every download is
+written to the audit trail before its bytes leave. The rows carry pseudonymous IDs only (as
+loaded); they are fetched only when the expander is open.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from etl.audit import audited
+from etl.reader import safe_name
 from metrics import api
 from metrics.formatting import uk_month
+from ui.auth import current_user, has_role
 from ui.export import to_csv_bytes
 
 
@@ -26,6 +31,8 @@ def rows_table(
     title: str = "",
 ) -> None:
     """An expander listing the records counted in ``kpi_id`` for the month, team and plan type."""
+    if not has_role("analyst"):
+        return
     scope = team or "all teams"
     label = f"Rows behind this figure — {uk_month(month)}, {scope} (pseudonymous IDs)"
     key = f"rows:{kpi_id}"
@@ -36,10 +43,17 @@ def rows_table(
         rows = api.kpi_rows(db, kpi_id, month, team=team, plan_type=plan_type)
         st.caption(f"{len(rows):,} rows. Child and worker IDs are pseudonymous, as loaded.")
         st.dataframe(rows, hide_index=True, width="stretch")
+        file_name = safe_name(f"{kpi_id}_{month:%Y-%m}_{team or 'all-teams'}.csv")
         st.download_button(
             "Download these rows (CSV)",
-            to_csv_bytes(rows),
-            file_name=f"{kpi_id}_{month:%Y-%m}_{(team or 'all-teams').replace(' ', '-')}.csv",
+            audited(
+                db,
+                current_user().who,
+                "row_download",
+                f"{file_name} ({len(rows):,} rows)",
+                lambda: to_csv_bytes(rows),
+            ),
+            file_name=file_name,
             mime="text/csv",
             key=f"download:{kpi_id}",
             icon=":material/download:",

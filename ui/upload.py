@@ -18,6 +18,7 @@ from etl import store
 from etl.load import FileCheck, LoadResult, check_file, commit_checked, pending_change
 from etl.reader import max_bytes
 from metrics.formatting import uk_month
+from ui import auth
 
 CHECKS_KEY = "upload:checks"
 DONE_KEY = "upload:done"
@@ -33,11 +34,8 @@ class Upload:
 
 
 def current_user() -> str | None:
-    """The signed-in user's e-mail, if the app has sign-in; recorded in the load log."""
-    try:
-        return st.user.get("email") if st.user.is_logged_in else None
-    except (AttributeError, KeyError, RuntimeError):
-        return None
+    """Who is loading (signed-in e-mail, or the demo's no-sign-in name): logged and audited."""
+    return auth.who()
 
 
 def _key(upload) -> str:
