@@ -1,8 +1,10 @@
 """The dashboard's pages, declared in one list.
 
 To add a page, write ``app_pages/<name>.py`` and add one ``PageEntry`` to ``PAGES`` (or append
-to it before ``navigation()`` is called). Sections group pages in the sidebar in the order
-they first appear.
+to it before ``navigation()`` is called). Pages of one section sit together in the sidebar, in
+the order their sections first appear. The sidebar is one flat list, without Streamlit's
+section headings: those put a ``<div>`` inside the ``<ul>``, so screen readers miscount the
+links (axe-core rules ``list`` / ``listitem``, WCAG 1.3.1; see docs/accessibility.md).
 
 The folder is ``app_pages/``, not ``pages/``: a ``pages/`` folder beside ``app.py`` switches
 Streamlit into its older multipage mode, in which a link straight to a page (``/visits``)
@@ -92,7 +94,7 @@ def visible(entries: list[PageEntry], role: str | None) -> list[PageEntry]:
 
 
 def navigation(entries: list[PageEntry] | None = None, role: str | None = None) -> StreamlitPage:
-    """Register the pages ``role`` may see, grouped by section; returns the page to run."""
+    """Register the pages ``role`` may see, section by section; returns the page to run."""
     sections: dict[str, list] = {}
     for entry in visible(entries if entries is not None else PAGES, role):
         sections.setdefault(entry.section, []).append(
@@ -104,4 +106,4 @@ def navigation(entries: list[PageEntry] | None = None, role: str | None = None) 
                 default=entry.default,
             )
         )
-    return st.navigation(sections)
+    return st.navigation([page for pages in sections.values() for page in pages])
