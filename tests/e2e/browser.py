@@ -1,0 +1,97 @@
+"""What the end-to-end tests do in the page: open it, wait for Streamlit, read it, check it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import SCREENSHOTS
+from ui.navigation import PageEntry
+
+APP = '[data-testid="stApp"]'
+IDLE = f'{APP}[data-test-script-state="notRunning"]'
+EXCEPTION = '[data-testid="stException"]'
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = ("serious", "critical")
+VIEWPORTS = ((1366, 768), (1920, 1080))
+
+# How many data traces (lines, bars, heatmaps) a drawn Plotly chart's SVG holds.
+_PLOTLY_TRACES = """
+el => el.querySelectorAll(
+    '.main-svg .scatterlayer .trace, .main-svg .barlayer .trace, .main-svg .heatmaplayer image,'
+    + ' .main-svg .heatmaplayer .hm'
+).length
+"""
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until the script run is over and nothing on the page is still stale."""
+    page.wait_for_selector(IDLE, state="attached")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+    )
+
+
+def page_url(base_url: str, entry: PageEntry) -> str:
+    """A page's address: the default page lives at the root (``/overview`` is "not found")."""
+    return base_url + "/" + ("" if entry.default else entry.url_path)
+
+
+def open_page(page: Page, url: str, as_at: str | None = None) -> None:
+    """Go to one page (optionally at a chosen "as at" month) and wait for it to finish."""
+    page.goto(url + (f"?as_at={as_at}" if as_at else ""))
+    page.wait_for_selector('[data-testid="stMain"] h1')
+    wait_idle(page)
+
+
+def assert_no_exception(page: Page) -> None:
+    """No red Streamlit exception box anywhere on the page."""
+    boxes = page.locator(EXCEPTION)
+    assert boxes.count() == 0, boxes.first.inner_text()
+
+
+def drawn_charts(page: Page) -> list[int]:
+    """Each Plotly chart on the page, as its number of drawn data traces (waits for drawing)."""
+    charts = page.locator(".js-plotly-plot")
+    for index in range(charts.count()):
+        expect(charts.nth(index).locator(".main-svg").first).to_be_attached()
+    return [charts.nth(i).evaluate(_PLOTLY_TRACES) for i in range(charts.count())]
+
+
+def metric(page: Page, label: str) -> str:
+    """The value shown in the ``st.metric`` whose label is exactly ``label``."""
+    tile = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
+    expect(tile).to_have_count(1)
+    return tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def axe_violations(page: Page, axe_js: Path) -> list[dict]:
+    """axe-core's WCAG 2.x A/AA violations on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_js))
+    return page.evaluate(
+        """tags => axe.run(
+                document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}
+            ).then(r => r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)
+            })))""",
+        AXE_TAGS,
+    )
+
+
+def screenshots(page: Page, name: str) -> list[Path]:
+    """Save the page at a laptop's and a board screen's size, for a reviewer to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        wait_idle(page)
+        path = SCREENSHOTS / f"{name}_{width}x{height}.png"
+        page.screenshot(path=path, full_page=True)
+        saved.append(path)
+    return saved

@@ -1,0 +1,161 @@
+"""The real app in a real browser: one Streamlit server and one Chromium for the whole session.
+
+The store is built from the demo generator's files for February 2021 – February 2022 and
+loaded as a council's own returns would be (``kind`` real, so the upload journey may add
+March 2022 to it). Debian's Chromium is driven by Playwright; the browser is never downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from etl.demo import write_returns
+from etl.load import load_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+UPLOAD_MONTH = "2022-03"  # written by the generator but held back for the upload journey
+STORE_MONTHS = 14  # a year of sparkline history before the held-back month
+SERVER_START_TIMEOUT_S = 60
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class E2EStore:
+    """The store the app reads, and the generator's files held back for uploading."""
+
+    db: Path
+    held_back: dict[str, Path]
+
+
+@pytest.fixture(scope="session")
+def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> E2EStore:
+    """A real store of Northmoor's synthetic returns, all but the last month loaded."""
+    root = tmp_path_factory.mktemp("e2e")
+    files = write_returns(root / "files", months=STORE_MONTHS)
+    held_back = {p.name: p for p in files if UPLOAD_MONTH in p.name}
+    assert held_back, "the demo generator no longer writes the month held back for uploading"
+    db = root / "store" / "csc.duckdb"
+    results = load_paths(db, [p for p in files if p.name not in held_back])
+    assert all(r.ok for r in results), [r.message for r in results if not r.ok]
+    return E2EStore(db, held_back)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S}s")
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_store: E2EStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port, reading the e2e store."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); e2e tests need it")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {
+        **os.environ,
+        "CSC_DB": str(e2e_store.db),
+        "GX_ANALYTICS_ENABLED": "false",
+        # Local mode without sign-in, as an analyst (so the upload journey may load); the
+        # store is the council kind ("real") so that uploaded returns may join it.
+        "CSC_AUTH": "none",
+        "CSC_ALLOW_NO_SIGNIN": "1",
+        "CSC_DEMO_ROLE": "analyst",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(app_url: str) -> Iterator[object]:
+    """Debian's Chromium, headless, shared by every test (each test gets its own context)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str) -> Iterator[object]:
+    """A fresh browser context (own session, own downloads) at a laptop's 1366×768."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="en-GB"
+    )
+    context.set_default_timeout(30_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core from node_modules (``npm ci`` at the repository root installs it)."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run `npm ci` at the repository root")
+    return AXE_JS
