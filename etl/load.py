@@ -29,6 +29,10 @@ from etl.validate import CheckedReturn, check_return
 log = logging.getLogger(__name__)
 
 RETURN_FILE_TYPES = (".csv", ".xlsx", ".txt")
+#: The demo council's benchmarks (England, region, fictional neighbours), loaded with its returns.
+DEMO_BENCHMARKS = (
+    Path(__file__).resolve().parent.parent / "data" / "reference" / "northmoor_benchmarks.csv"
+)
 Progress = Callable[[float, str], None]
 
 
@@ -341,4 +345,6 @@ def build_demo(
         if progress:
             progress(0.0, "Generating the demo council's returns")
         files = write_returns(Path(tmp), months=months, seed=seed, scale=scale)
-        return load_paths(db, files, source="demo", kind="demo", progress=progress)
+        return load_paths(
+            db, [*files, DEMO_BENCHMARKS], source="demo", kind="demo", progress=progress
+        )

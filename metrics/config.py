@@ -83,6 +83,7 @@ class CouncilConfig:
     suppression: Suppression
     thresholds: dict[str, Threshold]
     path: Path
+    region_code: str = ""  # ONS code of the region benchmarks compare with
 
     def threshold(self, key: str) -> Threshold | None:
         return self.thresholds.get(key)
@@ -162,6 +163,7 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
         ),
         thresholds={k: _threshold(v) for k, v in (raw.get("thresholds") or {}).items()},
         path=path,
+        region_code=str(raw.get("region_code", "")),
     )
 
 
