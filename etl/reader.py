@@ -29,7 +29,9 @@ DEFAULT_MAX_MB = 200
 #: An .xlsx may not unpack to more than this many times its size (zip-bomb guard).
 MAX_XLSX_RATIO = 100
 
-FILE_NAME = re.compile(r"^(?P<ret>[a-z]+)[_\- ](?P<year>\d{4})-(?P<month>\d{2})\b", re.IGNORECASE)
+FILE_NAME = re.compile(
+    r"^(?P<ret>[a-z]+)[_\- ](?P<year>\d{4})-(?P<month>\d{2})(?!\d)", re.IGNORECASE
+)
 PERIOD_HEADER = "period"
 
 
@@ -155,7 +157,7 @@ def refuse_oversize(size: int) -> None:
     if size > max_bytes():
         raise _reject(
             "file_size",
-            f"The file is {size / 1e6:,.0f} MB; the limit is {max_bytes() / 1e6:,.0f} MB",
+            f"The file is {size / 2**20:,.0f} MB; the limit is {max_bytes() / 2**20:,.0f} MB",
             "Split the export by month, or ask an administrator to raise CSC_MAX_FILE_MB.",
         )
 
