@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|watch|demo|status|suites|docs``.
+"""Command line: ``python -m etl load|import-ees|watch|demo|status|suites|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -53,6 +53,25 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 3
     return _print_results(results)
+
+
+def cmd_import_ees(args: argparse.Namespace) -> int:
+    from etl.ees import EesFileError, import_ees
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"Not found: {path}", file=sys.stderr)
+        return 2
+    try:
+        conversion, result = import_ees(_db(args), path)
+    except EesFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except store.StoreBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    print(conversion.summary())
+    return _print_results([result])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -143,6 +162,13 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+")
     load.add_argument("--db", help=db_help)
     load.set_defaults(func=cmd_load)
+
+    ees = sub.add_parser(
+        "import-ees", help="load a DfE explore education statistics CSV as benchmarks"
+    )
+    ees.add_argument("path", help="the local-authority CSV downloaded from the DfE")
+    ees.add_argument("--db", help=db_help)
+    ees.set_defaults(func=cmd_import_ees)
 
     demo = sub.add_parser("demo", help="generate and load the fictional demo council")
     demo.add_argument("--db", help=db_help)
