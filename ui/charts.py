@@ -32,6 +32,13 @@ COUNCIL_COLOUR = OKABE_ITO["blue"]
 TEAM_COLOUR = OKABE_ITO["reddish_purple"]
 THRESHOLD_COLOUR = OKABE_ITO["black"]
 TARGET_COLOUR = "#6E6E6E"
+#: Benchmark lines (annual published figures): colour, dash and marker per area type, so each
+#: differs from the council's solid monthly line and from each other by more than colour.
+BENCHMARK_STYLES = {
+    "ENGLAND": (OKABE_ITO["orange"], "longdash", "square"),
+    "REGION": (OKABE_ITO["sky_blue"], "dashdot", "triangle-up"),
+    "NEIGHBOURS": (OKABE_ITO["bluish_green"], "longdashdot", "x"),
+}
 FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 15, "color": "#1A1A1A"}
 
 # Status order and colour; ``status_key`` maps the metrics layer's status to these keys.
@@ -86,6 +93,7 @@ def trend_figure(
     target_date: date | None = None,
     height: int = 380,
     projection: pd.DataFrame | None = None,
+    benchmarks: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Lines over months against the threshold, with the target date marked.
 
@@ -94,7 +102,10 @@ def trend_figure(
     other line is dashed purple so the two differ by more than colour. The threshold is taken
     from the first line's rows and drawn as a black dotted step, so a threshold that changes
     over time is shown as it was each month. ``projection`` (``month``, ``value``), if given,
-    is drawn as a dotted blue line named as a projection in the legend.
+    is drawn as a dotted blue line named as a projection in the legend. ``benchmarks``
+    (``metrics.comparison.benchmarks(...).series``), if given, adds one line per published
+    comparison (England, region, statistical neighbours): each annual figure is a flat step
+    across the year it covers, clipped to the months shown.
     """
     fig = go.Figure()
     styles = [
@@ -135,6 +146,12 @@ def trend_figure(
                     hovertemplate="Threshold %{customdata}<extra></extra>",
                 )
             )
+    if benchmarks is not None and len(benchmarks) and len(series):
+        first, last = min(series["month"]), max(series["month"])
+        for name, rows in benchmarks.groupby("line", sort=False):
+            trace = _benchmark_trace(str(name), rows, unit, first, last)
+            if trace is not None:
+                fig.add_trace(trace)
     if projection is not None and len(projection):
         fig.add_trace(_projection_trace(projection, unit))
     if target_date is not None:
@@ -152,6 +169,49 @@ def trend_figure(
     _base_layout(fig, title, height)
     fig.update_yaxes(**_axis(unit))
     return fig
+
+
+def _benchmark_trace(
+    name: str, rows: pd.DataFrame, unit: str, first: object, last: object
+) -> go.Scatter | None:
+    """One published comparison as steps: each year's figure flat across the year it covers.
+
+    Figures made up for the demo say "illustrative" in the legend and on hover.
+    """
+    start_limit = pd.Timestamp(first)
+    end_limit = pd.Timestamp(last) + pd.offsets.MonthEnd(0)
+    xs, ys, hover, made_up = [], [], [], []
+    for row in rows.sort_values("period_end").itertuples(index=False):
+        start = max(pd.Timestamp(row.period_start), start_limit)
+        end = min(pd.Timestamp(row.period_end), end_limit)
+        if start > end:
+            continue
+        label = f"{name}, {row.period}: {format_value(row.value, unit)}"
+        label += " (illustrative)" if row.illustrative else f" ({row.source})"
+        xs += [start, end, None]
+        ys += [row.value, row.value, None]
+        hover += [label, label, ""]
+        made_up.append(bool(row.illustrative))
+    if not xs:
+        return None
+    colour, dash, symbol = BENCHMARK_STYLES.get(
+        rows["area_type"].iloc[0], BENCHMARK_STYLES["ENGLAND"]
+    )
+    if all(made_up):
+        name += " (illustrative)"
+    elif any(made_up):
+        name += " (partly illustrative)"
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        name=name,
+        mode="lines+markers",
+        line={"color": colour, "width": 2, "dash": dash},
+        marker={"symbol": symbol, "size": 7, "color": colour},
+        customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>",
+        connectgaps=False,
+    )
 
 
 def _projection_trace(projection: pd.DataFrame, unit: str) -> go.Scatter:
