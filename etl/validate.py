@@ -38,6 +38,7 @@ DATE_FORMATS = [  # (pattern over the whole cell, strptime format of the date pa
     (rf"\d{{1,2}}-[A-Za-z]{{3}}-\d{{4}}{TIME_PART}", "%d-%b-%Y"),
 ]
 MAX_TEXT = 100
+MIN_YEAR, MAX_YEAR = 1700, 2200  # well inside what pandas' datetime64[ns] can hold
 
 
 @dataclass
@@ -63,7 +64,10 @@ def parse_dates(values: pd.Series) -> pd.Series:
             date_part = text[hit].str.split(r"[ T]", n=1, regex=True).str[0]
             if " " in fmt:
                 date_part = text[hit].str.slice(0, 11).str.strip()
-            out[hit] = pd.to_datetime(date_part, format=fmt, errors="coerce")
+            parsed = pd.to_datetime(date_part, format=fmt, errors="coerce")
+            # Years a nanosecond timestamp cannot hold (e.g. 2263) are keying errors: NaT, so
+            # they are reported as "not real dates" instead of crashing the load.
+            out[hit] = parsed.mask(~parsed.dt.year.between(MIN_YEAR, MAX_YEAR))
     return out
 
 
