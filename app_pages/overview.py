@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import api
+from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import format_value, uk_month
 from ui.charts import sparkline_figure
@@ -55,6 +55,9 @@ for start in range(0, len(headline), TILES_PER_ROW):
                 help=kpi.description,
                 key=f"spark:{row.kpi}",
             )
+            standing = comparison.england_position(db, row.kpi, month)
+            if standing:
+                st.caption(standing)
 
 st.subheader(f"What changed since {uk_month(previous)}" if previous is not None else "What changed")
 changes = api.changes(db, month, previous) if previous is not None else []

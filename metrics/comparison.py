@@ -194,14 +194,15 @@ class Comparison:
         return next((v for v in self.versus if v.area_type == area_type), None)
 
     def england_phrase(self) -> str | None:
-        """``above England average (78.5%, 2020-21)`` — for the overview tile."""
+        """``Below England average (better): 16.3 in 2020`` — for the overview tile."""
         england = self.against(ENGLAND)
         if england is None:
             return None
-        shown = format_value(england.value, self.unit)
-        label = f"{england.period}, {ILLUSTRATIVE}" if england.illustrative else england.period
-        where = "level with" if england.position == "level with" else england.position
-        return f"{where.capitalize()} England average ({shown}, {label})"
+        where = f"{england.position} England average".capitalize()
+        if england.judgement:
+            where += f" ({england.judgement})"
+        figure = f"{format_value(england.value, self.unit)} in {england.period}"
+        return f"{where}: {figure}" + (f", {ILLUSTRATIVE}" if england.illustrative else "")
 
     def rank_sentence(self, council_name: str) -> str | None:
         if self.rank is None:

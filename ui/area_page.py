@@ -16,7 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from etl.returns import get_return
-from metrics import api
+from metrics import api, comparison
+from metrics.config import load_config
 from metrics.formatting import format_value, uk_month
 from ui import charts
 from ui.layout import change_text, status_badge, status_words
@@ -143,16 +144,20 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
         [values[values["team"] == team].assign(line=label) for label, team in lines],
         ignore_index=True,
     )
+    bench = comparison.benchmarks(db, kpi.id)
     with trend:
         figure = charts.trend_figure(
             series,
             title=f"{kpi.short_title}: trend against threshold",
             unit=kpi.unit,
             target_date=api.target_date(kpi.id),
+            benchmarks=bench.series,
         )
         summary = trend_summary(series, kpi.unit, month)
         st.plotly_chart(figure, key=f"trend:{kpi.id}", alt=summary)
         st.caption(summary)
+        if not bench.empty:
+            comparison_panel(db, kpi.id, month)
 
     cells = values[values["team"] != ALL]
     if not cells.empty:
@@ -173,6 +178,25 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
         plan_type=None if plan_type == ALL else plan_type,
         title=kpi.title,
     )
+
+
+def comparison_panel(db: Path, kpi_id: str, month: date) -> None:
+    """The whole council's figure against the latest published England, region and neighbours."""
+    result = comparison.compare(db, kpi_id, month)
+    if result is None:
+        st.caption(f"No published comparison covers {uk_month(month)} yet.")
+        return
+    name = load_config().council_name
+    st.markdown(f"**How the whole council compares** ({uk_month(month)})")
+    st.table(comparison.comparison_table(result, name).drop(columns="Source"), hide_index=True)
+    notes = [result.rank_sentence(name), *result.notes]
+    notes.append(
+        "Published figures are annual (drawn as steps); the statistical-neighbour figure is "
+        "the mean of the neighbours with a figure for that year."
+    )
+    if result.illustrative:
+        notes.append("Figures marked illustrative are made up for the demo, not published.")
+    st.caption(" ".join(n for n in notes if n))
 
 
 def render_area(area_id: str) -> None:
