@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from playwright.sync_api import Page, expect
 
+from metrics.formatting import uk_month
 from tests.e2e.conftest import SCREENSHOTS
 from ui.navigation import PageEntry
 
@@ -39,9 +43,16 @@ def page_url(base_url: str, entry: PageEntry) -> str:
     return base_url + "/" + ("" if entry.default else entry.url_path)
 
 
-def open_page(page: Page, url: str, as_at: str | None = None) -> None:
-    """Go to one page (optionally at a chosen "as at" month) and wait for it to finish."""
-    page.goto(url + (f"?as_at={as_at}" if as_at else ""))
+def open_page(page: Page, url: str, as_at: date | None = None) -> None:
+    """Go to one page (optionally at a chosen "as at" month) and wait for it to finish.
+
+    Streamlit binds the picker to the URL by the label it shows, so a link to a month reads
+    ``?as_at=February 2022``.
+    """
+    page.goto(url + (f"?{urlencode({'as_at': uk_month(as_at)})}" if as_at else ""))
+    expect(page.get_by_role("combobox", name="As at month")).to_have_value(
+        uk_month(as_at) if as_at else re.compile(".")
+    )
     page.wait_for_selector('[data-testid="stMain"] h1')
     wait_idle(page)
 
@@ -95,3 +106,13 @@ def screenshots(page: Page, name: str) -> list[Path]:
         page.screenshot(path=path, full_page=True)
         saved.append(path)
     return saved
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``, by keyboard, and wait for the run."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+    wait_idle(page)

@@ -15,12 +15,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from etl.demo import write_returns
 from etl.load import load_paths
+from metrics import api
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,9 +43,10 @@ BROWSER_ARGS = [
 
 @dataclass(frozen=True)
 class E2EStore:
-    """The store the app reads, and the generator's files held back for uploading."""
+    """The store the app reads, its latest month as built, and the files held back."""
 
     db: Path
+    latest: date
     held_back: dict[str, Path]
 
 
@@ -57,7 +60,7 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> E2EStore:
     db = root / "store" / "csc.duckdb"
     results = load_paths(db, [p for p in files if p.name not in held_back])
     assert all(r.ok for r in results), [r.message for r in results if not r.ok]
-    return E2EStore(db, held_back)
+    return E2EStore(db, max(api.months(db)), held_back)
 
 
 def _free_port() -> int:
