@@ -1,0 +1,163 @@
+"""The DfE explore-education-statistics importer, on small hand-made files in the official layout.
+
+Suppressed cells (``c``, ``x``, ``z``, ``:``, ``low`` …) must load as missing: never as 0,
+never as a failed import. Files are loaded into real DuckDB stores in temporary folders.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from etl import store
+from etl.ees import EesFileError, convert, import_ees, load_mapping
+from metrics import api
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYOUT = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+    "region_name,old_la_code,new_la_code,la_name"
+)
+NE = "E92000001,England,E12000001,North East"
+LA = f"2021,Reporting year,Local authority,{NE}"
+# Table C4 layout (Children in need): the DfE publishes duration bands, not the percentage.
+C4 = f"""{LAYOUT},ICPC,Duration_0-10_days,Duration_11-15_days,Duration_16-20_days,Duration_21+_days
+2021,Reporting year,National,E92000001,England,,,,,,1000,100,700,100,100
+2021,Reporting year,Regional,E92000001,England,E12000001,North East,,,,200,20,130,x,30
+{LA},901,E06099901,Eastholm,40,c,30,5,5
+{LA},902,E06099902,Westmarsh,50,10,30,z,:
+{LA},903,E06099903,Kirkwold,40,8,24,4,4
+2021,Reporting year,Local authority district,{NE},,E07099999,Somewhere,1,1,0,0,0
+"""
+# Workforce headline-measures layout: the figures are published ready-made.
+CSWW = f"""{LAYOUT},caseload_fte,agency_rate_fte,turnover_rate_fte
+2020,Reporting year,National,E92000001,England,,,,,,16.3,15.4,15.1
+2021,Reporting year,National,E92000001,England,,,,,,16.6,15.5,15.4
+{LA},901,E06099901,Eastholm,"17.5",low,12
+{LA},902,E06099902,Westmarsh,[c],[x],c
+{LA},903,,Kirkwold,0,0,0
+"""
+
+
+def _values(frame, indicator: str) -> dict[tuple[str, str], str]:
+    rows = frame[frame["indicator"] == indicator]
+    return {(r.area_code, r.period): r.value for r in rows.itertuples()}
+
+
+def test_c4_bands_become_the_within_15_days_percentage_and_suppressed_cells_missing() -> None:
+    result = convert(C4.encode())
+    assert result.indicators == ["icpc_within_15wd_pct"]
+    got = _values(result.frame, "icpc_within_15wd_pct")
+    # England: (100 + 700) / (100 + 700 + 100 + 100) = 800 / 1000 = 80 %.
+    # Kirkwold: (8 + 24) / (8 + 24 + 4 + 4) = 32 / 40 = 80 %.
+    # North East (16-20 band "x"), Eastholm (0-10 band "c"), Westmarsh ("z" and ":") have a
+    # suppressed band, so no figure can be worked out: blank, not 0.
+    assert got == {
+        ("E92000001", "2020-21"): "80.0",
+        ("E12000001", "2020-21"): "",
+        ("E06099901", "2020-21"): "",
+        ("E06099902", "2020-21"): "",
+        ("E06099903", "2020-21"): "80.0",
+    }
+    # The census year 2021 ends on 31 March 2021 and is labelled as the DfE labels it.
+    assert set(result.frame["period_end"]) == {"2021-03-31"}
+    assert set(result.frame["area_type"]) == {"ENGLAND", "REGION", "LA"}
+    assert dict(result.symbols) == {"c": 1, "x": 1, "z": 1, ":": 1}
+    assert result.skipped_levels == {"Local authority district": 1}
+    assert "4 cell(s) read as no figure" in result.summary()
+
+
+def test_workforce_columns_are_taken_as_published_with_bracketed_symbols_missing() -> None:
+    result = convert(CSWW.encode())
+    assert result.indicators == ["caseload_avg_per_fte", "agency_worker_pct"]
+    caseload = _values(result.frame, "caseload_avg_per_fte")
+    agency = _values(result.frame, "agency_worker_pct")
+    assert caseload[("E92000001", "2020")] == "16.3"
+    assert caseload[("E06099901", "2021")] == "17.5"
+    assert caseload[("E06099902", "2021")] == ""  # [c]
+    assert agency[("E06099901", "2021")] == ""  # low
+    assert agency[("E06099902", "2021")] == ""  # [x]
+    # A real zero stays zero, and a council with no new code keeps its old one.
+    assert caseload[("903", "2021")] == "0.0"
+    assert set(result.frame["period_end"]) == {"2020-09-30", "2021-09-30"}
+    # turnover_rate_fte is not mapped, so its "c" is not read at all.
+    assert dict(result.symbols) == {"c": 1, "x": 1, "low": 1}
+
+
+def test_six_digit_time_period_is_a_financial_year() -> None:
+    data = C4.replace("\n2021,", "\n202021,").encode()
+    frame = convert(data).frame
+    assert set(frame["period"]) == {"2020-21"} and set(frame["period_end"]) == {"2021-03-31"}
+
+
+def test_a_file_that_is_not_ees_or_has_no_mapped_indicator_is_refused_clearly() -> None:
+    with pytest.raises(EesFileError, match="Not an explore education statistics file"):
+        convert(b"child_id,team\nC1,North\n")
+    with pytest.raises(EesFileError, match="None of the indicators"):
+        convert(
+            f"{LAYOUT},something_else\n2021,Reporting year,National,E92000001,,,,,,,1\n".encode()
+        )
+
+
+def test_mapping_names_declared_kpis_in_their_units() -> None:
+    for indicator in load_mapping():
+        assert api.kpi(indicator.kpi).unit == indicator.unit
+
+
+def test_import_loads_through_the_checked_path_and_a_reload_replaces(tmp_path: Path) -> None:
+    db = tmp_path / "csc.duckdb"
+    path = tmp_path / "c4_2021.csv"
+    path.write_text(C4)
+    conversion, result = import_ees(db, path)
+    assert result.status == "loaded" and len(conversion.frame) == 5
+    con = store.open_reader(db)
+    try:
+        stored = dict(
+            con.execute(
+                "SELECT area_code, value FROM benchmarks WHERE indicator = 'icpc_within_15wd_pct'"
+            ).fetchall()
+        )
+        logged = con.execute(
+            "SELECT return_type, status FROM load_log ORDER BY load_id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert stored["E92000001"] == 80.0
+    assert stored["E06099901"] is None  # suppressed: NULL in the store, not 0
+    assert logged == ("benchmarks", "loaded")
+
+    # The same file again changes nothing; a corrected file replaces that indicator × year.
+    assert import_ees(db, path)[1].status == "unchanged"
+    path.write_text(C4.replace(",1000,100,700,100,100", ",1000,100,650,150,100"))
+    assert import_ees(db, path)[1].status == "replaced"
+    con = store.open_reader(db)
+    try:
+        rows = con.execute(
+            "SELECT count(*), max(value) FILTER (WHERE area_type = 'ENGLAND') FROM benchmarks"
+        ).fetchone()
+    finally:
+        con.close()
+    # England now (100 + 650) / 1000 = 75 %; still one row per area.
+    assert rows == (5, 75.0)
+
+
+def test_cli_import_ees(tmp_path: Path) -> None:
+    db = tmp_path / "csc.duckdb"
+    good = tmp_path / "csww.csv"
+    good.write_text(CSWW)
+    bad = tmp_path / "other.csv"
+    bad.write_text("a,b\n1,2\n")
+
+    def run(path: Path) -> subprocess.CompletedProcess:
+        args = [sys.executable, "-m", "etl", "import-ees", str(path), "--db", str(db)]
+        return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    ok = run(good)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "3 cell(s) read as no figure" in ok.stdout and "loaded" in ok.stdout
+    refused = run(bad)
+    assert refused.returncode == 1
+    assert "Not an explore education statistics file" in refused.stderr
