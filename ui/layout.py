@@ -150,6 +150,8 @@ def kpi_tile(
 
     The change is shown without a red/green arrow colour (it is not colour-blind safe and
     "up" is good for some measures and bad for others); the badge says whether it is good.
+    No arrow either: Streamlit draws it from a leading minus sign, so "Down 2.5 points"
+    showed an up arrow. The words say which way it went.
     """
     with st.container(border=True):
         st.metric(
@@ -157,7 +159,7 @@ def kpi_tile(
             value,
             delta=change,
             delta_color="off",
-            delta_arrow="auto",
+            delta_arrow="off",
             help=help,
         )
         status_badge(status, icon, reason)
