@@ -198,7 +198,7 @@ class Comparison:
         england = self.against(ENGLAND)
         if england is None:
             return None
-        where = f"{england.position} England average".capitalize()
+        where = f"{england.position[0].upper()}{england.position[1:]} England average"
         if england.judgement:
             where += f" ({england.judgement})"
         figure = f"{format_value(england.value, self.unit)} in {england.period}"
