@@ -1,0 +1,121 @@
+"""Benchmarks on screen: the trend chart's lines, the comparison table and the overview tiles.
+
+Pages run in-process with Streamlit's AppTest on the demo store (its benchmark file is loaded
+with it). Expected text always comes from ``metrics.comparison``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics import api, comparison
+from metrics.config import load_config
+from ui import charts
+from ui.navigation import area_page_path
+from ui.state import month_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def db(demo_db: Path) -> Iterator[Path]:
+    before = os.environ.get("CSC_DB")
+    os.environ["CSC_DB"] = str(demo_db)
+    yield demo_db
+    if before is None:
+        os.environ.pop("CSC_DB", None)
+    else:
+        os.environ["CSC_DB"] = before
+
+
+def _latest(db: Path) -> date:
+    return date.fromisoformat(month_key(max(api.months(db), key=month_key)))
+
+
+def _trace_names(at: AppTest, kpi_id: str) -> list[str]:
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["layout"]["title"]["text"].startswith(api.kpi(kpi_id).short_title + ":"):
+            return [trace.get("name") for trace in spec["data"]]
+    raise AssertionError(f"no trend chart for {kpi_id}")
+
+
+def test_icpc_page_draws_england_region_and_neighbour_lines_and_the_table(db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page(area_page_path("icpc")).run()
+    assert not at.exception
+    kpi_id = "icpc_within_15wd_pct"
+    bench = comparison.benchmarks(db, kpi_id)
+    neighbours = bench.series[bench.series["area_type"] == "NEIGHBOURS"]["line"].iloc[0]
+    assert neighbours.startswith("Statistical neighbours (mean of ")
+    # Every demo ICPC benchmark within the demo's months is illustrative, and says so (the real
+    # 2022-23 figures fall after the last month shown). This KPI has no threshold line.
+    assert _trace_names(at, kpi_id) == [
+        "Whole council",
+        "England (illustrative)",
+        "North East (illustrative)",
+        f"{neighbours} (illustrative)",
+    ]
+
+    result = comparison.compare(db, kpi_id, _latest(db))
+    expected = comparison.comparison_table(result, load_config().council_name)
+    tables = [t.value for t in at.table]
+    assert any(list(t["Compared with"]) == list(expected["Compared with"]) for t in tables)
+    shown = next(t for t in tables if list(t["Compared with"]) == list(expected["Compared with"]))
+    assert list(shown["Their figure"]) == list(expected["Their figure"])
+    captions = " ".join(c.value for c in at.caption)
+    assert result.rank_sentence(load_config().council_name) in captions
+    assert "illustrative" in captions
+
+
+def test_overview_tiles_say_where_the_council_stands(db: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    month = _latest(db)
+    expected = [
+        comparison.england_position(db, row.kpi, month)
+        for row in api.headline(db, month).itertuples()
+    ]
+    expected = [e for e in expected if e]
+    assert len(expected) == 3  # ICPC in time, caseload per FTE, agency share
+    captions = [c.value for c in at.caption]
+    assert all(e in captions for e in expected)
+
+
+def test_benchmark_steps_span_their_year_clipped_to_the_months_shown() -> None:
+    months = [date(2020, 1, 1), date(2020, 6, 1), date(2020, 12, 1)]
+    series = pd.DataFrame(
+        {"month": months, "line": "Whole council", "value": [10.0, 12.0, 14.0], "threshold": 25}
+    )
+    bench = pd.DataFrame(
+        {
+            "line": ["England", "England", "England"],
+            "area_type": "ENGLAND",
+            "period": ["2019", "2020", "2022"],
+            "period_start": [date(2018, 10, 1), date(2019, 10, 1), date(2021, 10, 1)],
+            "period_end": [date(2019, 9, 30), date(2020, 9, 30), date(2022, 9, 30)],
+            "value": [16.9, 16.3, 17.0],
+            "illustrative": [False, True, True],
+            "source": "DfE",
+            "used": 1,
+        }
+    )
+    fig = charts.trend_figure(series, title="Caseload", unit="number", benchmarks=bench)
+    names = [t.name for t in fig.data]
+    # 2019 ends before January 2020 and 2022 starts after December 2020: only 2020 is drawn,
+    # from the first month shown to its census date, and it is illustrative.
+    assert names == ["Whole council", "Threshold", "England (illustrative)"]
+    england = fig.data[2]
+    assert list(england.x) == [pd.Timestamp(2020, 1, 1), pd.Timestamp(2020, 9, 30), None]
+    assert list(england.y) == [16.3, 16.3, None]
+    assert england.line.dash != fig.data[0].line.dash
+    assert england.marker.symbol != fig.data[0].marker.symbol
+    assert "illustrative" in england.customdata[0]
