@@ -107,3 +107,37 @@ def test_the_identical_file_again_changes_nothing(store_with_april) -> None:
         _upload_page(), "caseloads_2021-04.csv", files["caseloads_2021-04.csv"].read_bytes()
     )
     assert any("nothing will change" in i.value for i in at.info)
+
+
+def test_the_drop_zone_declares_its_file_types_and_the_loaders_size_limit(
+    store_with_april, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSC_MAX_FILE_MB", "5")
+    uploader = _upload_page().get("file_uploader")[0].proto
+    assert uploader.max_upload_size_mb == 5
+    assert list(uploader.type) == [".csv", ".xlsx"] and uploader.multiple_files
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(
+    store_with_april, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, files = store_with_april
+    before = table_checksums(db)
+    data = files["caseloads_2021-05.csv"].read_bytes()
+    assert len(data) > 2048
+    monkeypatch.setenv("CSC_MAX_FILE_MB", str(2048 / 2**20))  # a 2 KB limit
+    at = _upload(_upload_page(), "caseloads_2021-05.csv", data)
+    assert at.error and "the limit is" in at.dataframe[0].value["Problem"][0]
+    assert table_checksums(db) == before
+
+
+def test_an_uploaded_name_never_chooses_where_the_file_is_kept(store_with_april) -> None:
+    db, _ = store_with_april
+    at = _upload(_upload_page(), "../../../escaped/caseloads_2021-05.csv", b"not,a\nreturn,\n")
+    assert at.error
+    assert not (db.parent.parent.parent / "escaped").exists()
+    kept = sorted(p.name for p in (db.parent / "rejected").iterdir())
+    assert len(kept) == 2 and all(
+        name.endswith(("_caseloads_2021-05.csv", "_caseloads_2021-05.csv.report.json"))
+        for name in kept
+    )

@@ -8,6 +8,8 @@ waits for the analyst to press Load after seeing what it will change.
 
 from __future__ import annotations
 
+import contextlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,14 @@ def _write(db: Path, check: FileCheck) -> LoadResult:
         return commit_checked(con, db, check, source="upload", user=current_user())
 
 
+def _log_refusal(db: Path, entry: Upload) -> None:
+    """Log and keep a refused file once; if another load holds the store, the next run tries."""
+    if entry.check.accepted or entry.rejected is not None:
+        return
+    with contextlib.suppress(store.StoreBusy):
+        entry.rejected = _write(db, entry.check)
+
+
 def checked_uploads(db: Path, uploads: list) -> list[Upload]:
     """Check each new file once per session (with progress); log and keep refused ones."""
     cache: dict[str, Upload] = st.session_state.setdefault(CHECKS_KEY, {})
@@ -55,15 +65,12 @@ def checked_uploads(db: Path, uploads: list) -> list[Upload]:
         bar = st.progress(0.0, text="Checking files…")
         for n, upload in enumerate(new, start=1):
             bar.progress((n - 1) / len(new), text=f"Checking {upload.name} ({n} of {len(new)})…")
-            entry = Upload(check_file(upload.name, upload.getvalue()))
-            if not entry.check.accepted:
-                try:
-                    entry.rejected = _write(db, entry.check)
-                except store.StoreBusy:
-                    entry.rejected = None  # shown anyway; logged when the store is free
-            cache[_key(upload)] = entry
+            cache[_key(upload)] = Upload(check_file(upload.name, upload.getvalue()))
         bar.empty()
-    return [cache[_key(u)] for u in uploads]
+    entries = [cache[_key(u)] for u in uploads]
+    for entry in entries:
+        _log_refusal(db, entry)
+    return entries
 
 
 def findings_table(check: FileCheck) -> pd.DataFrame:
@@ -98,7 +105,10 @@ def _refused(entry: Upload) -> None:
             f"`rejected/{entry.rejected.kept_at.name}`. Fix the rows above and drop it in again."
         )
     else:
-        st.caption("Nothing was loaded. Fix the rows above and drop the file in again.")
+        st.caption(
+            "Nothing was loaded. Another load is running, so the refusal will be logged the "
+            "next time this page runs. Fix the rows above and drop the file in again."
+        )
 
 
 def _accepted(db: Path, key: str, check: FileCheck) -> None:
@@ -126,13 +136,23 @@ def _accepted(db: Path, key: str, check: FileCheck) -> None:
         st.rerun()  # so the month picker and every page see the new month at once
 
 
+def upload_limit_mb() -> int:
+    """The drop zone's limit in whole MB, the loader's (``CSC_MAX_FILE_MB``) rounded up.
+
+    The browser refuses a bigger file before sending it; the loader checks the size again,
+    so a limit below 1 MB (only ever set in tests) is still enforced exactly.
+    """
+    return max(1, math.ceil(max_bytes() / (1024 * 1024)))
+
+
 def upload_panel(db: Path) -> None:
     """Draw the whole page body: the drop zone, then one block per dropped file."""
-    limit = max_bytes() // (1024 * 1024)
+    limit = upload_limit_mb()
     uploads = st.file_uploader(
         "Return files (CSV or Excel)",
         type=FILE_TYPES,
         accept_multiple_files=True,
+        max_upload_size=limit,
         key="upload:files",
         help=f"Name each file <return>_<YYYY-MM>.csv, e.g. visits_2021-05.csv. Up to {limit} MB.",
     )
