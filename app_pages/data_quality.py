@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from metrics import quality
@@ -37,7 +38,7 @@ else:
         options,
         format_func=lambda i: (
             f"{loads.loc[i, 'return']}, "
-            + (uk_month(loads.loc[i, "month"]) if loads.loc[i, "month"] else "reference")
+            + (uk_month(loads.loc[i, "month"]) if pd.notna(loads.loc[i, "month"]) else "reference")
         ),
         key="dq:load",
     )
