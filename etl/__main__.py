@@ -134,7 +134,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     logging.getLogger("etl").setLevel(logging.INFO)
     folder = Path(args.folder) if args.folder else DEFAULT_INBOX
     try:
-        watch(folder, _db(args), settle=args.settle)
+        watch(folder, _db(args), settle=args.settle, wait=args.wait)
     except KeyboardInterrupt:
         print("Stopped watching.")
     return 0
@@ -190,6 +190,9 @@ def parser() -> argparse.ArgumentParser:
     watch.add_argument("--db", help=db_help)
     watch.add_argument(
         "--settle", type=float, default=2.0, help="seconds a file must stay unchanged first"
+    )
+    watch.add_argument(
+        "--wait", type=float, default=30.0, help="seconds to wait for another load before retrying"
     )
     watch.set_defaults(func=cmd_watch)
 

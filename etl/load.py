@@ -309,11 +309,15 @@ def load_paths(
     kind: str = "real",
     move_to_processed: bool = False,
     progress: Progress | None = None,
+    timeout: float = 30.0,
 ) -> list[LoadResult]:
-    """Check and load files (and folders of files), one transaction each, under one lock."""
+    """Check and load files (and folders of files), one transaction each, under one lock.
+
+    ``timeout`` is how long to wait for another load to finish before ``store.StoreBusy``.
+    """
     files = expand_paths(paths)
     results: list[LoadResult] = []
-    with store.open_writer(db) as con:
+    with store.open_writer(db, timeout) as con:
         for i, path in enumerate(files):
             if progress:
                 progress(i / max(len(files), 1), f"Loading {path.name}")

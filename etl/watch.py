@@ -88,11 +88,11 @@ def settled(inbox: _Inbox, settle: float, now: float) -> list[Path]:
     return sorted(ready)
 
 
-def _load(db: Path, path: Path, inbox: _Inbox) -> None:
+def _load(db: Path, path: Path, inbox: _Inbox, wait: float) -> None:
     try:
-        results = load_paths(db, [path], source="watch", move_to_processed=True)
+        results = load_paths(db, [path], source="watch", move_to_processed=True, timeout=wait)
     except store.StoreBusy:
-        log.info("store busy; will retry %s", path.name)
+        log.info("store busy (another load is running); will retry %s", path.name)
         inbox.note(path)
         return
     except Exception:  # keep watching: one bad file must not stop the drop folder
@@ -111,8 +111,13 @@ def watch(
     settle: float = 2.0,
     poll: float = 0.25,
     stop: threading.Event | None = None,
+    wait: float = 30.0,
 ) -> None:
-    """Load files dropped into ``folder`` until ``stop`` is set (or the process is stopped)."""
+    """Load files dropped into ``folder`` until ``stop`` is set (or the process is stopped).
+
+    ``wait`` is how long one attempt waits for another load to finish; after that the file
+    goes back in the queue and is tried again once it has settled, so none is lost.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     inbox = _Inbox()
     for path in folder.iterdir():  # files already waiting when the watcher starts
@@ -126,7 +131,7 @@ def watch(
         while not stop.is_set():
             for path in settled(inbox, settle, time.monotonic()):
                 if path.exists():
-                    _load(db, path, inbox)
+                    _load(db, path, inbox, wait)
             stop.wait(poll)
     finally:
         observer.stop()

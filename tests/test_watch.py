@@ -1,4 +1,5 @@
-"""The drop folder watcher, as a real process: slow copies, bad files, and it keeps going."""
+"""The drop folder watcher, as a real process: slow copies, bad files, a busy store, and it
+keeps going."""
 
 from __future__ import annotations
 
@@ -41,12 +42,13 @@ def test_only_finished_return_files_are_wanted() -> None:
         assert not wanted(Path(name))
 
 
-def test_watcher_waits_for_a_slow_copy_and_keeps_going_after_a_bad_file(tmp_path: Path) -> None:
+def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_path: Path) -> None:
     files = {p.name: p for p in write_returns(tmp_path / "files", months=1, end=date(2021, 5, 1))}
     inbox, db = tmp_path / "inbox", tmp_path / "store" / "csc.duckdb"
     inbox.mkdir()
+    command = ["watch", str(inbox), "--db", str(db), "--settle", "1.0", "--wait", "0.5"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "etl", "watch", str(inbox), "--db", str(db), "--settle", "1.0"],
+        [sys.executable, "-m", "etl", *command],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -77,9 +79,20 @@ def test_watcher_waits_for_a_slow_copy_and_keeps_going_after_a_bad_file(tmp_path
         assert _wait_for((db.parent / "processed" / "icpc_2021-05.csv").exists)
         assert proc.poll() is None, "the watcher is still running"
         assert _rows(db, "caseloads") == 0
+
+        # While another load holds the store, the watcher is told it is busy, keeps the file
+        # and tries again; once the store is free the file loads. Nothing is lost.
+        supervision = inbox / "supervision_2021-05.csv"
+        with store.open_writer(db):
+            supervision.write_bytes(files["supervision_2021-05.csv"].read_bytes())
+            time.sleep(3.0)  # settle (1 s) + one wait (0.5 s) at least once over
+            assert supervision.exists(), "a file the store was too busy for stays in the inbox"
+        assert _wait_for((db.parent / "processed" / supervision.name).exists)
+        assert _rows(db, "supervision") > 0
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=30)
     assert "visits_2021-05.csv" in stderr and "rejected" in stderr
+    assert "store busy (another load is running); will retry supervision_2021-05.csv" in stderr
     child = files["visits_2021-05.csv"].read_text().splitlines()[1].split(",")[0]
     assert child not in stderr, "the log never holds row contents"
