@@ -32,6 +32,9 @@ COUNCIL_COLOUR = OKABE_ITO["blue"]
 TEAM_COLOUR = OKABE_ITO["reddish_purple"]
 THRESHOLD_COLOUR = OKABE_ITO["black"]
 TARGET_COLOUR = "#6E6E6E"
+# Axis labels: set on every axis because Streamlit's chart theme otherwise greys them to
+# #808495, 3.7:1 on white (WCAG asks 4.5:1). #444444 is 9.7:1.
+AXIS_TEXT_COLOUR = "#444444"
 #: Benchmark lines (annual published figures): colour, dash and marker per area type, so each
 #: differs from the council's solid monthly line and from each other by more than colour.
 BENCHMARK_STYLES = {
@@ -80,8 +83,10 @@ def _base_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
         hoverlabel={"font_size": 15},
     )
-    fig.update_xaxes(showgrid=False, tickformat="%b %Y", linecolor="#BBBBBB")
-    fig.update_yaxes(gridcolor="#E5E5E5", zeroline=False)
+    fig.update_xaxes(
+        showgrid=False, tickformat="%b %Y", linecolor="#BBBBBB", tickfont_color=AXIS_TEXT_COLOUR
+    )
+    fig.update_yaxes(gridcolor="#E5E5E5", zeroline=False, tickfont_color=AXIS_TEXT_COLOUR)
     return fig
 
 
