@@ -116,3 +116,30 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
     expect(box).to_have_value(option)
     wait_idle(page)
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(foreground: tuple[int, ...], background: tuple[int, ...]) -> float:
+    """The WCAG contrast ratio of two sRGB colours."""
+    light, dark = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def chart_text_colours(page: Page) -> set[tuple[int, ...]]:
+    """The fill of every text in the Plotly charts (titles, ticks, legends, notes), except the
+    heat tables' cell labels, which sit on their status colour rather than on white.
+    axe-core cannot judge text in SVG charts, so the tests measure it themselves."""
+    fills = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot .main-svg text')]
+            .filter(t => !t.closest('.heatmaplayer') && t.textContent.trim())
+            .map(t => getComputedStyle(t).fill)"""
+    )
+    return {tuple(int(n) for n in re.findall(r"\d+", fill)[:3]) for fill in fills}

@@ -15,6 +15,8 @@ from tests.e2e.browser import (
     BLOCKING_IMPACTS,
     assert_no_exception,
     axe_violations,
+    chart_text_colours,
+    contrast,
     drawn_charts,
     metric,
     open_page,
@@ -26,6 +28,8 @@ from ui.navigation import PAGES
 pytestmark = pytest.mark.e2e
 
 AREA_PAGES = {a.id for a in api.areas()}
+WHITE = (255, 255, 255)
+MIN_TEXT_CONTRAST = 4.5  # WCAG 2.2 AA 1.4.3, normal-size text
 
 
 def _check_overview(page: Page, db, month: date) -> int:
@@ -66,6 +70,8 @@ def test_page_draws_the_metrics_layers_figures_accessibly(
     traces = drawn_charts(page)
     assert len(traces) >= expected_charts
     assert all(n > 0 for n in traces), f"charts with no data drawn: {traces}"
+    for colour in chart_text_colours(page):  # on the charts' white background
+        assert contrast(colour, WHITE) >= MIN_TEXT_CONTRAST, colour
 
     blocking = [
         v
