@@ -130,6 +130,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
             if before is not None
             else None,
             delta_color="off",
+            delta_arrow="off",  # the words say which way; the arrow followed the sign only
         )
         status = point["status"] if point is not None else None
         icon = point["icon"] if point is not None else ""
