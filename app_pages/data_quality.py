@@ -27,11 +27,16 @@ else:
     )
     st.dataframe(grid.T.iloc[::-1], width="stretch", height=420)
 
-st.subheader("What each load warned about", divider="gray")
+st.subheader("Checks by return and month", divider="gray")
 loads = quality.current_loads(db)
 if loads.empty:
     st.info("Nothing is loaded yet.")
 else:
+    st.caption(
+        "The file behind each return-month now: its checks, the warnings that did not stop it "
+        "loading (such as blanks the rules allow), and how many files for it were refused."
+    )
+    st.dataframe(quality.validation_summary(db), hide_index=True, width="stretch")
     options = list(loads.index)
     chosen = st.selectbox(
         "Return and month",
@@ -41,6 +46,7 @@ else:
             + (uk_month(loads.loc[i, "month"]) if pd.notna(loads.loc[i, "month"]) else "reference")
         ),
         key="dq:load",
+        help="See one load's warnings in full, with example rows and how to fix them.",
     )
     row = loads.loc[chosen]
     report = quality.load_report(db, row["return_type"], row["month"])

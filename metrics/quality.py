@@ -106,6 +106,40 @@ def current_loads(db: Path | str) -> pd.DataFrame:
     return frame
 
 
+def validation_summary(db: Path | str) -> pd.DataFrame:
+    """Per return and month (newest first): the checks on the file behind it, the warnings
+    that did not block it (e.g. allowed blanks) and how many earlier files were refused."""
+    frame = snapshot.read(
+        db,
+        f"""
+        SELECT c.return_type, c.month, c.file_name, c.rows, c.warnings, c.report,
+               (SELECT count(*) FROM load_log r
+                WHERE r.status = 'rejected' AND r.return_type = c.return_type
+                  AND r.month IS NOT DISTINCT FROM c.month) AS refused
+        FROM ({CURRENT_LOADS}) c ORDER BY c.month DESC NULLS LAST, c.return_type
+        """,
+    )
+    reports = [
+        ValidationReport.from_json(r) if isinstance(r, str) else ValidationReport("")
+        for r in frame["report"]
+    ]
+    return pd.DataFrame(
+        {
+            "Return": [_title(r) for r in frame["return_type"]],
+            "Month": ["reference" if pd.isna(m) else uk_month(m) for m in frame["month"]],
+            "File": frame["file_name"],
+            "Rows": frame["rows"].fillna(0).astype("int64"),
+            "Checks": [r.summary().capitalize() for r in reports],
+            "Warnings": frame["warnings"].fillna(0).astype("int64"),
+            "Warned about": [
+                "; ".join(f"{w.message} ({w.rows_affected:,} rows)" for w in r.warnings)
+                for r in reports
+            ],
+            "Refused before": frame["refused"].astype("int64"),
+        }
+    )
+
+
 def load_report(db: Path | str, return_type: str, month: date | None) -> ValidationReport | None:
     """The validation report of the load behind one return-month."""
     frame = snapshot.read(

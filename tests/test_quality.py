@@ -80,6 +80,9 @@ def test_pages_show_the_grid_and_the_warnings(gappy_db: Path) -> None:
     grid = at.dataframe[0].value
     assert grid.loc["May 2021", "Case supervision"] == quality.MISSING
     assert any("Case supervision, May 2021" in c.value for c in at.caption)
+    summary = at.dataframe[1].value  # checks by return and month
+    assert len(summary) == 4 * 3 - 1  # four returns, April to June, less May's supervision
+    assert set(summary["Checks"]) == {"Passed all checks"}
     # A KPI page for April warns that Caseloads was replaced after the board met.
     at.sidebar.selectbox(key="as_at").select("2021-04-01").run()
     at.switch_page("app_pages/caseloads.py").run()
@@ -88,3 +91,35 @@ def test_pages_show_the_grid_and_the_warnings(gappy_db: Path) -> None:
     # May lacks the supervision return: every page says so.
     at.sidebar.selectbox(key="as_at").select("2021-05-01").run()
     assert any("Missing for May 2021: the Case supervision return" in w.value for w in at.warning)
+
+
+def test_validation_summary_counts_warnings_and_refusals(tmp_path: Path) -> None:
+    """A hand-made July 2021 ICPC return: first sent with a broken date (refused), then sent
+    with 3 rows of which 2 have no conference date yet (allowed, so a warning on 2 rows)."""
+    db, folder = tmp_path / "store" / "csc.duckdb", tmp_path / "in"
+    folder.mkdir()
+    header = "child_id,team,strategy_date,icpc_date\n"
+    bad = folder / "icpc_2021-07.csv"
+    bad.write_text(header + "C1,Safeguarding 1,31 Febtember 2021,\n")
+    assert [r.status for r in load_paths(db, [bad])] == ["rejected"]
+    good = folder / "fixed" / "icpc_2021-07.csv"
+    good.parent.mkdir()
+    good.write_text(
+        header
+        + "C1,Safeguarding 1,2021-07-01,2021-07-12\n"
+        + "C2,Safeguarding 1,2021-07-20,\n"
+        + "C3,Safeguarding 2,2021-07-28,\n"
+    )
+    assert [r.status for r in load_paths(db, [good])] == ["loaded"]
+    summary = quality.validation_summary(db)
+    assert len(summary) == 1  # one return-month is loaded; the refusal is counted against it
+    row = summary.iloc[0]
+    assert (row["Return"], row["Month"], row["Rows"]) == (
+        "Initial child protection conferences",
+        "July 2021",
+        3,
+    )
+    assert row["Checks"] == "Passed all checks"
+    assert row["Warnings"] == 1 and "icpc_date" in row["Warned about"]
+    assert "(2 rows)" in row["Warned about"]  # C2 and C3
+    assert row["Refused before"] == 1
