@@ -157,3 +157,35 @@ def test_a_second_writer_is_told_clearly_to_retry(tmp_path: Path) -> None:
         holder.wait()
     with store.open_writer(db, timeout=5):  # the lock died with its holder
         pass
+
+
+def test_a_reader_does_not_wait_for_a_writer_mid_transaction(tmp_path: Path) -> None:
+    """The writer holds the lock and the master, half way through a month, for as long as it
+    likes; a reader in another process still answers at once, from the last published data."""
+    db = tmp_path / "store" / "csc.duckdb"
+    assert all(r.ok for r in load_paths(db, write_returns(tmp_path / "in", months=1, end=MAY)))
+    before = table_checksums(db)["visits"]
+    reader = (
+        "import sys, time; from pathlib import Path; from etl import store\n"
+        "sys.stdin.readline()\n"
+        "t = time.perf_counter(); con = store.open_reader(Path(sys.argv[1]))\n"
+        "n = con.execute('SELECT count(*) FROM visits').fetchone()[0]\n"
+        "print(n, time.perf_counter() - t)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", reader, str(db)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with store.open_writer(db) as con:
+        rows = con.execute("SELECT count(*) FROM visits").fetchone()[0]
+        con.begin()
+        con.execute("DELETE FROM visits WHERE month = ?", [MAY])  # half a replacement
+        out, _ = proc.communicate("go\n", timeout=30)  # asked while the writer holds all
+        con.rollback()
+    seen, seconds = out.split()
+    assert int(seen) == rows, "the reader saw the last published month, not the half load"
+    assert float(seconds) < 2.0, f"a reader waited {seconds} s for a writer"
+    assert table_checksums(db)["visits"] == before
