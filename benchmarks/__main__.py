@@ -1,0 +1,115 @@
+"""``python -m benchmarks [--quick] [--store-dir data/bench]``: every measurement, printed as
+it is taken (one ``[key]`` line each, with its bound and ratio), then written to BENCHMARKS.md.
+
+Exits non-zero only if something fails; a missed target is reported, not an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from benchmarks import app_runs, loading, queries
+from benchmarks.report import results_block, write_report
+from benchmarks.stores import StoreInfo, build_store
+from benchmarks.timing import Measurement, report
+from etl.reader import max_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big and how often: the full run, or the quick one CI runs."""
+
+    councils: tuple[int, ...]
+    months: int
+    runs: int
+    app_runs: int
+    cold_runs: int
+    cold_every_store: bool
+    load_rows: int
+    memory_mb: tuple[int, ...]
+    memory_cap_mb: int
+
+
+FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 12_000)
+QUICK = Plan((1, 3), 12, 3, 2, 1, False, 10_000, (4,), 4_000)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small stores, < 2 minutes")
+    parser.add_argument("--store-dir", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument(
+        "--councils", type=int, nargs="+", help="store sizes in councils (default 1 20 153)"
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        help="Markdown file to write (default BENCHMARKS.md for a full run; none for --quick)",
+    )
+    return parser.parse_args(argv)
+
+
+def _stores(plan: Plan, folder: Path) -> list[tuple[StoreInfo, float]]:
+    built = []
+    for councils in plan.councils:
+        start = time.perf_counter()
+        info = build_store(folder, councils, plan.months)
+        seconds = time.perf_counter() - start
+        print(f"store {info.label}: {info.rows['visits']:,} visit rows ({seconds:,.0f} s)")
+        built.append((info, seconds))
+    return built
+
+
+def run(plan: Plan, folder: Path) -> tuple[list[Measurement], list[tuple[StoreInfo, float]]]:
+    """Build or reuse the stores, then take every measurement in turn."""
+    results: list[Measurement] = []
+    stores = _stores(plan, folder)
+    for info, _ in stores:
+        for m in queries.measure(info, plan.runs):
+            report(m, results)
+        for m in app_runs.overview_run(info, plan.app_runs):
+            report(m, results)
+        if plan.cold_every_store or info is stores[-1][0]:
+            report(app_runs.cold_start(info, plan.cold_runs), results)
+    files = folder / "files"
+    base = loading.visits_file(files, plan.load_rows)
+    for m in loading.load_time(base, plan.load_rows, plan.runs):
+        report(m, results)
+    for megabytes in plan.memory_mb:
+        big = loading.tiled_file(files, base, megabytes)
+        report(loading.peak_memory(big, plan.memory_cap_mb, limit_mb=2 * megabytes), results)
+        if megabytes * 2**20 > max_bytes():  # and as shipped: refused before it is read
+            report(loading.peak_memory(big, plan.memory_cap_mb), results)
+    return results, stores
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    plan = QUICK if args.quick else FULL
+    if args.councils:
+        plan = Plan(tuple(args.councils), *list(vars(plan).values())[1:])
+    args.store_dir.mkdir(parents=True, exist_ok=True)
+    results, stores = run(plan, args.store_dir.resolve())
+    target = args.report or (None if args.quick else ROOT / "BENCHMARKS.md")
+    if target is not None:
+        command = " ".join(["python -m benchmarks", *(argv if argv is not None else sys.argv[1:])])
+        write_report(target, results_block(results, stores, command))
+        print(f"written {target}")
+    missed = [m.key for m in results if m.verdict == "missed"]
+    print(f"{len(results)} measurements; targets missed: {', '.join(missed) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
