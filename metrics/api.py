@@ -191,9 +191,13 @@ def _judge(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     units, lines, statuses, icons, reasons = [], [], [], [], []
+    rules: dict[tuple, tuple[KPI, Threshold | None]] = {}  # one lookup per KPI × split
     for row in frame.itertuples(index=False):
-        k = get_kpi(row.kpi)
-        rule = threshold(row.kpi, {d: getattr(row, d) for d in k.breakdowns})
+        split = (row.kpi, *(getattr(row, d) for d in DIMENSIONS))
+        if split not in rules:
+            k = get_kpi(row.kpi)
+            rules[split] = (k, threshold(row.kpi, {d: getattr(row, d) for d in k.breakdowns}))
+        k, rule = rules[split]
         previous_month = None if is_missing(row.previous_month) else row.previous_month
         verdict = judge(
             rule,
@@ -317,14 +321,14 @@ def changes(db: Path | str, month: object, previous: object) -> list[str]:
         council = rows[rows["team"] == ALL].set_index("month")
         if month in council.index and previous in council.index:
             lines.append(_change_sentence(k, council.loc[month], council.loc[previous], previous))
-        teams_now = rows[(rows["month"] == month) & (rows["team"] != ALL)].set_index("team")
-        teams_before = rows[(rows["month"] == previous) & (rows["team"] != ALL)].set_index("team")
+        by_team = rows[rows["team"] != ALL]
+        both = by_team[by_team["month"] == month].merge(
+            by_team[by_team["month"] == previous], on="team", suffixes=("", "_before")
+        )
         newly_off = sorted(
-            t
-            for t in teams_now.index
-            if teams_now.loc[t, "status"] == "off track"
-            and t in teams_before.index
-            and teams_before.loc[t, "status"] != "off track"
+            both.loc[
+                (both["status"] == "off track") & (both["status_before"] != "off track"), "team"
+            ]
         )
         if newly_off:
             lines.append(
