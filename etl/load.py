@@ -233,12 +233,17 @@ def _kind_problem(con: duckdb.DuckDBPyConnection, kind: str) -> str | None:
     return "This store holds real returns; demo data cannot be loaded into it."
 
 
+def kept_path(db: Path, folder: str, fc: FileCheck) -> Path:
+    """``<folder>/<time stamp>_<safe name>`` beside the store: a resent file never overwrites
+    the one kept before it, and the name sent can never choose the place."""
+    target = db.parent / folder
+    target.mkdir(parents=True, exist_ok=True)
+    return target / f"{datetime.now():%Y%m%d-%H%M%S-%f}_{fc.file_name}"
+
+
 def keep_rejected(db: Path, fc: FileCheck) -> Path:
     """Keep a rejected file and its report in ``rejected/`` beside the store."""
-    folder = db.parent / "rejected"
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{stamp}_{fc.file_name}"
+    target = kept_path(db, "rejected", fc)
     if not any(p.check == "file_size" for p in fc.report.problems):
         target.write_bytes(fc.data)  # an over-size file was never read: only its report is kept
     target.with_name(target.name + ".report.json").write_text(fc.report.to_json(), "utf-8")
@@ -327,9 +332,8 @@ def load_paths(
             if result.status == "rejected" and move_to_processed:
                 path.unlink()
             elif move_to_processed:
-                processed = db.parent / "processed"
-                processed.mkdir(parents=True, exist_ok=True)
-                shutil.move(path, processed / fc.file_name)
+                result.kept_at = kept_path(db, "processed", fc)
+                shutil.move(path, result.kept_at)
     if progress:
         progress(1.0, "Done")
     return results

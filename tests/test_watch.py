@@ -36,6 +36,11 @@ def _rows(db: Path, table: str) -> int:
         con.close()
 
 
+def _processed(db: Path, name: str) -> list[Path]:
+    """The loaded copies of ``name`` kept in processed/ (time-stamped, never overwritten)."""
+    return sorted((db.parent / "processed").glob(f"*_{name}"))
+
+
 def test_only_finished_return_files_are_wanted() -> None:
     assert wanted(Path("visits_2021-05.csv")) and wanted(Path("Caseloads May.XLSX"))
     for name in ("visits_2021-05.csv.part", ".~lock.visits.csv#", "~$book.xlsx", "notes.txt"):
@@ -65,8 +70,9 @@ def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_pa
                 handle.flush()
                 time.sleep(0.4)
                 assert target.exists(), "the watcher must not take a file still being copied"
-        processed = db.parent / "processed" / "visits_2021-05.csv"
-        assert _wait_for(processed.exists), "the finished file is loaded and moved"
+        assert _wait_for(lambda: _processed(db, "visits_2021-05.csv")), "loaded and moved"
+        # The file is moved just before the snapshot is published: wait for that too.
+        assert _wait_for(lambda: _rows(db, "visits") > 0)
         assert _rows(db, "visits") == data.count(b"\n") - 1  # every row, not a half file
 
         # A bad file is refused and kept with its report; the next good file still loads.
@@ -76,7 +82,7 @@ def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_pa
         rejected = db.parent / "rejected"
         assert _wait_for(lambda: len(list(rejected.glob("*caseloads_2021-05.csv*"))) == 2)
         (inbox / "icpc_2021-05.csv").write_bytes(files["icpc_2021-05.csv"].read_bytes())
-        assert _wait_for((db.parent / "processed" / "icpc_2021-05.csv").exists)
+        assert _wait_for(lambda: _processed(db, "icpc_2021-05.csv"))
         assert proc.poll() is None, "the watcher is still running"
         assert _rows(db, "caseloads") == 0
 
@@ -87,12 +93,17 @@ def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_pa
             supervision.write_bytes(files["supervision_2021-05.csv"].read_bytes())
             time.sleep(3.0)  # settle (1 s) + one wait (0.5 s) at least once over
             assert supervision.exists(), "a file the store was too busy for stays in the inbox"
-        assert _wait_for((db.parent / "processed" / supervision.name).exists)
-        assert _rows(db, "supervision") > 0
+        assert _wait_for(lambda: _processed(db, supervision.name))
+        assert _wait_for(lambda: _rows(db, "supervision") > 0)
+
+        # The same file sent again changes nothing, and both copies are kept.
+        (inbox / "visits_2021-05.csv").write_bytes(data)
+        assert _wait_for(lambda: len(_processed(db, "visits_2021-05.csv")) == 2)
     finally:
         proc.terminate()
         _, stderr = proc.communicate(timeout=30)
     assert "visits_2021-05.csv" in stderr and "rejected" in stderr
+    assert "visits_2021-05.csv: unchanged" in stderr
     assert "store busy (another load is running); will retry supervision_2021-05.csv" in stderr
     child = files["visits_2021-05.csv"].read_text().splitlines()[1].split(",")[0]
     assert child not in stderr, "the log never holds row contents"
