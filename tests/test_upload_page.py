@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl import store
 from etl.demo import write_returns
 from etl.load import load_paths
 from metrics import api
@@ -141,3 +142,37 @@ def test_an_uploaded_name_never_chooses_where_the_file_is_kept(store_with_april)
         name.endswith(("_caseloads_2021-05.csv", "_caseloads_2021-05.csv.report.json"))
         for name in kept
     )
+
+
+def test_several_files_at_once_each_get_their_own_outcome(store_with_april) -> None:
+    _, files = store_with_april
+    good = files["icpc_2021-05.csv"].read_bytes()
+    bad = b"child_id,team,strategy_date,icpc_date\nC1,Safeguarding 1,not a date,\n"
+    at = _upload_page()
+    at.get("file_uploader")[0].set_value(
+        [("icpc_2021-05.csv", good, "text/csv"), ("icpc_2021-06.csv", bad, "text/csv")]
+    )
+    at.run()
+    assert not at.exception
+    assert len(at.error) == 1 and "icpc_2021-06.csv" in at.error[0].value
+    assert len(_keys(at)) == 1  # one Load button: for the good file only
+    assert any(
+        "New: Initial child protection conferences for May 2021" in m.value for m in at.markdown
+    )
+
+
+def test_load_while_another_load_runs_says_to_retry_and_then_loads(
+    store_with_april, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, files = store_with_april
+    monkeypatch.setattr("ui.upload.LOAD_WAIT_SECONDS", 0.3)
+    at = _upload(_upload_page(), "icpc_2021-05.csv", files["icpc_2021-05.csv"].read_bytes())
+    key = "load:" + _keys(at)[0]
+    with store.open_writer(db):  # another loader holds the store
+        at.button(key=key).click().run()
+    assert not at.exception
+    assert any("Another load is running" in w.value for w in at.warning)
+    assert api.months(db) == [APRIL]  # nothing half-done
+    at.button(key=key).click().run()  # pressed again once the other load has finished
+    assert any(s.value.startswith("Loaded:") for s in at.success)
+    assert api.months(db) == [APRIL, MAY]

@@ -25,6 +25,8 @@ from ui import auth
 CHECKS_KEY = "upload:checks"
 DONE_KEY = "upload:done"
 FILE_TYPES = ["csv", "xlsx"]
+#: How long pressing Load waits for another load to finish before asking the analyst to retry.
+LOAD_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -45,7 +47,7 @@ def _key(upload) -> str:
 
 
 def _write(db: Path, check: FileCheck) -> LoadResult:
-    with store.open_writer(db, timeout=10) as con:
+    with store.open_writer(db, timeout=LOAD_WAIT_SECONDS) as con:
         return commit_checked(con, db, check, source="upload", user=current_user())
 
 
