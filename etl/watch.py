@@ -95,8 +95,9 @@ def _load(db: Path, path: Path, inbox: _Inbox, wait: float) -> None:
         log.info("store busy (another load is running); will retry %s", path.name)
         inbox.note(path)
         return
-    except Exception:  # keep watching: one bad file must not stop the drop folder
-        log.exception("could not load %s; left in place", path.name)
+    except Exception as exc:  # keep watching: one bad file must not stop the drop folder
+        # The type only: a database error's message can quote a cell, and rows are not logged.
+        log.error("could not load %s (%s); left in place", path.name, type(exc).__name__)
         return
     for r in results:
         if r.ok:
