@@ -131,10 +131,8 @@ def validation_summary(db: Path | str) -> pd.DataFrame:
             "Rows": frame["rows"].fillna(0).astype("int64"),
             "Checks": [r.summary().capitalize() for r in reports],
             "Warnings": frame["warnings"].fillna(0).astype("int64"),
-            "Warned about": [
-                "; ".join(f"{w.message} ({w.rows_affected:,} rows)" for w in r.warnings)
-                for r in reports
-            ],
+            "Rows with warnings": [sum(w.rows_affected for w in r.warnings) for r in reports],
+            "Warned about": ["; ".join(w.message for w in r.warnings) for r in reports],
             "Refused before": frame["refused"].astype("int64"),
         }
     )
