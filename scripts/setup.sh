@@ -9,16 +9,17 @@ cd "$(dirname "$0")/.."
 dev=false
 [[ "${1:-}" == "--dev" ]] && dev=true
 
-# Debian's Chromium renders the board pack's charts and runs the browser tests. Nothing is
-# downloaded at run time, so it must be installed here.
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian's Chromium renders the board pack's charts and runs the browser tests (nothing is
+# downloaded at run time, so it must be installed here); DejaVu Sans gives the PDF pack its
+# status icons (✔ ▲ ✖).
+if ! command -v chromium >/dev/null 2>&1 || [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     [[ "$(id -u)" != "0" ]] && sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-dejavu-core
   else
-    echo "Chromium is not installed and apt-get is not available: install chromium yourself." >&2
+    echo "Install chromium and fonts-dejavu-core yourself: apt-get is not available." >&2
   fi
 fi
 
