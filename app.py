@@ -22,7 +22,10 @@ layout.apply_style()
 db = state.current_db()
 user = auth.gate(db)
 if not state.store_exists(db):
-    layout.build_demo_store(db)
+    if auth.sign_in_required():  # a council's own deployment: never invent demo data
+        st.info("No returns are loaded yet. An analyst can load them on the Load returns page.")
+    else:
+        layout.build_demo_store(db)
 
 page = navigation.navigation(role=user.role)
 month = layout.as_at_picker(api.months(db))

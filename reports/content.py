@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import api
+from metrics import api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI
 from metrics.formatting import uk_month
@@ -68,6 +68,7 @@ class BoardPack:
     demo: bool
     suppression_note: str
     summary: list[SummaryRow]
+    comparisons: list[list[str]]  # header row first; only the header when nothing compares
     sections: list[AreaSection]
 
     @property
@@ -154,6 +155,28 @@ def team_table(db: Path | str, kpis: list[KPI], month: date, hide: Suppressor) -
     return [header, *body]
 
 
+COMPARISON_HEADER = ["Measure", "Compared with", "Period", "Their figure", "Ours", "We are"]
+
+
+def comparisons(db: Path | str, month: date, council: str) -> list[list[str]]:
+    """How the council compares with England, its region and neighbours, KPI by KPI.
+
+    The rows come from ``metrics.comparison`` (the same table the area pages show); the
+    "Figures" column says whether each benchmark is published or illustrative.
+    """
+    rows = [[*COMPARISON_HEADER, "Figures", "Source"]]
+    for k in api.all_kpis():
+        result = comparison.compare(db, k.id, month)
+        if result is None:
+            continue
+        table = comparison.comparison_table(result, council)
+        ours, stands = table.columns[3], table.columns[5]  # named after the council
+        for row in table.to_dict("records"):
+            picked = ["Compared with", "Period", "Their figure", ours, stands, "Figures", "Source"]
+            rows.append([k.short_title, *(str(row[c]) for c in picked)])
+    return rows
+
+
 def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor) -> AreaSection:
     kpis = list(area.kpis)
     lead = kpis[0]
@@ -208,5 +231,6 @@ def board_pack(
         demo=api.store_kind(db) == "demo",
         suppression_note=hide.note(),
         summary=_summary(db, month, chosen, hide),
+        comparisons=comparisons(db, month, load_config().council_name),
         sections=[_section(db, a, month, chosen, hide) for a in api.areas()],
     )

@@ -107,6 +107,25 @@ def _summary(pack: BoardPack, styles: dict) -> list:
     ]
 
 
+def _comparisons(pack: BoardPack, styles: dict) -> list:
+    if len(pack.comparisons) < 2:
+        return []
+    widths = [w * cm for w in (3.4, 4.6, 2.0, 2.2, 2.0, 4.4, 2.4, 5.3)]
+    return [
+        Paragraph("How we compare", styles["h1"]),
+        Paragraph(
+            escape(
+                "Our latest month against the latest published annual figures. Statistical "
+                "neighbours are the mean of the neighbours listed in the council's settings. "
+                "Figures marked illustrative are not published statistics."
+            ),
+            styles["body"],
+        ),
+        _table(pack.comparisons, styles, widths),
+        PageBreak(),
+    ]
+
+
 def _area(section, picture: bytes, styles: dict) -> list:
     """One page: chart and team table on the left, the narrative on the right.
 
@@ -140,7 +159,7 @@ def write_pdf(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> No
     """Lay out ``pack`` with one chart picture per area (same order as ``pack.sections``)."""
     _register_fonts()
     styles = _styles()
-    story = _cover(pack, styles) + _summary(pack, styles)
+    story = _cover(pack, styles) + _summary(pack, styles) + _comparisons(pack, styles)
     for section, picture in zip(pack.sections, pictures, strict=True):
         story += _area(section, picture, styles)
     doc = SimpleDocTemplate(

@@ -75,6 +75,16 @@ def _summary(prs: Presentation, pack: BoardPack) -> None:
     _text_box(slide, Inches(0.4), HIGH - Inches(0.5), Inches(12), Inches(0.4), [STATUS_KEY], 10)
 
 
+def _comparisons(prs: Presentation, pack: BoardPack) -> None:
+    if len(pack.comparisons) < 2:
+        return
+    slide = _titled(prs, "How we compare")
+    rows = [row[:-1] for row in pack.comparisons]  # sources are in the notes
+    _table(slide, rows, Inches(0.4), Inches(1.3), WIDE - Inches(0.8), 10)
+    sources = sorted({row[-1] for row in pack.comparisons[1:]})
+    slide.notes_slide.notes_text_frame.text = "Sources: " + "; ".join(sources)
+
+
 def _area(prs: Presentation, section: AreaSection, picture: bytes) -> None:
     slide = _titled(prs, section.title)
     chart_width = Inches(7.6)
@@ -98,6 +108,7 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     prs.core_properties.language = "en-GB"
     _cover(prs, pack)
     _summary(prs, pack)
+    _comparisons(prs, pack)
     for section, picture in zip(pack.sections, pictures, strict=True):
         _area(prs, section, picture)
     prs.save(out if isinstance(out, BytesIO) else str(out))

@@ -27,6 +27,11 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 if $dev; then
   .venv/bin/pip install --quiet -r requirements-dev.txt
+  if [[ -f package-lock.json ]] && ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [[ "$(id -u)" != "0" ]] && sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
+  fi
   if [[ -f package-lock.json ]]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi

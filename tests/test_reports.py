@@ -50,6 +50,11 @@ def built(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"pack": pack, "pdf": pdf, "pptx": pptx, "team": team, "kpi": kpi_id, "db": demo_db}
 
 
+def _front(pack) -> int:
+    """Pages before the areas: cover, summary, and "How we compare" when benchmarks exist."""
+    return 2 + (len(pack.comparisons) > 1)
+
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -67,13 +72,14 @@ def _council_figures(db: Path, month: date) -> dict[str, str]:
 def test_pdf_has_a_cover_summary_and_a_page_per_area(built: dict) -> None:
     pack, reader = built["pack"], PdfReader(built["pdf"])
     areas = api.areas()
-    assert len(reader.pages) == 2 + len(areas)
+    front = _front(pack)
+    assert len(reader.pages) == front + len(areas)
     assert reader.metadata.title == pack.title
     cover = _flat(reader.pages[0].extract_text())
     assert pack.council in cover and uk_month(pack.month) in cover
     assert "Produced 20 April 2022" in cover
     assert _flat(reader.pages[1].extract_text()).startswith("Summary of every measure")
-    for page, area in zip(reader.pages[2:], areas, strict=True):
+    for page, area in zip(reader.pages[front:], areas, strict=True):
         assert _flat(page.extract_text()).startswith(area.title)
 
 
@@ -89,11 +95,12 @@ def test_pptx_slides_titles_alt_text_and_narrative(built: dict) -> None:
     pack, prs = built["pack"], Presentation(built["pptx"])
     areas = api.areas()
     slides = list(prs.slides)
-    assert len(slides) == 2 + len(areas)
+    front = _front(pack)
+    assert len(slides) == front + len(areas)
     assert prs.core_properties.title == pack.title
-    assert [s.shapes.title.text for s in slides[2:]] == [a.title for a in areas]
+    assert [s.shapes.title.text for s in slides[front:]] == [a.title for a in areas]
     figures = _council_figures(built["db"], pack.month)
-    for slide, area in zip(slides[2:], areas, strict=True):
+    for slide, area in zip(slides[front:], areas, strict=True):
         pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1
         assert pictures[0]._element.nvPicPr.cNvPr.get("descr").startswith("Line chart of")
@@ -107,7 +114,8 @@ def test_pptx_slides_titles_alt_text_and_narrative(built: dict) -> None:
 def test_a_team_count_of_three_is_hidden_in_the_pack(built: dict) -> None:
     team, k = built["team"], api.kpi(built["kpi"])
     area = next(a for a in api.areas() if a.id == k.area)
-    slide = list(Presentation(built["pptx"]).slides)[2 + list(api.areas()).index(area)]
+    front = _front(built["pack"])
+    slide = list(Presentation(built["pptx"]).slides)[front + list(api.areas()).index(area)]
     table = next(s.table for s in slide.shapes if s.has_table)
     header = [c.text for c in table.rows[0].cells]
     row = next(r for r in table.rows if r.cells[0].text == team)
@@ -124,7 +132,7 @@ def test_the_command_line_writes_a_pack(built: dict, tmp_path: Path) -> None:
     month = built["pack"].month
     args = ["board-pack", "--db", str(built["db"]), "--month", f"{month:%Y-%m}"]
     assert main([*args, "--format", "pptx", "--out", str(out)]) == 0
-    assert len(Presentation(out).slides) == 2 + len(api.areas())
+    assert len(Presentation(out).slides) == _front(built["pack"]) + len(api.areas())
     assert (
         main(
             [
@@ -153,3 +161,22 @@ def test_compare_month_is_the_last_board_meeting_else_the_month_before() -> None
     # a meeting whose month has no data falls back to the previous loaded month too
     assert compare_month_from(date(2021, 6, 1), loaded[3:], meetings) == date(2021, 5, 1)
     assert compare_month_from(date(2021, 1, 1), loaded, meetings) is None
+
+
+def test_the_pack_compares_with_england_and_neighbours(built: dict) -> None:
+    # The demo ships benchmarks (docs: data/reference/README.md); the pack's comparison page
+    # shows our figure exactly as the metrics layer gives it, beside each benchmark line.
+    pack = built["pack"]
+    rows = pack.comparisons[1:]
+    assert rows, "the demo store has benchmark figures"
+    values = api.kpi_values(built["db"], months=[pack.month], teams=["ALL"]).set_index("kpi")
+    by_title = {k.short_title: k for k in api.all_kpis()}
+    for row in rows:
+        k = by_title[row[0]]
+        assert row[4] == format_value(values.loc[k.id, "value"], k.unit)
+        assert row[6] in ("published", "illustrative")
+    assert any(r[1].startswith("Statistical neighbours") for r in rows)
+    page = _flat(PdfReader(built["pdf"]).pages[2].extract_text())
+    assert page.startswith("How we compare") and rows[0][1] in page
+    slide = list(Presentation(built["pptx"]).slides)[2]
+    assert slide.shapes.title.text == "How we compare"

@@ -2,7 +2,8 @@
 
 The month lives in ``st.session_state[AS_AT_KEY]`` as an ISO date string; the picker that
 sets it is drawn once by ``app.py`` in the sidebar (and bound to the ``as_at`` query
-parameter), so it is the same on every page and survives page switches and links.
+parameter, which Streamlit writes as the month's label, e.g. ``?as_at=May%202021``), so it is
+the same on every page and survives page switches and links.
 """
 
 from __future__ import annotations
