@@ -30,7 +30,10 @@ history = api.kpi_values(
     db, list(headline["kpi"]), months=loaded[-SPARKLINE_MONTHS:], teams=["ALL"]
 ).sort_values("month")
 
-st.caption(f"Whole council, as at {uk_month(month)}. Select a tile's link for its area page.")
+since = f" Changes are on {uk_month(previous)}." if previous is not None else ""
+st.caption(
+    f"Whole council, as at {uk_month(month)}.{since} Select a tile's link for its area page."
+)
 for start in range(0, len(headline), TILES_PER_ROW):
     columns = st.columns(TILES_PER_ROW)
     tiles = headline.iloc[start : start + TILES_PER_ROW].itertuples()
@@ -41,7 +44,7 @@ for start in range(0, len(headline), TILES_PER_ROW):
             kpi_tile(
                 title=kpi.short_title,
                 value=format_value(row.value, row.unit),
-                change=change_text(row.value, row.previous_value, row.unit, previous)
+                change=change_text(row.value, row.previous_value, row.unit)
                 if previous is not None
                 else None,
                 status=row.status,

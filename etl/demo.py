@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from etl.returns import get_return
 from etl.workdays import bank_holidays
 
 COUNCIL_NAME = "Northmoor Borough Council"
@@ -296,6 +297,35 @@ RETURN_COLUMNS = {
 }
 #: Months the demo simulates before the first month it writes, so caseloads have settled.
 WARM_UP = 3
+#: Real exports are not tidy, and the demo should not be either: every third month is written
+#: with UK dates (31/05/2021), and from January 2021 (a new case management system) the ICPC
+#: return arrives with Ofsted Annex A headings. All of it must load the same.
+ANNEX_A_FROM = date(2021, 1, 1)
+ANNEX_A_ICPC = {
+    "child_id": "Child Unique ID",
+    "team": "Allocated Team",
+    "strategy_date": "Strategy discussion initiating Section 47 Enquiry Start Date",
+    "icpc_date": "Date of Initial Child Protection Conference",
+}
+
+
+def _exported(name: str, month: date, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows as that month's export writes them (UK dates every third month)."""
+    if month.month % 3:
+        return rows
+    dates = [c.name for c in get_return(name).columns if c.type == "date"]
+    uk = [dict(row) for row in rows]
+    for row in uk:
+        for column in dates:
+            if row[column]:
+                row[column] = date.fromisoformat(row[column]).strftime("%d/%m/%Y")
+    return uk
+
+
+def _headers(name: str, month: date, columns: list[str]) -> list[str]:
+    if name == "icpc" and month >= ANNEX_A_FROM:
+        return [ANNEX_A_ICPC[c] for c in columns]
+    return columns
 
 
 def write_returns(
@@ -320,9 +350,10 @@ def write_returns(
         for name, columns in RETURN_COLUMNS.items():
             path = folder / f"{name}_{month:%Y-%m}.csv"
             with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=columns)
-                writer.writeheader()
+                writer = csv.writer(handle)
+                writer.writerow(_headers(name, month, columns))
                 for rows in steps:
-                    writer.writerows(rows[name])
+                    for row in _exported(name, month, rows[name]):
+                        writer.writerow([row[c] for c in columns])
             paths.append(path)
     return paths

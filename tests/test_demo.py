@@ -72,10 +72,22 @@ def test_winter_2020_21_dips() -> None:
 
 
 def test_icpc_rows_are_held_in_the_month_or_still_awaiting(demo_files) -> None:
-    for row in _rows(demo_files["icpc_2021-05.csv"]):
-        assert row["strategy_date"] <= "2021-05-31"
-        assert row["icpc_date"] == "" or "2021-05-01" <= row["icpc_date"] <= "2021-05-31"
+    for row in _rows(demo_files["icpc_2020-05.csv"]):
+        assert row["strategy_date"] <= "2020-05-31"
+        assert row["icpc_date"] == "" or "2020-05-01" <= row["icpc_date"] <= "2020-05-31"
         assert row["icpc_date"] == "" or row["icpc_date"] >= row["strategy_date"]
+
+
+def test_exports_are_messy_like_real_ones_and_still_pass(demo_files) -> None:
+    # Every third month carries UK dates; from 2021 ICPC headings are Annex A's.
+    june = _rows(demo_files["visits_2021-06.csv"])
+    assert all(len(r["due_date"]) == 10 and r["due_date"][2] == "/" for r in june)
+    header = demo_files["icpc_2021-06.csv"].read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("Child Unique ID,Allocated Team,Strategy discussion initiating")
+    for name in ("visits_2021-06.csv", "icpc_2021-06.csv"):
+        checked = check_file(name, demo_files[name].read_bytes())
+        assert checked.accepted, checked.report.to_text()
+    assert any(r["visit_date"] == "" for r in june)  # blank optional fields too
 
 
 def test_scale_writes_several_councils_with_distinct_ids(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.formatting import format_value, uk_date, uk_month
+from metrics.formatting import format_value, rounded, uk_date, uk_month
 from ui.charts import status_colour, status_key
 from ui.state import AS_AT_KEY, month_key
 
@@ -64,17 +64,25 @@ def status_badge(status: object, icon: str, reason: str | None = None) -> None:
     st.markdown(text, unsafe_allow_html=True)
 
 
-def change_text(now: float, before: float, unit: str, before_month: date) -> str | None:
-    """The change on the month before in words: "Up 2.0 points on April 2021"."""
+def change_text(
+    now: float, before: float, unit: str, before_month: date | None = None
+) -> str | None:
+    """The change on an earlier month in words: "Up 2.0 points on April 2021".
+
+    The change is worked out on the figures as shown, so 80.04% after 80.0% is "No change",
+    never "Up 0.0 points". Without ``before_month`` the month is left to a caption nearby,
+    for tiles too narrow to hold it.
+    """
     if pd.isna(now) or pd.isna(before):
         return None
-    diff = now - before
+    diff = rounded(now, unit) - rounded(before, unit)
+    when = f" on {uk_month(before_month)}" if before_month is not None else ""
     if diff == 0:
-        return f"No change on {uk_month(before_month)}"
+        return f"No change{when}"
     size = format_value(abs(diff), unit)
     if unit == "percent":
         size = size.replace("%", " points")
-    return f"{'Up' if diff > 0 else 'Down'} {size} on {uk_month(before_month)}"
+    return f"{'Up' if diff > 0 else 'Down'} {size}{when}"
 
 
 def as_at_picker(months: Sequence[object]) -> date | None:
@@ -178,7 +186,8 @@ def build_demo_store(db: Path) -> None:
     """First start with no store: build the fictional demo council, showing progress."""
     from etl.load import build_demo
 
-    st.markdown("**Building demo data for a fictional council (Northmoor)…**")
+    heading = st.empty()
+    heading.markdown("**Building demo data for a fictional council (Northmoor)…**")
     bar = st.progress(0.0, text="Starting")
 
     def progress(fraction: float, message: str) -> None:
@@ -186,3 +195,4 @@ def build_demo_store(db: Path) -> None:
 
     build_demo(db, progress=progress)
     bar.empty()
+    heading.empty()
