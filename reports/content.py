@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI
-from metrics.formatting import uk_month
+from metrics.formatting import uk_date, uk_month
 from metrics.narrative import change_phrase, council_sentence, kpi_sentences
 from metrics.projection import kpi_projection
 from metrics.status import ICONS
@@ -74,6 +74,22 @@ class BoardPack:
     @property
     def title(self) -> str:
         return f"{self.council}: improvement board pack, {uk_month(self.month)}"
+
+    @property
+    def cover_lines(self) -> list[str]:
+        """The cover's facts: months, when produced and loaded, suppression, demo or not."""
+        loaded = uk_date(self.data_loaded) if self.data_loaded else "not known"
+        lines = [
+            f"Figures as at the end of {uk_month(self.month)}, compared with "
+            f"{uk_month(self.compare)}.",
+            f"Produced {uk_date(self.produced)}. Data last loaded {loaded}.",
+            self.suppression_note,
+        ]
+        if self.demo:
+            lines.append(
+                "Demo data for a fictional council (Northmoor). No real children or staff."
+            )
+        return lines
 
 
 def _history(month: date, length: int) -> list[date]:

@@ -28,7 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from metrics.formatting import uk_date, uk_month
+from metrics.formatting import uk_month
 from reports.content import STATUS_KEY, BoardPack
 from reports.images import HEIGHT, WIDTH
 
@@ -75,14 +75,7 @@ def _table(rows: list[list[str]], styles: dict, widths: list[float] | None = Non
 
 
 def _cover(pack: BoardPack, styles: dict) -> list:
-    loaded = uk_date(pack.data_loaded) if pack.data_loaded else "not known"
-    lines = [
-        f"Figures as at the end of {uk_month(pack.month)}, compared with {uk_month(pack.compare)}.",
-        f"Produced {uk_date(pack.produced)}. Data last loaded {loaded}.",
-        pack.suppression_note,
-    ]
-    if pack.demo:
-        lines.append("Demo data for a fictional council (Northmoor). No real children or staff.")
+    lines = pack.cover_lines
     return [
         Spacer(1, 3 * cm),
         Paragraph(escape(pack.council), styles["cover"]),

@@ -13,7 +13,7 @@ from pathlib import Path
 from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
-from metrics.formatting import uk_date, uk_month
+from metrics.formatting import uk_month
 from reports.content import STATUS_KEY, AreaSection, BoardPack
 
 TITLE_AND_SUBTITLE, TITLE_ONLY = 0, 5
@@ -54,15 +54,7 @@ def _titled(prs: Presentation, title: str):
 def _cover(prs: Presentation, pack: BoardPack) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_AND_SUBTITLE])
     slide.shapes.title.text = f"{pack.council}: improvement board pack, {uk_month(pack.month)}"
-    loaded = uk_date(pack.data_loaded) if pack.data_loaded else "not known"
-    lines = [
-        f"Figures as at the end of {uk_month(pack.month)}, compared with {uk_month(pack.compare)}",
-        f"Produced {uk_date(pack.produced)}. Data last loaded {loaded}.",
-        pack.suppression_note,
-    ]
-    if pack.demo:
-        lines.append("Demo data for a fictional council (Northmoor). No real children or staff.")
-    slide.placeholders[1].text = "\n".join(lines)
+    slide.placeholders[1].text = "\n".join(pack.cover_lines)
     for paragraph in slide.placeholders[1].text_frame.paragraphs:
         paragraph.font.size = Pt(16)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,14 @@ def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log", "audit")) -> 
         return out
     finally:
         con.close()
+
+
+@contextmanager
+def app_reads(db: Path) -> Iterator[Path]:
+    """``CSC_DB`` pointed at ``db`` for an app under test, and put back afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSC_DB", str(db))
+        yield db
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ session (``demo_db`` in conftest). Expected numbers always come from ``metrics.a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import api
 from metrics.formatting import format_value
+from tests.conftest import app_reads
 from ui.navigation import PAGES, area_page_path
 from ui.state import AS_AT_KEY, month_key
 
@@ -27,13 +27,8 @@ ALL = "ALL"
 @pytest.fixture(scope="module")
 def db(demo_db: Path) -> Iterator[Path]:
     """The demo store, with ``CSC_DB`` pointing at it for the app under test."""
-    before = os.environ.get("CSC_DB")
-    os.environ["CSC_DB"] = str(demo_db)
-    yield demo_db
-    if before is None:
-        os.environ.pop("CSC_DB", None)
-    else:
-        os.environ["CSC_DB"] = before
+    with app_reads(demo_db):
+        yield demo_db
 
 
 def _app() -> AppTest:

@@ -7,7 +7,6 @@ with it). Expected text always comes from ``metrics.comparison``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import api, comparison
 from metrics.config import load_config
+from tests.conftest import app_reads
 from ui import charts
 from ui.navigation import area_page_path
 from ui.state import month_key
@@ -27,13 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def db(demo_db: Path) -> Iterator[Path]:
-    before = os.environ.get("CSC_DB")
-    os.environ["CSC_DB"] = str(demo_db)
-    yield demo_db
-    if before is None:
-        os.environ.pop("CSC_DB", None)
-    else:
-        os.environ["CSC_DB"] = before
+    with app_reads(demo_db):
+        yield demo_db
 
 
 def _latest(db: Path) -> date:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from metrics import api
 from metrics.formatting import format_value, uk_month
 from metrics.narrative import kpi_sentences
 from reports.meetings import compare_month
+from tests.conftest import app_reads
 from ui.navigation import PAGES
 from ui.state import AS_AT_KEY, month_key
 
@@ -23,13 +23,8 @@ BOARD = "app_pages/board.py"
 
 @pytest.fixture(scope="module")
 def db(demo_db: Path) -> Iterator[Path]:
-    before = os.environ.get("CSC_DB")
-    os.environ["CSC_DB"] = str(demo_db)
-    yield demo_db
-    if before is None:
-        os.environ.pop("CSC_DB", None)
-    else:
-        os.environ["CSC_DB"] = before
+    with app_reads(demo_db):
+        yield demo_db
 
 
 def _board(month=None) -> AppTest:

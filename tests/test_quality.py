@@ -3,7 +3,6 @@ and KPI pages warn when a month was replaced after the board last met."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from etl.demo import write_returns
 from etl.load import load_paths
 from metrics import quality
+from tests.conftest import app_reads
 
 ROOT = Path(__file__).resolve().parent.parent
 APRIL, MAY, JUNE = date(2021, 4, 1), date(2021, 5, 1), date(2021, 6, 1)
@@ -37,13 +37,8 @@ def gappy_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     bad.write_text("child_id,team\nC1,Team A\n")
     results = load_paths(db, [resent, bad])
     assert [r.status for r in results] == ["replaced", "rejected"]
-    before = os.environ.get("CSC_DB")
-    os.environ["CSC_DB"] = str(db)
-    yield db
-    if before is None:
-        os.environ.pop("CSC_DB")
-    else:
-        os.environ["CSC_DB"] = before
+    with app_reads(db):
+        yield db
 
 
 def test_coverage_grid_shows_loaded_replaced_and_missing(gappy_db: Path) -> None:

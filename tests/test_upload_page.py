@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +13,7 @@ from etl import store
 from etl.demo import write_returns
 from etl.load import load_paths
 from metrics import api
-from tests.conftest import table_checksums
+from tests.conftest import app_reads, table_checksums
 
 ROOT = Path(__file__).resolve().parent.parent
 APRIL, MAY = date(2021, 4, 1), date(2021, 5, 1)
@@ -27,13 +26,8 @@ def store_with_april(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Path]]]:
     db = tmp_path / "store" / "csc.duckdb"
     april = [p for name, p in files.items() if name.endswith("2021-04.csv")]
     assert all(r.ok for r in load_paths(db, april))
-    before = os.environ.get("CSC_DB")
-    os.environ["CSC_DB"] = str(db)
-    yield db, files
-    if before is None:
-        os.environ.pop("CSC_DB")
-    else:
-        os.environ["CSC_DB"] = before
+    with app_reads(db):
+        yield db, files
 
 
 def _upload_page() -> AppTest:
