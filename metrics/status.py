@@ -6,9 +6,12 @@ A status always comes with its reason in words and an icon, so it never rests on
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from metrics.config import Threshold
@@ -127,3 +130,136 @@ def describe(rule: Threshold | None, unit: str, higher_better: bool) -> str:
     if rule.warn_within is not None:
         text += f"; missing it by less than {format_change(rule.warn_within, unit)} is at risk"
     return text + "."
+
+
+# --- Many values at once -----------------------------------------------------------------
+
+
+def _texts(values: Iterable, write: Callable[[Any], str]) -> dict[Any, str]:
+    """Each distinct value written once (a page judges thousands of rows, few of them apart)."""
+    return {v: write(v) for v in set(values)}
+
+
+def _capitalised(reasons: list[str]) -> list[str]:
+    return [r[0].upper() + r[1:] for r in reasons]
+
+
+def _limit_frame(rule: Threshold, values: np.ndarray, unit: str):
+    """``_limit_rule`` over an array of present values: (statuses, reasons)."""
+    shown = np.array([rounded(v, unit) for v in values], dtype=float)
+    limit = rounded(rule.limit, unit)
+    lim = format_value(rule.limit, unit)
+    is_cap = rule.kind == "cap"
+    word = "limit" if is_cap else "floor"
+    breached = shown > limit if is_cap else shown < limit
+    gaps = shown - limit
+    warn = rule.warn_within
+    risk = breached & (np.abs(gaps) < warn) if warn is not None else np.zeros_like(breached)
+    written = _texts(values, lambda v: format_value(v, unit))
+    gap_text = _texts(gaps[breached], lambda g: format_change(g, unit))
+    within = f", {'at or below' if is_cap else 'at or above'} the {word} of {lim}"
+    outside = f" {'above' if is_cap else 'below'} the {word} of {lim}"
+    statuses = np.where(breached, np.where(risk, AT_RISK, OFF_TRACK), ON_TRACK)
+    reasons = [
+        f"{written[v]}, {gap_text[g]}{outside}" if out else f"{written[v]}{within}"
+        for v, g, out in zip(values, gaps, breached, strict=True)
+    ]
+    return statuses, reasons
+
+
+def _target_frame(rule: Threshold, values: np.ndarray, unit: str, higher: bool, months: list):
+    """``_target_rule`` over an array of present values and their months."""
+    shown = np.array([rounded(v, unit) for v in values], dtype=float)
+    target = rounded(rule.target, unit)
+    met = shown >= target if higher else shown <= target
+    t, due = format_value(rule.target, unit), uk_date(rule.date)
+    ended = _texts(months, lambda m: month_end(m) >= rule.date)
+    late = np.array([ended[m] for m in months], dtype=bool)
+    written = _texts(values, lambda v: format_value(v, unit))
+    statuses = np.where(met, ON_TRACK, np.where(late, OFF_TRACK, AT_RISK))
+    tails = {
+        ON_TRACK: f", meets the target of {t} (due by {due})",
+        OFF_TRACK: f"; the target of {t} was due by {due} and is not met",
+        AT_RISK: f"; must reach {t} by {due}",
+    }
+    return statuses, [f"{written[v]}{tails[s]}" for v, s in zip(values, statuses, strict=True)]
+
+
+def _rise_frame(values: np.ndarray, unit: str, previous: np.ndarray, previous_months: list):
+    """``_rise_rule`` over arrays of present values and the values before them."""
+    shown = np.array([rounded(v, unit) for v in values], dtype=float)
+    full = shown >= 100 if unit == "percent" else np.zeros(len(values), dtype=bool)
+    earlier = np.array([not is_missing(m) for m in previous_months], dtype=bool)
+    earlier &= ~np.isnan(previous)
+    before = np.array(
+        [rounded(p, unit) if ok else np.nan for p, ok in zip(previous, earlier, strict=True)]
+    )
+    diffs = shown - before
+    when = _texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
+    written = _texts(values[full], lambda v: format_value(v, unit))
+    moved = _texts(diffs[earlier & (diffs != 0)], lambda d: format_change(d, unit))
+    statuses, reasons = [], []
+    for v, d, m, top, ok in zip(values, diffs, previous_months, full, earlier, strict=True):
+        if top:
+            statuses.append(ON_TRACK)
+            reasons.append(f"at {written[v]}, as high as it can be")
+        elif not ok:
+            statuses.append(AT_RISK)
+            reasons.append(f"no earlier month to compare with; {MUST_RISE}")
+        elif d > 0:
+            statuses.append(ON_TRACK)
+            reasons.append(f"up {moved[d]} on {when[m]}; {MUST_RISE}")
+        elif d == 0:
+            statuses.append(AT_RISK)
+            reasons.append(f"no change on {when[m]}; {MUST_RISE}")
+        else:
+            statuses.append(OFF_TRACK)
+            reasons.append(f"down {moved[d]} on {when[m]}; {MUST_RISE}")
+    return np.array(statuses, dtype=object), reasons
+
+
+def judge_frame(
+    frame: pd.DataFrame, rule: Threshold | None, *, unit: str, higher_better: bool
+) -> pd.DataFrame:
+    """``judge`` for every row of ``frame`` under one rule, a rule's rows at a time.
+
+    ``frame`` has ``value``, ``month``, ``previous_value`` and ``previous_month``; the result
+    has ``status``, ``reason`` and ``icon`` on the same index, word for word what ``judge``
+    gives each row (a test holds the two together). Judging row by row cost ~30 µs a row,
+    most of a cold page at 153 councils.
+    """
+    values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(values)
+    statuses = np.full(len(frame), NO_DATA, dtype=object)
+    months = list(frame["month"])
+    no_data = _texts([m for m, ok in zip(months, present, strict=True) if not ok], uk_month)
+    reasons = np.array(
+        [
+            "" if ok else f"no data for {no_data[m]}: nothing to count"
+            for m, ok in zip(months, present, strict=True)
+        ],
+        dtype=object,
+    )
+    rows = np.flatnonzero(present)
+    if rule is None:
+        reasons[rows] = "no threshold is set for this measure in the council settings"
+    elif len(rows):
+        kept = values[rows]
+        if rule.kind in ("cap", "floor"):
+            judged = _limit_frame(rule, kept, unit)
+        elif rule.kind == "target_by_date":
+            judged = _target_frame(rule, kept, unit, higher_better, [months[i] for i in rows])
+        else:
+            previous = pd.to_numeric(frame["previous_value"], errors="coerce")
+            before = previous.to_numpy(dtype=float, na_value=np.nan)[rows]
+            earlier = list(frame["previous_month"])
+            judged = _rise_frame(kept, unit, before, [earlier[i] for i in rows])
+        statuses[rows], reasons[rows] = judged[0], np.array(judged[1], dtype=object)
+    return pd.DataFrame(
+        {
+            "status": statuses,
+            "reason": _capitalised(list(reasons)),
+            "icon": [ICONS[s] for s in statuses],
+        },
+        index=frame.index,
+    )
