@@ -16,15 +16,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from etl import store
 from etl.returns import monthly_returns
 from metrics import compute, snapshot
 from metrics.config import CouncilConfig, Threshold, load_config
 from metrics.declarations import DIMENSIONS, KPI, Area, declarations, get_kpi
 from metrics.formatting import format_change, format_value, is_missing, rounded, uk_month
-from metrics.status import NO_DATA, describe, judge
+from metrics.status import NO_DATA, describe, judge_frame
 
 ALL = compute.ALL
 VALUE_COLUMNS = [
@@ -99,9 +99,12 @@ def how_calculated(kpi_id: str) -> str:
 # --- The store ---------------------------------------------------------------------------
 
 
+MONTHS_SQL = "SELECT DISTINCT month FROM kpi_values ORDER BY month"
+
+
 def months(db: Path | str) -> list[date]:
     """Every month with KPI values, oldest first."""
-    frame = snapshot.read(db, "SELECT DISTINCT month FROM kpi_values ORDER BY month")
+    frame = snapshot.read(db, MONTHS_SQL)
     return list(frame["month"]) if len(frame) else []
 
 
@@ -155,11 +158,15 @@ class _Filter:
     role: str | None
 
 
-def _values_sql(f: _Filter) -> tuple[str, list]:
+LAG = "lag(month) OVER w AS previous_month, lag(value) OVER w AS previous_value"
+
+
+def _values_sql(f: _Filter, since: date | None = None) -> tuple[str, list]:
     """kpi_values with each row's previous loaded month's value, then the filters.
 
     The previous value is taken before the month filter so that the first month asked for
-    still knows the month before it (the month-on-month rules need it).
+    still knows the month before it (the month-on-month rules need it); ``since`` is the
+    loaded month before the first month asked for, if any.
     """
     where, params = [], []
     where.append(f"kpi IN ({', '.join('?' for _ in f.kpi_ids)})")
@@ -171,53 +178,76 @@ def _values_sql(f: _Filter) -> tuple[str, list]:
         if wanted is not None:
             where.append(f"{dim} = ?")
             params.append(wanted)
-    partition = ", ".join(["kpi", "team", *DIMENSIONS])
-    inner = (
-        f"SELECT *, lag(month) OVER w AS previous_month, lag(value) OVER w AS previous_value "
-        f"FROM kpi_values WHERE {' AND '.join(where)} "
-        f"WINDOW w AS (PARTITION BY {partition} ORDER BY month)"
-    )
-    outer = ""
-    if f.months is not None:
-        outer = f" WHERE month IN ({', '.join('?' for _ in f.months)})"
-        params += list(f.months)
+    keys = ", ".join(["kpi", "team", *DIMENSIONS])
+    window = f"WINDOW w AS (PARTITION BY {keys} ORDER BY month)"
+    rows = f"SELECT * FROM kpi_values WHERE {' AND '.join(where)}"
+    if f.months is None:
+        body = f"SELECT *, {LAG} FROM ({rows}) {window}"
+    elif not f.months:
+        body = f"SELECT *, {LAG} FROM ({rows}) WHERE false {window}"
+    else:
+        body, params = _months_sql(rows, params, f.months, since, keys, window)
     ids = ", ".join(f"'{k}'" for k in f.kpi_ids)  # declared ids, checked by get_kpi
-    order = f"month, team = '{ALL}' DESC, team, list_position([{ids}], kpi)"
-    return f"SELECT * FROM ({inner}){outer} ORDER BY {order}", params
+    dims = ", ".join(DIMENSIONS)
+    order = f"month, team = '{ALL}' DESC, team, list_position([{ids}], kpi), {dims}"
+    return f"SELECT * FROM ({body}) ORDER BY {order}", params
+
+
+def _months_sql(
+    rows: str, params: list, months: tuple[date, ...], since: date | None, keys: str, window: str
+) -> tuple[str, list]:
+    """Chosen months with their previous values, without a window over every month.
+
+    The window covers only the months asked for and ``since``, the loaded month before the
+    first of them (``kpi_values`` is stored in month order, so DuckDB skips the rest). A row
+    with no earlier row in that span (a team missing a month, or new) looks further back with
+    one join: its latest earlier row, or none. Same answer as the window over all months; at
+    153 councils ~0.05-0.1 s instead of ~0.3-0.5 s.
+    """
+    first, last = min(months), max(months)
+    listed = ", ".join("?" for _ in months)
+    near = f"SELECT *, {LAG} FROM ({rows}) WHERE month BETWEEN ? AND ? {window}"
+    chosen = f"SELECT * FROM ({near}) WHERE month IN ({listed})"
+    chosen_params = [*params, since or first, last, *months]
+    if since is None:
+        return chosen, chosen_params
+    names = keys.split(", ")
+    sql = (
+        f"WITH chosen AS ({chosen}), "
+        f"further AS (SELECT {', '.join(f'g.{k}' for k in names)}, g.month, "
+        "max(b.month) AS far_month, arg_max_null(b.value, b.month) AS far_value "
+        "FROM (SELECT * FROM chosen WHERE previous_month IS NULL) g "
+        f"JOIN ({rows}) b ON {' AND '.join(f'g.{k} = b.{k}' for k in names)} "
+        "AND b.month < ? GROUP BY ALL) "
+        "SELECT chosen.* REPLACE (coalesce(chosen.previous_month, far_month) AS previous_month, "
+        "CASE WHEN chosen.previous_month IS NULL THEN far_value ELSE chosen.previous_value END "
+        f"AS previous_value) FROM chosen LEFT JOIN further USING ({keys}, month)"
+    )
+    return sql, [*chosen_params, *params, since]
 
 
 def _judge(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add unit, threshold line, status, icon and reason to each row."""
+    """Add unit, threshold line, status, icon and reason to each row.
+
+    Rows are judged a KPI × split at a time, each under its one rule (a role or plan-type
+    override applied), by ``metrics.status.judge_frame``.
+    """
     if frame.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    units, lines, statuses, icons, reasons = [], [], [], [], []
-    rules: dict[tuple, tuple[KPI, Threshold | None]] = {}  # one lookup per KPI × split
-    for row in frame.itertuples(index=False):
-        split = (row.kpi, *(getattr(row, d) for d in DIMENSIONS))
-        if split not in rules:
-            k = get_kpi(row.kpi)
-            rules[split] = (k, threshold(row.kpi, {d: getattr(row, d) for d in k.breakdowns}))
-        k, rule = rules[split]
-        previous_month = None if is_missing(row.previous_month) else row.previous_month
-        verdict = judge(
-            rule,
-            None if is_missing(row.value) else row.value,
-            unit=k.unit,
-            higher_better=k.higher_is_better,
-            month=row.month,
-            previous=None if is_missing(row.previous_value) else row.previous_value,
-            previous_month=previous_month,
-        )
-        units.append(k.unit)
-        lines.append(rule.line if rule is not None else None)
-        statuses.append(verdict.status)
-        icons.append(verdict.icon)
-        reasons.append(verdict.reason)
-    out = frame.assign(unit=units, threshold=lines, status=statuses, icon=icons, reason=reasons)
+    verdicts, units, lines = [], [], []
+    for split, rows in frame.groupby(["kpi", *DIMENSIONS], sort=False):
+        k = get_kpi(split[0])
+        values = dict(zip(DIMENSIONS, split[1:], strict=True))
+        rule = threshold(k.id, {d: values[d] for d in k.breakdowns})
+        verdicts.append(judge_frame(rows, rule, unit=k.unit, higher_better=k.higher_is_better))
+        units.append(pd.Series(k.unit, index=rows.index))
+        lines.append(pd.Series(rule.line if rule is not None else None, index=rows.index))
+    out = frame.join(pd.concat(verdicts))
+    out["unit"] = pd.concat(units)
+    out["threshold"] = pd.to_numeric(pd.concat(lines), errors="coerce")
     out["previous_month"] = [
         None if is_missing(m) else pd.Timestamp(m).date() for m in out["previous_month"]
     ]
-    out["threshold"] = pd.to_numeric(out["threshold"], errors="coerce")
     return out[VALUE_COLUMNS].reset_index(drop=True)
 
 
@@ -250,7 +280,12 @@ def kpi_values(
 @lru_cache(maxsize=256)
 def _judged(db: str, version: str, config: CouncilConfig, f: _Filter) -> pd.DataFrame:
     """Judged values; ``config`` is in the key so an edited threshold counts at once."""
-    sql, params = _values_sql(f)
+    since = None
+    if f.months:
+        loaded = snapshot.query(db, version, MONTHS_SQL, ())
+        earlier = [m for m in loaded.get("month", []) if m < min(f.months)]
+        since = earlier[-1] if earlier else None
+    sql, params = _values_sql(f, since)
     return _judge(snapshot.query(db, version, sql, tuple(params)).copy())
 
 
@@ -276,14 +311,11 @@ def kpi_rows(
 
 @lru_cache(maxsize=64)
 def _rows(db: str, version: str, kpi_id: str, month: date, team, breakdowns) -> pd.DataFrame:
-    try:
-        con = store.open_reader(Path(db))
-    except store.StoreMissing:
-        return pd.DataFrame()
-    try:
+    def work(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return compute.kpi_rows(con, kpi_id, month, team, **dict(breakdowns))
-    finally:
-        con.close()
+
+    rows = snapshot.run(db, version, work)
+    return pd.DataFrame() if rows is None else rows
 
 
 # --- What changed ------------------------------------------------------------------------

@@ -194,3 +194,26 @@ def test_compute_cli_filters_kpis_and_refuses_unknown_ones(shared_db: Path) -> N
     assert rows[2]["numerator"] == "1" and rows[2]["denominator"] == "4"
     refused = _metrics("compute", "--db", str(shared_db), "--kpi", "no_such_kpi")
     assert refused.returncode == 2 and "unknown KPI 'no_such_kpi'" in refused.stderr
+
+
+def test_a_team_missing_a_month_compares_with_its_last_loaded_month(tmp_path: Path) -> None:
+    """Team B sends nothing in June, so July's change is on May (the latest earlier month)."""
+    db = build_store(tmp_path)  # May: Team B's workers hold 20, 18 and 4 children
+    header = "worker_id,team,role,fte,agency,caseload\n"
+    later = {
+        "caseloads_2021-06.csv": header + "W1,Team A,QSW,1,N,30\n",
+        "caseloads_2021-07.csv": header + "W1,Team A,QSW,1,N,28\nW4,Team B,QSW,1,N,22\n",
+    }
+    assert all(r.ok for r in load_paths(db, write_returns(tmp_path / "later", later)))
+    july = date(2021, 7, 1)
+    frame = api.kpi_values(db, ["caseload_highest"], months=[july], teams=["Team B"])
+    row = frame.iloc[0]
+    # Highest in July is W4's 22; in May it was W4's 20 (18 and 4 are lower).
+    assert (row["value"], row["previous_month"], row["previous_value"]) == (22, MAY, 20)
+    assert (row["status"], row["reason"]) == ("on track", "22, at or below the limit of 25")
+    # The same rows as the window over every month gives, whichever months are asked for.
+    everything = api.kpi_values(db, ["caseload_highest"], role=None)
+    for chosen in ([july], [JUNE, july], [MAY], [APRIL, july]):
+        picked = api.kpi_values(db, ["caseload_highest"], months=chosen, role=None)
+        whole = everything[everything["month"].isin(chosen)].reset_index(drop=True)
+        assert picked.equals(whole), chosen
