@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|import-ees|watch|demo|status|suites|docs``.
+"""Command line: ``python -m etl load|import-ees|watch|demo|status|audit|suites|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from etl import store
@@ -114,6 +115,42 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from etl import audit
+    from ui.export import to_csv_bytes
+
+    if args.action and args.action not in audit.ACTIONS:
+        print(f"Unknown action {args.action!r}: use {', '.join(audit.ACTIONS)}", file=sys.stderr)
+        return 2
+    try:
+        rows = audit.entries(
+            _db(args), limit=args.limit, action=args.action, who=args.user, since=args.since
+        )
+    except store.StoreMissing as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except store.StoreBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    if args.csv:  # times as YYYY-MM-DD HH:MM:SS, so a spreadsheet sorts them
+        rows["happened_at"] = rows["happened_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        sys.stdout.buffer.write(to_csv_bytes(rows.drop(columns="audit_id")))
+        return 0
+    for row in audit.readable(rows).itertuples(index=False):
+        print(f"{row.When:<26} {row.Who:<32} {row.Action:<20} {row.What}")
+        if row.Detail:
+            print(f"{'':<26} {row.Detail}")
+    print(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}, newest first.")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def cmd_suites(args: argparse.Namespace) -> int:
     from etl.suites import stale_suites, write_suites
 
@@ -180,6 +217,15 @@ def parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what is loaded: return × month")
     status.add_argument("--db", help=db_help)
     status.set_defaults(func=cmd_status)
+
+    trail = sub.add_parser("audit", help="who loaded, downloaded or changed settings, and when")
+    trail.add_argument("--db", help=db_help)
+    trail.add_argument("--since", type=_day, help="only from this day (YYYY-MM-DD)")
+    trail.add_argument("--action", help="only this action: load, row_download, export or settings")
+    trail.add_argument("--user", help="only this person (e-mail or os:<account>)")
+    trail.add_argument("--limit", type=int, default=1000, help="at most this many (newest)")
+    trail.add_argument("--csv", action="store_true", help="CSV on standard output")
+    trail.set_defaults(func=cmd_audit)
 
     suites = sub.add_parser("suites", help="regenerate expectation suites from declarations")
     suites.add_argument("--check", action="store_true", help="only check they are in step")
