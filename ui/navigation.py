@@ -22,6 +22,8 @@ from ui.auth import roles_from
 
 #: Pages with child-level data or that change the store: analysts and administrators.
 ANALYSTS = roles_from("analyst")
+#: Pages that change the council's settings or show who did what: administrators only.
+ADMINS = roles_from("admin")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,22 @@ PAGES: list[PageEntry] = [
         "Data",
         "quality",
         roles=ANALYSTS,
+    ),
+    PageEntry(
+        "app_pages/settings.py",
+        "Council settings",
+        ":material/tune:",
+        "Admin",
+        "settings",
+        roles=ADMINS,
+    ),
+    PageEntry(
+        "app_pages/audit_log.py",
+        "Audit log",
+        ":material/history:",
+        "Admin",
+        "audit",
+        roles=ADMINS,
     ),
 ]
 
