@@ -94,11 +94,12 @@ def app_url(e2e_store: E2EStore, tmp_path_factory: pytest.TempPathFactory) -> It
         **os.environ,
         "CSC_DB": str(e2e_store.db),
         "GX_ANALYTICS_ENABLED": "false",
-        # Local mode without sign-in, as an analyst (so the upload journey may load); the
-        # store is the council kind ("real") so that uploaded returns may join it.
+        # Local mode without sign-in, as an administrator (so the upload journey may load and
+        # every page, the administrators' too, is checked); the store is the council kind
+        # ("real") so that uploaded returns may join it.
         "CSC_AUTH": "none",
         "CSC_ALLOW_NO_SIGNIN": "1",
-        "CSC_DEMO_ROLE": "analyst",
+        "CSC_DEMO_ROLE": "admin",
     }
     command = [
         sys.executable,
