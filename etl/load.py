@@ -13,6 +13,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from etl import audit, store
-from etl.reader import read_return, refuse_oversize, safe_name
+from etl.reader import Source, read_return, safe_name
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
 from etl.validate import CheckedReturn, check_return
@@ -38,13 +39,27 @@ Progress = Callable[[float, str], None]
 
 @dataclass
 class FileCheck:
-    """A file that has been read and checked but not yet written."""
+    """A file that has been read and checked but not yet written.
+
+    Its typed rows wait in a private staging folder until they are loaded; the folder goes
+    when the check is discarded or garbage-collected (an upload checked and never loaded).
+    """
 
     file_name: str  # safe bare name: never decides where anything is written
-    data: bytes
+    source: Source  # the file on disk, or an upload's bytes
     sha256: str
     report: ValidationReport
     checked: CheckedReturn | None  # None when the file could not even be read as a return
+    stage: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.stage is not None:
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.stage, True)
+
+    def discard(self) -> None:
+        """Remove the staged rows now (they are not needed once loaded or refused)."""
+        if self.stage is not None:
+            self._cleanup()
 
     @property
     def accepted(self) -> bool:
@@ -92,31 +107,38 @@ class LoadResult:
         return self.status != "rejected"
 
 
-def check_file(name: str, data: bytes) -> FileCheck:
-    """Read and check one file's bytes; writes nothing anywhere."""
+def _sha256(source: Source) -> str:
+    digest = hashlib.sha256()
+    if isinstance(source, bytes):
+        digest.update(source)
+        return digest.hexdigest()
+    with source.open("rb") as fh:  # streamed, whatever the file's size
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_file(name: str, source: Source) -> FileCheck:
+    """Read and check one file (a path, streamed; or an upload's bytes); writes nothing to
+    the store. A file over the size limit is refused before any of it is parsed."""
     name = safe_name(name)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256(source)
+    stage = Path(tempfile.mkdtemp(prefix="csc-stage-"))
     try:
-        raw = read_return(name, data)
+        checked = check_return(read_return(name, source), stage)
     except FileRejected as exc:
+        shutil.rmtree(stage, ignore_errors=True)
         report = ValidationReport(file_name=name, problems=[exc.finding])
-        return FileCheck(name, data, digest, report, None)
-    checked = check_return(raw)
-    return FileCheck(name, data, digest, checked.report, checked)
+        return FileCheck(name, source, digest, report, None)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return FileCheck(name, source, digest, checked.report, checked, stage)
 
 
 def check_path(path: Path) -> FileCheck:
-    """Check a file on disk, refusing one over the size limit before reading a byte of it."""
-    try:
-        refuse_oversize(path.stat().st_size)
-    except FileRejected as exc:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:  # streamed: the log still identifies the exact file
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        report = ValidationReport(file_name=safe_name(path.name), problems=[exc.finding])
-        return FileCheck(report.file_name, b"", digest.hexdigest(), report, None)
-    return check_file(path.name, path.read_bytes())
+    """Check a file on disk without reading it into memory."""
+    return check_file(path.name, path)
 
 
 def _what(fc: FileCheck) -> str:
@@ -199,18 +221,22 @@ def _log(con, fc: FileCheck, status: str, reason: str, source: str, user: str | 
 
 def _insert(con: duckdb.DuckDBPyConnection, fc: FileCheck, load_id: int) -> None:
     spec = fc.spec
-    frame = fc.checked.frame  # noqa: F841 - read by DuckDB's replacement scan below
+    rows = "read_parquet(?)"
+    staged = str(fc.checked.staged)
     cols = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in spec.columns)
     if spec.monthly:
         con.execute(f"DELETE FROM {spec.name} WHERE month = ?", [fc.month])
         con.execute(
-            f"INSERT INTO {spec.name} SELECT CAST(? AS DATE), {cols}, ? FROM frame",
-            [fc.month, load_id],
+            f"INSERT INTO {spec.name} SELECT CAST(? AS DATE), {cols}, ? FROM {rows}",
+            [fc.month, load_id, staged],
         )
         return
     match = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.replace_by)
-    con.execute(f"DELETE FROM {spec.name} t WHERE EXISTS (SELECT 1 FROM frame f WHERE {match})")
-    con.execute(f"INSERT INTO {spec.name} SELECT {cols}, ? FROM frame", [load_id])
+    con.execute(
+        f"DELETE FROM {spec.name} t WHERE EXISTS (SELECT 1 FROM {rows} f WHERE {match})",
+        [staged],
+    )
+    con.execute(f"INSERT INTO {spec.name} SELECT {cols}, ? FROM {rows}", [load_id, staged])
 
 
 def _refresh_derived(con: duckdb.DuckDBPyConnection, fc: FileCheck) -> None:
@@ -244,8 +270,12 @@ def kept_path(db: Path, folder: str, fc: FileCheck) -> Path:
 def keep_rejected(db: Path, fc: FileCheck) -> Path:
     """Keep a rejected file and its report in ``rejected/`` beside the store."""
     target = kept_path(db, "rejected", fc)
+    # An over-size file was never read, so it is not copied either: only its report is kept.
     if not any(p.check == "file_size" for p in fc.report.problems):
-        target.write_bytes(fc.data)  # an over-size file was never read: only its report is kept
+        if isinstance(fc.source, Path):
+            shutil.copyfile(fc.source, target)  # streamed, whatever its size
+        else:
+            target.write_bytes(fc.source)
     target.with_name(target.name + ".report.json").write_text(fc.report.to_json(), "utf-8")
     return target
 
@@ -327,7 +357,10 @@ def load_paths(
             if progress:
                 progress(i / max(len(files), 1), f"Loading {path.name}")
             fc = check_path(path)
-            result = commit_checked(con, db, fc, source, user, kind)
+            try:
+                result = commit_checked(con, db, fc, source, user, kind)
+            finally:
+                fc.discard()
             results.append(result)
             if result.status == "rejected" and move_to_processed:
                 path.unlink()

@@ -9,16 +9,22 @@ duplicated or missing columns, and any column that looks like personal data.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
 
 from etl.privacy import personal_data_reason
 from etl.report import FileRejected, Finding
@@ -28,21 +34,34 @@ from etl.returns import ReturnSpec, all_returns, fold_header, get_return
 DEFAULT_MAX_MB = 200
 #: An .xlsx may not unpack to more than this many times its size (zip-bomb guard).
 MAX_XLSX_RATIO = 100
+#: Rows checked together: memory follows this, never the file's size.
+CHUNK_ROWS = 100_000
+#: Bytes read at a time when scanning and parsing a file.
+BLOCK_BYTES = 1 << 22
 
 FILE_NAME = re.compile(
     r"^(?P<ret>[a-z]+)[_\- ](?P<year>\d{4})-(?P<month>\d{2})(?!\d)", re.IGNORECASE
 )
 PERIOD_HEADER = "period"
 
+#: A returned file: its path on disk (streamed), or its bytes (an upload, already in memory).
+Source = Path | bytes
+
 
 @dataclass
 class RawReturn:
-    """A file read and recognised: canonical string columns, return type and month."""
+    """A file recognised as a return, its rows still to come.
+
+    ``chunks`` yields the rows as frames of strings ("" for blank) with canonical column
+    names, at most ``CHUNK_ROWS`` at a time, indexed by data-row position (row ``i`` is
+    spreadsheet row ``i + 2``). It is read once, and may still raise ``FileRejected`` for a
+    problem found further into the file (a ragged row, a second month in ``period``).
+    """
 
     file_name: str
     spec: ReturnSpec
     month: date | None
-    frame: pd.DataFrame  # canonical column names, all strings ("" for blank)
+    chunks: Iterator[pd.DataFrame]
     warnings: list[Finding] = field(default_factory=list)
 
 
@@ -65,49 +84,213 @@ def _reject(check: str, message: str, fix: str = "", column: str | None = None) 
     return FileRejected(Finding(check=check, message=message, fix=fix, column=column))
 
 
-def _decode(data: bytes) -> str:
-    """Bytes → text: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    elif b"\x00" in data[:8192]:
+def _open(source: Source) -> BinaryIO:
+    return source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+
+
+def source_size(source: Source) -> int:
+    return source.stat().st_size if isinstance(source, Path) else len(source)
+
+
+@dataclass(frozen=True)
+class _TextScan:
+    """What one streamed pass over a text file found out before it is parsed."""
+
+    encoding: str  # a Python codec name
+    balanced_quotes: bool  # an odd number of '"' means a quote is never closed
+
+
+def _scan_text(source: Source) -> _TextScan:
+    """Pick the encoding and refuse binary, undecodable, blank or spliced files.
+
+    UTF-16 needs its byte-order mark; otherwise UTF-8 (with or without a BOM) is tried over
+    the whole file, then Windows-1252. The file is decoded a block at a time, so this costs
+    one read of the file and no more memory than a block.
+    """
+    with _open(source) as fh:
+        head = fh.read(BLOCK_BYTES)
+    if not head or (head.isspace() and len(head) < BLOCK_BYTES):
+        raise _reject("file_not_empty", "The file is empty", "Export the return again.")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    elif b"\x00" in head[:8192]:
         raise _reject(
             "file_is_text",
             "This is not a text CSV file (it contains binary data)",
             "Export the report from the case management system as CSV or .xlsx.",
         )
     else:
+        candidates = ["utf-8-sig", "cp1252"]
+    for encoding in candidates:
         try:
-            text = data.decode("utf-8-sig")
+            return _decode_scan(source, encoding)
         except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
+            continue
+    raise _reject(
+        "file_encoding",
+        "The file's text encoding could not be read (not UTF-8, UTF-16 or Windows-1252)",
+        "Save it from Excel as 'CSV UTF-8 (Comma delimited)'.",
+    )
+
+
+def _decode_scan(source: Source, encoding: str) -> _TextScan:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    quotes, content = 0, False
+    with _open(source) as fh:
+        while True:
+            block = fh.read(BLOCK_BYTES)
+            text = decoder.decode(block, final=not block)
+            if "\ufeff" in text:  # the codec has already taken any leading BOM
                 raise _reject(
-                    "file_encoding",
-                    "The file's text encoding could not be read (not UTF-8 or Windows-1252)",
-                    "Save it from Excel as 'CSV UTF-8 (Comma delimited)'.",
-                ) from None
-    if "\ufeff" in text:
-        raise _reject(
-            "stray_byte_order_mark",
-            "A byte-order mark (BOM) sits in the middle of the file — usually two exports "
-            "pasted together, so a second header row would be read as data",
-            "Export the return again as one file.",
+                    "stray_byte_order_mark",
+                    "A byte-order mark (BOM) sits in the middle of the file — usually two "
+                    "exports pasted together, so a second header row would be read as data",
+                    "Export the return again as one file.",
+                )
+            quotes += text.count('"')
+            content = content or not (text.isspace() or not text)
+            if not block:
+                break
+    if not content:
+        raise _reject("file_not_empty", "The file is empty", "Export the return again.")
+    return _TextScan(encoding, quotes % 2 == 0)
+
+
+def _text_rows(source: Source, encoding: str) -> Iterator[list[str]]:
+    """Records as Python's csv module reads them (strict), streamed."""
+    with _open(source) as fh, io.TextIOWrapper(fh, encoding=encoding, newline="") as text:
+        reader = csv.reader(text, strict=True)
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise _reject(
+                "csv_syntax",
+                f"The file is not valid CSV near record {reader.line_num}: {exc}",
+                "Check for an unclosed quote mark on that line.",
+            ) from None
+
+
+def _blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def _header(rows: Iterable[list[str]]) -> list[str]:
+    for row in rows:
+        if not _blank(row):
+            return row
+    raise _reject("file_not_empty", "The file has no header row and no data")
+
+
+def _strict_tables(rows: Iterator[list[str]], width: int) -> Iterator[pa.Table]:
+    """Data rows (header and blank rows dropped) as tables of strings, ``f0`` … ``f<n>``.
+
+    Ragged rows are counted through the whole file and refused at the end, so the report
+    says how many there are, not just where the first one is.
+    """
+    ragged: list[int] = []
+    ragged_count, number, header_seen = 0, 1, False
+    batch: list[list[str]] = []
+    for row in rows:
+        if _blank(row):
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        number += 1
+        if len(row) != width:
+            ragged_count += 1
+            if len(ragged) < 10:
+                ragged.append(number)
+            continue
+        batch.append(row)
+        if len(batch) >= CHUNK_ROWS:
+            yield _table(batch, width)
+            batch = []
+    if ragged_count:
+        raise FileRejected(
+            Finding(
+                check="rows_have_header_width",
+                message=f"Some rows do not have {width} cells like the header",
+                rows_affected=ragged_count,
+                example_rows=ragged,
+                fix="Check those rows for a stray comma or a missing cell.",
+            )
         )
-    return text
+    if batch:
+        yield _table(batch, width)
 
 
-def _csv_rows(text: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as exc:
-        raise _reject(
-            "csv_syntax",
-            f"The file is not valid CSV near record {reader.line_num}: {exc}",
-            "Check for an unclosed quote mark on that line.",
-        ) from None
-    return rows
+def _table(rows: list[list[str]], width: int) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    return pa.table({f"f{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)})
+
+
+class _NeedsStrictRead(Exception):
+    """The fast parser met a row it will not judge; Python's csv module reads the file."""
+
+
+def _fast_tables(source: Source, encoding: str, width: int) -> Iterator[pa.Table]:
+    """Data rows as tables of strings, parsed by Arrow's multithreaded CSV reader.
+
+    It reads what Python's csv module reads for well-formed files, at several times the
+    speed; anything it would have to skip or guess at (a row of another width, a parse
+    error) stops it, and the caller falls back to the strict reader for exact row numbers.
+    """
+
+    def refuse_row(_row: object) -> str:
+        return "error"
+
+    options = dict(
+        read_options=pv.ReadOptions(
+            block_size=BLOCK_BYTES,
+            autogenerate_column_names=True,
+            encoding="utf8" if encoding == "utf-8-sig" else encoding,
+        ),
+        parse_options=pv.ParseOptions(newlines_in_values=True, invalid_row_handler=refuse_row),
+        convert_options=pv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(width)},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    header_seen = False
+    with _open(source) as fh:
+        try:
+            for batch in pv.open_csv(fh, **options):
+                table = pa.Table.from_batches([batch])
+                table = table.filter(pc.invert(_blank_rows(table)))
+                if not header_seen and table.num_rows:
+                    header_seen, table = True, table.slice(1)
+                if table.num_rows:
+                    yield table
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _NeedsStrictRead from exc
+
+
+def _blank_rows(table: pa.Table) -> pa.ChunkedArray:
+    blank = None
+    for column in table.columns:
+        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    return blank
+
+
+def _csv_tables(source: Source, scan: _TextScan, width: int) -> Iterator[pa.Table]:
+    """The fast reader while it copes; then the strict one, from where the fast one stopped."""
+    passed = 0
+    if scan.balanced_quotes:
+        try:
+            for table in _fast_tables(source, scan.encoding, width):
+                passed += table.num_rows
+                yield table
+            return
+        except _NeedsStrictRead:
+            pass
+    for table in _strict_tables(_text_rows(source, scan.encoding), width):
+        skip = min(passed, table.num_rows)
+        passed -= skip
+        if table.num_rows > skip:
+            yield table.slice(skip)
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
@@ -162,21 +345,6 @@ def refuse_oversize(size: int) -> None:
         )
 
 
-def _rows(name: str, data: bytes) -> list[list[str]]:
-    refuse_oversize(len(data))
-    if not data or data.isspace():  # no stripped copy of a large file
-        raise _reject("file_not_empty", "The file is empty", "Export the return again.")
-    if data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(data)
-    if name.lower().endswith((".xlsx", ".xls")):
-        raise _reject(
-            "xlsx_readable",
-            "The file is named as an Excel workbook but is not a valid .xlsx",
-            "Save it from Excel as .xlsx or CSV.",
-        )
-    return _csv_rows(_decode(data))
-
-
 def _identify(name: str, headers: list[str]) -> tuple[ReturnSpec, bool]:
     """The return type from the file name, else from the headers; bool = named by file."""
     match = FILE_NAME.match(Path(name).name)
@@ -209,24 +377,36 @@ def _parse_month(text: str) -> date | None:
     return date(year, month, 1) if 1 <= month <= 12 and 2000 <= year <= 2100 else None
 
 
-def _month(name: str, spec: ReturnSpec, frame: pd.DataFrame, named: bool) -> date | None:
-    if not spec.monthly:
-        return None
+def _named_month(name: str) -> date | None:
     match = FILE_NAME.match(Path(name).name)
-    if named and match:
-        month = _parse_month(f"{match['year']}-{match['month']}")
-        if month:
-            return month
-    if PERIOD_HEADER in frame.columns:
-        months = {_parse_month(v) for v in frame[PERIOD_HEADER].unique()}
-        if len(months) == 1 and None not in months:
-            return months.pop()
-    raise _reject(
+    return _parse_month(f"{match['year']}-{match['month']}") if match else None
+
+
+def _period_month(frame: pd.DataFrame) -> date | None:
+    """The one month every ``period`` cell of ``frame`` names, else None."""
+    if PERIOD_HEADER not in frame.columns:
+        return None
+    months = {_parse_month(v) for v in frame[PERIOD_HEADER].unique()}
+    return months.pop() if len(months) == 1 and None not in months else None
+
+
+def _month_unknown(spec: ReturnSpec) -> FileRejected:
+    return _reject(
         "month_identified",
         "Could not tell which month this return is for",
         f"Name the file {spec.name}_<YYYY-MM>.csv (e.g. {spec.name}_2021-05.csv), "
         "or add a 'period' column holding the month as YYYY-MM.",
     )
+
+
+def _same_period(
+    chunks: Iterator[pd.DataFrame], spec: ReturnSpec, month: date
+) -> Iterator[pd.DataFrame]:
+    """Pass chunks on, refusing the file if a later one's ``period`` names another month."""
+    for frame in chunks:
+        if _period_month(frame) != month:
+            raise _month_unknown(spec)
+        yield frame
 
 
 def _refuse_personal_data(headers: list[str]) -> None:
@@ -288,33 +468,83 @@ def _map_headers(spec: ReturnSpec, headers: list[str]) -> tuple[dict[int, str], 
     return mapping, warnings
 
 
-def read_return(name: str, data: bytes) -> RawReturn:
-    """Read one file's bytes into a recognised return; raises ``FileRejected`` with the reason."""
-    rows = _rows(name, data)
-    if not rows:
-        raise _reject("file_not_empty", "The file has no header row and no data")
-    headers, body = rows[0], rows[1:]
+def _frames(
+    tables: Iterator[pa.Table], mapping: dict[int, str], chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """Tables of any size → frames of exactly ``chunk_rows`` rows (the last may be short),
+    holding only the return's columns under their canonical names."""
+    columns = [f"f{p}" for p in mapping]
+    names = list(mapping.values())
+    pending: list[pa.Table] = []
+    held = offset = 0
+
+    def frame(rows: pa.Table) -> pd.DataFrame:
+        out = rows.select(columns).rename_columns(names).to_pandas()
+        out.index = pd.RangeIndex(offset, offset + len(out))
+        return out
+
+    for table in tables:
+        pending.append(table)
+        held += table.num_rows
+        while held >= chunk_rows:
+            whole = pa.concat_tables(pending)
+            yield frame(whole.slice(0, chunk_rows))
+            offset += chunk_rows
+            pending, held = [whole.slice(chunk_rows)], held - chunk_rows
+    if held:
+        yield frame(pa.concat_tables(pending))
+
+
+def _tables(name: str, source: Source) -> tuple[list[str], Iterator[pa.Table]]:
+    """The header row, and the data rows to come as tables of strings."""
+    refuse_oversize(source_size(source))
+    with _open(source) as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        data = source.read_bytes() if isinstance(source, Path) else source
+        rows = _xlsx_rows(data)  # bounded by the unpacked-size guard in _xlsx_rows
+        headers = _header(rows)
+        return headers, _strict_tables(iter(rows), len(headers))
+    if name.lower().endswith((".xlsx", ".xls")):
+        raise _reject(
+            "xlsx_readable",
+            "The file is named as an Excel workbook but is not a valid .xlsx",
+            "Save it from Excel as .xlsx or CSV.",
+        )
+    scan = _scan_text(source)
+    rows = _text_rows(source, scan.encoding)
+    try:
+        headers = _header(rows)
+    finally:
+        rows.close()
+    return headers, _csv_tables(source, scan, len(headers))
+
+
+def read_return(name: str, source: Source) -> RawReturn:
+    """Recognise one file as a return; raises ``FileRejected`` with the reason.
+
+    Only the header and the first chunk of rows are read here; the rest stream through
+    ``RawReturn.chunks`` as the checks ask for them.
+    """
+    headers, tables = _tables(name, source)
     _refuse_personal_data(headers)
     spec, named = _identify(name, headers)
     mapping, header_warnings = _map_headers(spec, headers)
-    ragged = [i + 2 for i, row in enumerate(body) if len(row) != len(headers)]
-    if ragged:
-        raise FileRejected(
-            Finding(
-                check="rows_have_header_width",
-                message=f"Some rows do not have {len(headers)} cells like the header",
-                rows_affected=len(ragged),
-                example_rows=ragged[:10],
-                fix="Check those rows for a stray comma or a missing cell.",
-            )
-        )
-    if not body:
+    chunks = _frames(tables, mapping, CHUNK_ROWS)
+    first = next(chunks, None)
+    if first is None:
         raise _reject("has_rows", "The file has a header but no rows", "Export the return again.")
-    positions = list(mapping)
-    frame = pd.DataFrame(
-        [[row[p] for p in positions] for row in body],
-        columns=[mapping[p] for p in positions],
-        dtype="str",
-    )
-    month = _month(name, spec, frame, named)
-    return RawReturn(name, spec, month, frame, header_warnings)
+    rest = chunks
+    month = None
+    if spec.monthly:
+        month = (_named_month(name) if named else None) or _period_month(first)
+        if month is None:
+            raise _month_unknown(spec)
+        if month != (_named_month(name) if named else None):
+            rest = _same_period(chunks, spec, month)
+    return RawReturn(name, spec, month, _chain(first, rest), header_warnings)
+
+
+def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    yield first
+    yield from rest

@@ -9,17 +9,21 @@ Both kinds of check end up in one ``ValidationReport`` so the analyst sees one l
 from __future__ import annotations
 
 import calendar
+import itertools
 import json
 import logging
 import os
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from etl.reader import RawReturn
-from etl.report import Finding, ValidationReport
+from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
 from etl.returns import Column, ReturnSpec
 from etl.workdays import FIRST_YEAR
 
@@ -46,8 +50,12 @@ class CheckedReturn:
     """A file after every check: the report, and the typed rows if it passed."""
 
     raw: RawReturn
-    frame: pd.DataFrame  # typed, canonical columns in declared order
+    staged: Path  # the typed rows as Parquet: canonical columns in declared order, then _row
     report: ValidationReport
+
+    def frame(self) -> pd.DataFrame:
+        """The typed rows (read back whole: for small files and tests)."""
+        return pd.read_parquet(self.staged).drop(columns=ROW_COLUMN)
 
     @property
     def spec(self) -> ReturnSpec:
@@ -61,7 +69,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
     for pattern, fmt in DATE_FORMATS:
         hit = text.str.fullmatch(pattern)
         if hit.any():
-            date_part = text[hit].str.split(r"[ T]", n=1, regex=True).str[0]
+            date_part = text[hit].str.replace(r"[ T].*$", "", regex=True)  # drop a time
             if " " in fmt:
                 date_part = text[hit].str.slice(0, 11).str.strip()
             parsed = pd.to_datetime(date_part, format=fmt, errors="coerce")
@@ -148,19 +156,44 @@ def date_window(month: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(FIRST_YEAR, 1, 1), pd.Timestamp(upper)
 
 
+#: Expectations about the file as a whole. A file checked in one chunk has them run by Great
+#: Expectations with the rest; a larger file has them run over all its staged rows by DuckDB
+#: (``etl.whole_file``), since a chunk cannot see a duplicate in another chunk.
+WHOLE_FILE = frozenset(
+    {
+        "expect_table_row_count_to_be_between",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+    }
+)
+
+
+def suite_expectations(spec: ReturnSpec) -> list[dict]:
+    """The stored suite's expectations (type, kwargs, meta with message and fix)."""
+    with open(spec.suite_path, encoding="utf-8") as fh:
+        return json.load(fh)["expectations"]
+
+
 @cache
-def _validation_definition(return_name: str, suite_path: str):
-    """Build (once per process) the GX objects that run one stored suite."""
+def _validation_definition(return_name: str, suite_path: str, whole_file: bool):
+    """Build (once per process) the GX objects that run one stored suite: all of it, or only
+    the expectations that judge rows one at a time."""
     import great_expectations as gx
 
     context = _context()
     with open(suite_path, encoding="utf-8") as fh:
         suite_dict = json.load(fh)
+    name = return_name if whole_file else f"{return_name}-rows"
+    if not whole_file:
+        suite_dict["expectations"] = [
+            e for e in suite_dict["expectations"] if e["type"] not in WHOLE_FILE
+        ]
+    suite_dict["name"] = name
     suite = context.suites.add(gx.ExpectationSuite(**suite_dict))
-    asset = context.data_sources.get("returns").add_dataframe_asset(return_name)
-    batch = asset.add_batch_definition_whole_dataframe(return_name)
+    asset = context.data_sources.get("returns").add_dataframe_asset(name)
+    batch = asset.add_batch_definition_whole_dataframe(name)
     return context.validation_definitions.add(
-        gx.ValidationDefinition(data=batch, suite=suite, name=return_name)
+        gx.ValidationDefinition(data=batch, suite=suite, name=name)
     )
 
 
@@ -177,8 +210,10 @@ def _context():
     return context
 
 
-def _gx_findings(spec: ReturnSpec, frame: pd.DataFrame, month: date | None) -> list[Finding]:
-    definition = _validation_definition(spec.name, str(spec.suite_path))
+def _gx_findings(
+    spec: ReturnSpec, frame: pd.DataFrame, month: date | None, whole_file: bool
+) -> list[Finding]:
+    definition = _validation_definition(spec.name, str(spec.suite_path), whole_file)
     low, high = date_window(month)
     result = definition.run(
         batch_parameters={"dataframe": frame},
@@ -191,83 +226,161 @@ def _gx_findings(spec: ReturnSpec, frame: pd.DataFrame, month: date | None) -> l
             continue
         cfg = res.expectation_config
         kwargs = cfg.kwargs
-        column = kwargs.get("column") or kwargs.get("column_A")
-        if column is None and "column_list" in kwargs and len(kwargs["column_list"]) < 4:
-            column = ", ".join(kwargs["column_list"])
         meta = cfg.meta or {}
         if res.exception_info and res.exception_info.get("raised_exception"):
             log.error("expectation %s could not run", cfg.type)
             findings.append(
                 Finding(
-                    cfg.type, f"The check '{meta.get('message', cfg.type)}' could not run", column
+                    cfg.type,
+                    f"The check '{meta.get('message', cfg.type)}' could not run",
+                    expectation_column(kwargs),
                 )
             )
             continue
         index = res.result.get("unexpected_index_list") or []
         rows = sorted({int(i) + 2 for i in index if isinstance(i, int)})
         count = res.result.get("unexpected_count") or len(rows)
-        findings.append(
-            Finding(
-                check=cfg.type,
-                message=meta.get("message", cfg.type),
-                column=column,
-                rows_affected=int(count),
-                example_rows=rows[:10],
-                fix=meta.get("fix", ""),
-            )
-        )
+        findings.append(expectation_finding(cfg.type, kwargs, meta, int(count), rows))
     return findings
 
 
-def _blank_optional_warnings(spec: ReturnSpec, frame: pd.DataFrame) -> list[Finding]:
-    out = []
-    for col in spec.columns:
-        if col.required:
-            continue
-        blank = int(frame[col.name].isna().sum())
-        if blank:
-            out.append(
-                Finding(
-                    check="optional_blank",
-                    message=f"{col.name} is blank on {blank:,} row(s) (allowed: "
-                    f"{col.description.split(';')[-1].strip().rstrip('.')})",
-                    column=col.name,
-                    rows_affected=blank,
-                )
-            )
-    return out
+def expectation_column(kwargs: dict) -> str | None:
+    """The column an expectation is about, as a report names it."""
+    column = kwargs.get("column") or kwargs.get("column_A")
+    if column is None and "column_list" in kwargs and len(kwargs["column_list"]) < 4:
+        column = ", ".join(kwargs["column_list"])
+    return column
 
 
-def check_return(raw: RawReturn) -> CheckedReturn:
-    """Type the rows and run every check; nothing is written here."""
-    spec = raw.spec
+def expectation_finding(
+    kind: str, kwargs: dict, meta: dict, count: int, rows: list[int]
+) -> Finding:
+    """A failed expectation as the analyst reads it, whichever engine ran it."""
+    return Finding(
+        check=kind,
+        message=meta.get("message", kind),
+        column=expectation_column(kwargs),
+        rows_affected=count,
+        example_rows=rows[:EXAMPLE_ROWS],
+        fix=meta.get("fix", ""),
+    )
+
+
+class _Tally:
+    """Findings from every chunk, merged: one per check and column, rows added up."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, Finding] = {}
+
+    def add(self, finding: Finding) -> None:
+        key = (finding.check, finding.column, finding.message)
+        seen = self._found.get(key)
+        if seen is None:
+            self._found[key] = finding
+            return
+        seen.rows_affected += finding.rows_affected
+        seen.example_rows = (seen.example_rows + finding.example_rows)[:EXAMPLE_ROWS]
+
+    def findings(self) -> list[Finding]:
+        return list(self._found.values())
+
+
+def _type_frame(spec: ReturnSpec, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Finding]]:
     typed: dict[str, pd.Series] = {}
     problems: list[Finding] = []
     for col in spec.columns:
-        text = (
-            raw.frame[col.name] if col.name in raw.frame else pd.Series("", index=raw.frame.index)
-        )
+        text = raw[col.name] if col.name in raw else pd.Series("", index=raw.index)
         typed[col.name], finding = _type_column(col, text)
         if finding:
             problems.append(finding)
-    frame = pd.DataFrame(typed)
+    return pd.DataFrame(typed), problems
+
+
+def _check_chunk(
+    spec: ReturnSpec, raw: pd.DataFrame, month: date | None, whole_file: bool
+) -> tuple[pd.DataFrame, list[Finding]]:
+    frame, problems = _type_frame(spec, raw)
     unreadable = {f.column for f in problems}
-    for finding in _gx_findings(spec, frame, raw.month):
+    for finding in _gx_findings(spec, frame, month, whole_file):
         # A value that would not parse is reported already: "blank" should count only the
         # cells that really are blank.
         if finding.check == "expect_column_values_to_not_be_null" and finding.column in unreadable:
-            blank = raw.frame[finding.column].fillna("").astype("str").str.strip() == ""
+            blank = raw[finding.column].fillna("").astype("str").str.strip() == ""
             rows = [int(i) + 2 for i in blank[blank].index]
             if not rows:
                 continue
-            finding.rows_affected, finding.example_rows = len(rows), rows[:10]
+            finding.rows_affected, finding.example_rows = len(rows), rows[:EXAMPLE_ROWS]
         problems.append(finding)
+    return frame, problems
+
+
+def _blank_optional_warnings(spec: ReturnSpec, blanks: dict[str, int]) -> list[Finding]:
+    return [
+        Finding(
+            check="optional_blank",
+            message=f"{col.name} is blank on {blanks[col.name]:,} row(s) (allowed: "
+            f"{col.description.split(';')[-1].strip().rstrip('.')})",
+            column=col.name,
+            rows_affected=blanks[col.name],
+        )
+        for col in spec.columns
+        if not col.required and blanks.get(col.name)
+    ]
+
+
+def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
+    """Type the rows and run every check, a chunk at a time; nothing is written to the store.
+
+    Typed rows are staged as Parquet in the folder ``stage`` (the loader's to clean up), so
+    a file of any size is checked and then loaded without being held in memory whole.
+    """
+    spec = raw.spec
+    tally = _Tally()
+    blanks: dict[str, int] = {}
+    staged = Path(stage) / f"{spec.name}.parquet"
+    rows = 0
+    first = next(raw.chunks)
+    second = next(raw.chunks, None)
+    whole_file = second is None  # one chunk: the whole suite runs in Great Expectations
+    chunks = itertools.chain([first], [] if whole_file else [second], raw.chunks)
+    schema = staged_schema(spec)
+    with pq.ParquetWriter(staged, schema) as writer:
+        for chunk in chunks:
+            frame, problems = _check_chunk(spec, chunk, raw.month, whole_file)
+            for finding in problems:
+                tally.add(finding)
+            for col in spec.columns:
+                blanks[col.name] = blanks.get(col.name, 0) + int(frame[col.name].isna().sum())
+            frame[ROW_COLUMN] = frame.index + 2
+            writer.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+            rows += len(frame)
+    if not whole_file:
+        from etl.whole_file import whole_file_findings
+
+        for finding in whole_file_findings(spec, staged, stage):
+            tally.add(finding)
     report = ValidationReport(
         file_name=raw.file_name,
         return_type=spec.name,
         month=raw.month.strftime("%Y-%m") if raw.month else None,
-        rows=len(frame),
-        problems=problems,
-        warnings=raw.warnings + _blank_optional_warnings(spec, frame),
+        rows=rows,
+        problems=tally.findings(),
+        warnings=raw.warnings + _blank_optional_warnings(spec, blanks),
     )
-    return CheckedReturn(raw, frame, report)
+    return CheckedReturn(raw, staged, report)
+
+
+#: The staged rows' spreadsheet row number (header = row 1), for whole-file checks' reports.
+ROW_COLUMN = "_row"
+_ARROW_TYPES = {
+    "date": pa.timestamp("ns"),
+    "flag": pa.bool_(),
+    "number": pa.float64(),
+    "integer": pa.float64(),  # typed as float64 above; cast to INTEGER when stored
+}
+
+
+def staged_schema(spec: ReturnSpec) -> pa.Schema:
+    """The Parquet schema of a return's typed rows: what ``_type_column`` produces."""
+    fields = [pa.field(c.name, _ARROW_TYPES.get(c.type, pa.string())) for c in spec.columns]
+    return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])
