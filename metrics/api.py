@@ -24,7 +24,7 @@ from metrics import compute, snapshot
 from metrics.config import CouncilConfig, Threshold, load_config
 from metrics.declarations import DIMENSIONS, KPI, Area, declarations, get_kpi
 from metrics.formatting import format_change, format_value, is_missing, rounded, uk_month
-from metrics.status import NO_DATA, describe, judge_frame
+from metrics.status import NO_DATA, OFF_TRACK, describe, judge_frame
 
 ALL = compute.ALL
 VALUE_COLUMNS = [
@@ -245,9 +245,8 @@ def _judge(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.join(pd.concat(verdicts))
     out["unit"] = pd.concat(units)
     out["threshold"] = pd.to_numeric(pd.concat(lines), errors="coerce")
-    out["previous_month"] = [
-        None if is_missing(m) else pd.Timestamp(m).date() for m in out["previous_month"]
-    ]
+    earlier = pd.to_datetime(out["previous_month"])
+    out["previous_month"] = pd.Series(earlier.dt.date, dtype=object).where(earlier.notna(), None)
     return out[VALUE_COLUMNS].reset_index(drop=True)
 
 
@@ -346,22 +345,19 @@ def changes(db: Path | str, month: object, previous: object) -> list[str]:
     month, previous = pd.Timestamp(month).date(), pd.Timestamp(previous).date()
     ids = [k.id for k in declarations().kpis.values() if k.headline]
     frame = kpi_values(db, ids, months=[previous, month])
+    council = frame[frame["team"] == ALL].set_index(["kpi", "month"])
+    teams = frame[frame["team"] != ALL]
+    both = teams[teams["month"] == month].merge(
+        teams[teams["month"] == previous], on=["kpi", "team"], suffixes=("", "_before")
+    )
+    off = both[(both["status"] == OFF_TRACK) & (both["status_before"] != OFF_TRACK)]
     lines = []
     for kpi_id in ids:
         k = get_kpi(kpi_id)
-        rows = frame[frame["kpi"] == kpi_id]
-        council = rows[rows["team"] == ALL].set_index("month")
-        if month in council.index and previous in council.index:
-            lines.append(_change_sentence(k, council.loc[month], council.loc[previous], previous))
-        by_team = rows[rows["team"] != ALL]
-        both = by_team[by_team["month"] == month].merge(
-            by_team[by_team["month"] == previous], on="team", suffixes=("", "_before")
-        )
-        newly_off = sorted(
-            both.loc[
-                (both["status"] == "off track") & (both["status_before"] != "off track"), "team"
-            ]
-        )
+        if (kpi_id, month) in council.index and (kpi_id, previous) in council.index:
+            now, before = council.loc[(kpi_id, month)], council.loc[(kpi_id, previous)]
+            lines.append(_change_sentence(k, now, before, previous))
+        newly_off = sorted(off.loc[off["kpi"] == kpi_id, "team"])
         if newly_off:
             lines.append(
                 f"{k.short_title}: newly off track in {uk_month(month)} — {', '.join(newly_off)}."

@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from metrics.config import Threshold
-from metrics.formatting import format_change, format_value, is_missing, rounded, uk_date, uk_month
+from metrics.formatting import (
+    DECIMALS,
+    format_change,
+    format_value,
+    is_missing,
+    rounded,
+    uk_date,
+    uk_month,
+)
 
 ON_TRACK = "on track"
 AT_RISK = "at risk"
@@ -140,13 +148,19 @@ def _texts(values: Iterable, write: Callable[[Any], str]) -> dict[Any, str]:
     return {v: write(v) for v in set(values)}
 
 
+def _rounded(values: np.ndarray, unit: str) -> np.ndarray:
+    """``rounded`` for an array: Python's own rounding, so the shown value is the same."""
+    places = DECIMALS.get(unit, 1)
+    return np.array([round(v, places) for v in values.tolist()], dtype=float)
+
+
 def _capitalised(reasons: list[str]) -> list[str]:
     return [r[0].upper() + r[1:] for r in reasons]
 
 
 def _limit_frame(rule: Threshold, values: np.ndarray, unit: str):
     """``_limit_rule`` over an array of present values: (statuses, reasons)."""
-    shown = np.array([rounded(v, unit) for v in values], dtype=float)
+    shown = _rounded(values, unit)
     limit = rounded(rule.limit, unit)
     lim = format_value(rule.limit, unit)
     is_cap = rule.kind == "cap"
@@ -169,7 +183,7 @@ def _limit_frame(rule: Threshold, values: np.ndarray, unit: str):
 
 def _target_frame(rule: Threshold, values: np.ndarray, unit: str, higher: bool, months: list):
     """``_target_rule`` over an array of present values and their months."""
-    shown = np.array([rounded(v, unit) for v in values], dtype=float)
+    shown = _rounded(values, unit)
     target = rounded(rule.target, unit)
     met = shown >= target if higher else shown <= target
     t, due = format_value(rule.target, unit), uk_date(rule.date)
@@ -187,13 +201,11 @@ def _target_frame(rule: Threshold, values: np.ndarray, unit: str, higher: bool, 
 
 def _rise_frame(values: np.ndarray, unit: str, previous: np.ndarray, previous_months: list):
     """``_rise_rule`` over arrays of present values and the values before them."""
-    shown = np.array([rounded(v, unit) for v in values], dtype=float)
+    shown = _rounded(values, unit)
     full = shown >= 100 if unit == "percent" else np.zeros(len(values), dtype=bool)
     earlier = np.array([not is_missing(m) for m in previous_months], dtype=bool)
     earlier &= ~np.isnan(previous)
-    before = np.array(
-        [rounded(p, unit) if ok else np.nan for p, ok in zip(previous, earlier, strict=True)]
-    )
+    before = np.where(earlier, _rounded(previous, unit), np.nan)
     diffs = shown - before
     when = _texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
     written = _texts(values[full], lambda v: format_value(v, unit))
