@@ -132,6 +132,7 @@ def _accepted(db: Path, key: str, check: FileCheck) -> None:
         with st.spinner(f"Loading {check.file_name}…"):
             try:
                 done[key] = _write(db, check)
+                check.discard()  # its staged rows are in the store now
             except store.StoreBusy:
                 st.warning("Another load is running. Wait a minute and press Load again.")
                 return
