@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from etl.returns import monthly_returns
@@ -27,6 +28,7 @@ from metrics.formatting import format_change, format_value, is_missing, rounded,
 from metrics.status import NO_DATA, OFF_TRACK, describe, judge_frame
 
 ALL = compute.ALL
+VERDICT = ("status", "icon", "reason")
 VALUE_COLUMNS = [
     *compute.COLUMNS,
     "previous_month",
@@ -234,17 +236,20 @@ def _judge(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if frame.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    verdicts, units, lines = [], [], []
+    frame = frame.reset_index(drop=True)
+    columns = {name: np.empty(len(frame), dtype=object) for name in ("unit", *VERDICT)}
+    lines = np.full(len(frame), np.nan)
     for split, rows in frame.groupby(["kpi", *DIMENSIONS], sort=False):
         k = get_kpi(split[0])
         values = dict(zip(DIMENSIONS, split[1:], strict=True))
         rule = threshold(k.id, {d: values[d] for d in k.breakdowns})
-        verdicts.append(judge_frame(rows, rule, unit=k.unit, higher_better=k.higher_is_better))
-        units.append(pd.Series(k.unit, index=rows.index))
-        lines.append(pd.Series(rule.line if rule is not None else None, index=rows.index))
-    out = frame.join(pd.concat(verdicts))
-    out["unit"] = pd.concat(units)
-    out["threshold"] = pd.to_numeric(pd.concat(lines), errors="coerce")
+        verdict = judge_frame(rows, rule, unit=k.unit, higher_better=k.higher_is_better)
+        at = rows.index.to_numpy()
+        for name in VERDICT:
+            columns[name][at] = verdict[name].to_numpy()
+        columns["unit"][at] = k.unit
+        lines[at] = np.nan if rule is None or rule.line is None else rule.line
+    out = frame.assign(threshold=lines, **columns)
     earlier = pd.to_datetime(out["previous_month"])
     out["previous_month"] = pd.Series(earlier.dt.date, dtype=object).where(earlier.notna(), None)
     return out[VALUE_COLUMNS].reset_index(drop=True)
