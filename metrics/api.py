@@ -24,7 +24,14 @@ from etl.returns import monthly_returns
 from metrics import compute, snapshot
 from metrics.config import CouncilConfig, Threshold, load_config
 from metrics.declarations import DIMENSIONS, KPI, Area, declarations, get_kpi
-from metrics.formatting import format_change, format_value, is_missing, rounded, uk_month
+from metrics.formatting import (
+    format_change,
+    format_value,
+    is_missing,
+    name_list,
+    rounded,
+    uk_month,
+)
 from metrics.status import NO_DATA, OFF_TRACK, describe, judge_frame
 
 ALL = compute.ALL
@@ -365,6 +372,6 @@ def changes(db: Path | str, month: object, previous: object) -> list[str]:
         newly_off = sorted(off.loc[off["kpi"] == kpi_id, "team"])
         if newly_off:
             lines.append(
-                f"{k.short_title}: newly off track in {uk_month(month)} — {', '.join(newly_off)}."
+                f"{k.short_title}: newly off track in {uk_month(month)} — {name_list(newly_off)}."
             )
     return lines

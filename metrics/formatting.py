@@ -78,3 +78,11 @@ def format_change(diff: float, unit: str) -> str:
     """The size of a change, without sign: ``3.1 points`` for percentages, else the number."""
     size = format_value(abs(diff), unit)
     return size.replace("%", " points") if unit == "percent" else size
+
+
+def name_list(names: list[str], most: int = 8) -> str:
+    """Names joined for a sentence, at most ``most`` of them: a list of hundreds of teams
+    (a regional store) is unreadable on a shared screen, so the rest become a count."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[:most])} and {len(names) - most:,} more"

@@ -235,3 +235,14 @@ def test_rows_behind_a_figure_are_the_counted_rows(small_db: Path) -> None:
 def test_how_calculated_uses_the_councils_caps() -> None:
     text = api.how_calculated("caseload_qsw_over_cap_pct")
     assert "more than 25 children" in text and "31 March 2020" in text
+
+
+def test_a_long_list_of_teams_is_cut_to_a_count() -> None:
+    from metrics.formatting import name_list
+
+    teams = [f"Team {n:02d}" for n in range(1, 13)]
+    # 12 teams, 8 named: 12 - 8 = 4 more.
+    assert name_list(teams) == (
+        "Team 01, Team 02, Team 03, Team 04, Team 05, Team 06, Team 07, Team 08 and 4 more"
+    )
+    assert name_list(teams[:8]) == ", ".join(teams[:8])
