@@ -17,6 +17,7 @@ from etl import store
 from etl.load import load_paths
 from metrics import api, compute
 from metrics.declarations import declarations
+from metrics.formatting import name_list
 from metrics.snapshot import as_dates
 
 APRIL, MAY = date(2021, 4, 1), date(2021, 5, 1)
@@ -238,8 +239,6 @@ def test_how_calculated_uses_the_councils_caps() -> None:
 
 
 def test_a_long_list_of_teams_is_cut_to_a_count() -> None:
-    from metrics.formatting import name_list
-
     teams = [f"Team {n:02d}" for n in range(1, 13)]
     # 12 teams, 8 named: 12 - 8 = 4 more.
     assert name_list(teams) == (
