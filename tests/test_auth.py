@@ -167,7 +167,9 @@ def test_demo_mode_is_bannered(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv(auth.ALLOW_ENV, raising=False)
     at = _app()
     assert not at.exception and at.metric
-    assert any(auth.DEMO_BANNER in w.value for w in at.warning)
+    banner = next(w.value for w in at.warning if auth.DEMO_BANNER in w.value)
+    # The banner says what everyone may do: the demo role is analyst unless set otherwise.
+    assert "uses it as an analyst" in banner
 
 
 def test_demo_mode_refuses_a_store_with_real_returns_unless_allowed(

@@ -31,6 +31,12 @@ ALLOW_ENV = "CSC_ALLOW_NO_SIGNIN"
 #: The role everyone has in demo mode (default analyst, so the demo can show loading).
 DEMO_ROLE_ENV = "CSC_DEMO_ROLE"
 
+#: What the demo banner says everyone may do, by the demo role.
+_DEMO_REACH = {
+    "viewer": "a viewer (KPI pages and board mode)",
+    "analyst": "an analyst (every page but the administrators' settings and audit log)",
+    "admin": "an administrator (every page)",
+}
 _WHAT_ROLE_MAY = {
     "analyst": "analysts (loading returns, data quality and child-level rows)",
     "admin": "administrators",
@@ -190,7 +196,8 @@ def _demo_gate(db: Path) -> User:
         )
         st.stop()
     st.warning(
-        f"**{DEMO_BANNER}.** Anyone who can reach this app can use every page.",
+        f"**{DEMO_BANNER}.** Anyone who can reach this app uses it as "
+        f"{_DEMO_REACH[current_user().role]}.",
         icon=":material/no_accounts:",
     )
     return current_user()
