@@ -21,6 +21,7 @@ os.environ.setdefault("CSC_AUTH", "none")
 os.environ.setdefault("CSC_ALLOW_NO_SIGNIN", "1")
 
 from etl import store
+from etl.load import FileCheck
 
 
 def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log", "audit")) -> dict[str, str]:
@@ -38,6 +39,15 @@ def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log", "audit")) -> 
         return out
     finally:
         con.close()
+
+
+def problem_lines(fc: FileCheck) -> list[tuple]:
+    """The parts of a file's report the analyst reads (check, column, message, rows, example
+    rows), in a stable order: for comparing two ways of checking the same file."""
+    return sorted(
+        (p.check, p.column or "", p.message, p.rows_affected, tuple(p.example_rows))
+        for p in fc.report.problems
+    )
 
 
 @contextmanager

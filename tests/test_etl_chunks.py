@@ -18,7 +18,7 @@ import pytest
 from etl import reader, store
 from etl.load import check_file, load_paths
 from etl.reader import _csv_tables, _scan_text, _strict_tables, _text_rows
-from tests.conftest import table_checksums
+from tests.conftest import problem_lines, table_checksums
 
 HEADER = "worker_id,team,role,fte,agency,caseload\n"
 GOOD_ROWS = [
@@ -26,18 +26,15 @@ GOOD_ROWS = [
 ]
 
 
-def _report(fc) -> list[tuple]:
-    """The parts of a report the analyst reads, in a stable order."""
-    return sorted(
-        (p.check, p.column or "", p.message, p.rows_affected, tuple(p.example_rows))
-        for p in fc.report.problems
-    )
-
-
-def _checked_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch, chunk: int = 4):
-    whole = check_file("caseloads_2021-06.csv", data)
+def _checked_both_ways(
+    data: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int = 4,
+    name: str = "caseloads_2021-06.csv",
+):
+    whole = check_file(name, data)
     monkeypatch.setattr(reader, "CHUNK_ROWS", chunk)
-    chunked = check_file("caseloads_2021-06.csv", data)
+    chunked = check_file(name, data)
     monkeypatch.undo()
     return whole, chunked
 
@@ -58,7 +55,7 @@ def test_a_bad_file_gets_the_same_report_in_chunks(monkeypatch: pytest.MonkeyPat
     }
     duplicate = next(p for p in chunked.report.problems if p.column == "worker_id")
     assert (duplicate.rows_affected, duplicate.example_rows) == (2, [4, 19])
-    assert _report(chunked) == _report(whole)
+    assert problem_lines(chunked) == problem_lines(whole)
     assert chunked.report.rows == whole.report.rows == 23
 
 
@@ -69,7 +66,7 @@ def test_exact_duplicate_rows_across_chunks_are_found(monkeypatch: pytest.Monkey
     # Row 4 and row 12 (header row 1, GOOD_ROWS[0] on row 2) share every column: both the
     # worker_id uniqueness and the exact-duplicate expectation name both rows.
     assert ("expect_compound_columns_to_be_unique", 2, (4, 12)) in checks
-    assert _report(chunked) == _report(whole)
+    assert problem_lines(chunked) == problem_lines(whole)
 
 
 def test_an_accepted_file_loads_the_same_in_chunks(
@@ -139,3 +136,17 @@ def test_the_fast_reader_reads_what_the_strict_one_reads(text: str, tmp_path: Pa
     )
     pd.testing.assert_frame_equal(fast, strict)
     assert len(fast) == text.count(",N,")  # one data row per worker, blank rows dropped
+
+
+HOSTILE_FILES = sorted((Path(__file__).parent / "hostile" / "files").iterdir())
+
+
+@pytest.mark.parametrize("path", HOSTILE_FILES, ids=[p.name for p in HOSTILE_FILES])
+def test_every_hostile_file_is_judged_the_same_in_chunks(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The committed bad-returns corpus (tests/hostile), each file read in chunks of two rows:
+    the same verdict, the same problems, the same row numbers."""
+    whole, chunked = _checked_both_ways(path.read_bytes(), monkeypatch, chunk=2, name=path.name)
+    assert chunked.accepted == whole.accepted
+    assert problem_lines(chunked) == problem_lines(whole)

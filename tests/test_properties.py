@@ -14,10 +14,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from etl import reader
 from etl.load import check_file
 from etl.reader import read_return
 from etl.report import FileRejected
 from etl.validate import parse_dates
+from tests.conftest import problem_lines
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = st.sampled_from(
@@ -67,6 +69,23 @@ def test_csv_like_files_are_checked_or_refused_cleanly(data: bytes) -> None:
         assert ((frame["caseload"] >= 0) & (frame["caseload"] % 1 == 0)).all()
     else:
         assert fc.report.problems and fc.report.summary()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=_csv_like())
+def test_chunked_checks_agree_with_whole_file_checks(data: bytes) -> None:
+    """Read two rows at a time (as a file of 200,000+ rows is read 100,000 at a time), a file
+    gets the same verdict and the same problems, rows and row numbers as read in one go."""
+    whole = check_file("caseloads_2021-06.csv", data)
+    original = reader.CHUNK_ROWS
+    reader.CHUNK_ROWS = 2
+    try:
+        chunked = check_file("caseloads_2021-06.csv", data)
+    finally:
+        reader.CHUNK_ROWS = original
+    assert chunked.accepted == whole.accepted
+    assert problem_lines(chunked) == problem_lines(whole)
+    assert chunked.report.rows == whole.report.rows
 
 
 DATEISH = st.one_of(
