@@ -89,7 +89,11 @@ def test_an_analyst_loads_a_month_and_sees_it_on_the_overview_without_reloading(
     open_page(page, f"{app_url}/load")
     for name, path in sorted(e2e_store.held_back.items()):
         _upload(page, name, path.read_bytes())
-        page.get_by_role("button", name=f"Load {name}").click()
+        load = page.get_by_role("button", name=f"Load {name}")
+        load.click()
+        # This file's own outcome, not an earlier file's "Loaded:" still on screen: its button
+        # goes once the load has run, and only then may the next file be dropped in.
+        expect(load).to_have_count(0, timeout=60_000)
         expect(page.get_by_text("Loaded:", exact=False).last).to_be_visible()
         wait_idle(page)
     assert_no_exception(page)
