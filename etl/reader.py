@@ -537,10 +537,11 @@ def read_return(name: str, source: Source) -> RawReturn:
     rest = chunks
     month = None
     if spec.monthly:
-        month = (_named_month(name) if named else None) or _period_month(first)
+        from_name = _named_month(name) if named else None
+        month = from_name or _period_month(first)
         if month is None:
             raise _month_unknown(spec)
-        if month != (_named_month(name) if named else None):
+        if month != from_name:  # from the period column: every later chunk must agree
             rest = _same_period(chunks, spec, month)
     return RawReturn(name, spec, month, _chain(first, rest), header_warnings)
 
