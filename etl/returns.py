@@ -53,6 +53,10 @@ class Column:
     max: float | None = None
     min_exclusive: bool = False
     not_before: str | None = None
+    #: The column may be left out of a file altogether (read as blank). Every other declared
+    #: column must be present, even where its cells may be blank: a file without
+    #: ``last_supervision_date`` is "column missing", never "nobody supervised".
+    optional: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -61,6 +65,54 @@ class Column:
     def header_keys(self) -> set[str]:
         """Every folded header that names this column."""
         return {fold_header(self.name), *(fold_header(a) for a in self.aliases)}
+
+
+@dataclass(frozen=True)
+class AnnexList:
+    """One list of the Ofsted Annex A workbook that gives rows of a return."""
+
+    number: int
+    title: str
+    #: Columns the list does not carry, given one value for every row (e.g. plan_type: CP).
+    fill: dict[str, str] = field(default_factory=dict)
+    #: Headings that identify the list on a sheet whose name does not say which list it is.
+    signature: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"List {self.number} ({self.title})"
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    """How rows of a list covering many months fall into months.
+
+    A row is in the month of its ``event`` date; before that, from the month of its
+    ``open_from`` date, it is in every month at whose end it was still waiting for the event.
+    A row flagged ``unless`` is in the ``open_from`` month only.
+    """
+
+    event: str
+    open_from: str
+    unless: str | None = None
+
+
+@dataclass(frozen=True)
+class AnnexSource:
+    """What an Annex A workbook gives a return: the lists, and how their rows become months.
+
+    ``period`` is ``events`` (rows cut into months by ``split``) or ``snapshot`` (the position
+    at the list date, which fills ``as_at_column`` and names the month).
+    """
+
+    period: str
+    lists: tuple[AnnexList, ...]
+    split: MonthSplit | None = None
+    as_at_column: str | None = None
+    #: Text given to a blank (or Excel-error) cell of a column, e.g. team: "Team not recorded".
+    blank_as: dict[str, str] = field(default_factory=dict)
+    #: Columns that hold staff names in the workbook: every value is pseudonymised.
+    pseudonymise: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,9 +133,13 @@ class ReturnSpec:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    #: Where the Ofsted Annex A workbook gives this return's rows (None: it does not).
+    annex_a: AnnexSource | None = None
+
     @property
     def required_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        """Columns a file must carry (cells may still be blank where ``required: false``)."""
+        return [c.name for c in self.columns if not c.optional]
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -97,17 +153,63 @@ class ReturnSpec:
         return Path(__file__).parent.parent / "expectations" / f"{self.name}.json"
 
 
-def _column(name: str, body: dict, common: dict) -> Column:
-    merged = {**common.get(name, {}), **(body or {})}
+class DeclarationError(ValueError):
+    """A declaration that does not say what the loader can follow: the file and key named."""
+
+
+_RETURN_KEYS = {"name", "title", "grain", "monthly", "columns", "unique", "replace_by", "annex_a"}
+_COLUMN_KEYS = {
+    "type", "description", "required", "optional", "aliases", "codes", "code_aliases",
+    "min", "max", "min_exclusive", "not_before",
+}  # fmt: skip
+_ANNEX_KEYS = {"period", "lists", "split", "as_at_column", "blank_as", "pseudonymise"}
+_LIST_KEYS = {"list", "title", "fill", "signature"}
+_SPLIT_KEYS = {"event", "open_from", "unless"}
+_TYPES = {
+    "required": bool, "optional": bool, "min_exclusive": bool, "monthly": bool,
+    "min": (int, float), "max": (int, float), "aliases": list, "codes": list,
+    "code_aliases": dict, "unique": list, "replace_by": list, "description": str,
+    "title": str, "grain": str, "name": str, "not_before": str, "type": str,
+}  # fmt: skip
+
+
+def _keys(where: str, body: dict, allowed: set[str]) -> dict:
+    """Refuse an unknown (often misspelt) key or a value of the wrong type, naming both."""
+    if not isinstance(body, dict):
+        raise DeclarationError(f"{where}: expected a mapping, found {type(body).__name__}")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise DeclarationError(
+            f"{where}: unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(allowed))}"
+        )
+    for key, value in body.items():
+        want = _TYPES.get(key)
+        if want and value is not None and not isinstance(value, want):
+            names = " or ".join(t.__name__ for t in (want if isinstance(want, tuple) else (want,)))
+            raise DeclarationError(f"{where}: {key!r} should be {names}, found {value!r}")
+    return body
+
+
+def _column(where: str, name: str, body: dict | None, common: dict) -> Column:
+    merged = {
+        **common.get(name, {}),
+        **_keys(f"{where}: column {name!r}", body or {}, _COLUMN_KEYS),
+    }
     if "type" not in merged:
-        raise ValueError(f"column {name!r} has no type and is not in {COMMON_COLUMNS}")
+        raise DeclarationError(
+            f"{where}: column {name!r} has no type and is not in {COMMON_COLUMNS}"
+        )
     if merged["type"] not in SQL_TYPES:
-        raise ValueError(f"column {name!r} has unknown type {merged['type']!r}")
+        raise DeclarationError(
+            f"{where}: column {name!r} has unknown type {merged['type']!r}; "
+            f"expected one of: {', '.join(SQL_TYPES)}"
+        )
     return Column(
         name=name,
         type=merged["type"],
         description=merged.get("description", ""),
         required=merged.get("required", True),
+        optional=merged.get("optional", False),
         aliases=tuple(merged.get("aliases", ())),
         codes=tuple(merged.get("codes", ())),
         code_aliases={k.upper(): v for k, v in merged.get("code_aliases", {}).items()},
@@ -118,16 +220,79 @@ def _column(name: str, body: dict, common: dict) -> Column:
     )
 
 
+def _annex(where: str, raw: dict, columns: set[str]) -> AnnexSource:
+    where = f"{where}: annex_a"
+    _keys(where, raw, _ANNEX_KEYS)
+
+    def known(key: str, name: str | None) -> str | None:
+        if name is not None and name not in columns:
+            raise DeclarationError(f"{where}: {key} names {name!r}, which is not a column")
+        return name
+
+    if raw.get("period") not in ("events", "snapshot"):
+        raise DeclarationError(f"{where}: 'period' should be events or snapshot")
+    lists = []
+    for i, item in enumerate(raw.get("lists") or ()):
+        body = _keys(f"{where}: lists[{i}]", item, _LIST_KEYS)
+        for column in body.get("fill", {}):
+            known("fill", column)
+        lists.append(
+            AnnexList(
+                number=int(body["list"]),
+                title=str(body.get("title", "")),
+                fill={k: str(v) for k, v in (body.get("fill") or {}).items()},
+                signature=tuple(body.get("signature", ())),
+            )
+        )
+    if not lists:
+        raise DeclarationError(f"{where}: 'lists' names no list")
+    split = None
+    if raw.get("split") is not None:
+        body = _keys(f"{where}: split", raw["split"], _SPLIT_KEYS)
+        split = MonthSplit(
+            known("split.event", body["event"]),
+            known("split.open_from", body["open_from"]),
+            known("split.unless", body.get("unless")),
+        )
+    if (raw["period"] == "events") != (split is not None):
+        raise DeclarationError(f"{where}: an events list needs 'split'; a snapshot has none")
+    as_at = known("as_at_column", raw.get("as_at_column"))
+    if raw["period"] == "snapshot" and as_at is None:
+        raise DeclarationError(f"{where}: a snapshot list needs 'as_at_column'")
+    for column in raw.get("blank_as") or {}:
+        known("blank_as", column)
+    return AnnexSource(
+        period=raw["period"],
+        lists=tuple(lists),
+        split=split,
+        as_at_column=as_at,
+        blank_as=dict(raw.get("blank_as") or {}),
+        pseudonymise=tuple(known("pseudonymise", c) for c in raw.get("pseudonymise", ())),
+    )
+
+
 def _load(path: Path, common: dict) -> ReturnSpec:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    where = f"etl/spec/{path.name}"
+    raw = _keys(where, yaml.safe_load(path.read_text(encoding="utf-8")), _RETURN_KEYS)
+    for key in ("name", "title", "grain", "columns"):
+        if key not in raw:
+            raise DeclarationError(f"{where}: missing key {key!r}")
+    columns = tuple(_column(where, n, b, common) for n, b in raw["columns"].items())
+    names = {c.name for c in columns}
+    for c in columns:
+        if c.not_before is not None and c.not_before not in names:
+            raise DeclarationError(
+                f"{where}: column {c.name!r} not_before names {c.not_before!r}, not a column"
+            )
     return ReturnSpec(
         name=raw["name"],
         title=raw["title"],
         grain=raw["grain"],
-        columns=tuple(_column(n, b, common) for n, b in raw["columns"].items()),
+        columns=columns,
         unique=tuple(raw.get("unique", ())),
         monthly=raw.get("monthly", True),
         replace_by=tuple(raw.get("replace_by", ())),
+        annex_a=_annex(where, raw["annex_a"], names) if raw.get("annex_a") else None,
     )
 
 
