@@ -51,6 +51,8 @@ class ValidationReport:
     rows: int = 0
     problems: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
+    #: A workbook's lists, one line each: what each gave (or "not used"), rows, months.
+    lists: list[str] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -71,6 +73,7 @@ class ValidationReport:
         if self.rows:
             head += f", {self.rows:,} rows"
         lines = [head]
+        lines += [f"  · {item}" for item in self.lists]
         lines += [f"  ✖ {p.line()}" for p in self.problems]
         lines += [f"  ! {w.line()}" for w in self.warnings]
         return "\n".join(lines)
@@ -91,6 +94,7 @@ class ValidationReport:
             rows=raw.get("rows", 0),
             problems=[Finding(**p) for p in raw.get("problems", [])],
             warnings=[Finding(**w) for w in raw.get("warnings", [])],
+            lists=raw.get("lists", []),
         )
 
 

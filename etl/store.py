@@ -82,6 +82,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Where a load's rows came from: a monthly return, or a list of an Ofsted Annex A
+    # workbook. Months from one are never silently replaced by the other (double counting).
+    con.execute("ALTER TABLE load_log ADD COLUMN IF NOT EXISTS origin VARCHAR")
     con.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute(
         "INSERT INTO store_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",

@@ -62,6 +62,30 @@ class CheckedReturn:
         return self.raw.spec
 
 
+@dataclass
+class MonthUnit:
+    """The rows that replace one return's month (or, for a reference return, its keys).
+
+    A monthly file is one unit; an Annex A workbook is one unit per return and month it
+    fills. ``origin`` says which ("return" or "annex_a"), so that months filled by one are
+    never silently replaced by the other.
+    """
+
+    spec: ReturnSpec
+    month: date | None
+    staged: Path
+    rows: int
+    origin: str = "return"
+
+    @property
+    def what(self) -> str:
+        return f"{self.spec.title} for {self.month:%B %Y}" if self.month else self.spec.title
+
+    @classmethod
+    def of(cls, checked: CheckedReturn) -> MonthUnit:
+        return cls(checked.spec, checked.raw.month, checked.staged, checked.report.rows)
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
     """UK (31/05/2021), ISO (2021-05-31) and a few Excel forms → datetime64; else NaT.
 
