@@ -5,8 +5,9 @@ not yet a file that is complete. The watcher (the maintained ``watchdog`` librar
 sleep loop over the folder) notes each file that appears or changes, and loads it only once
 its size and modification time have stayed the same for ``settle`` seconds. Each file then
 goes through the same loader as the command line and the upload page, and is moved to
-``processed/`` or ``rejected/`` (with its report) beside the store. A bad file is logged and
-the watcher carries on; a busy store is retried. Nothing from a file's rows is logged.
+``processed/`` or ``rejected/`` (with its report) beside the store — or, if it held personal
+data, deleted with only its report kept. A bad file is logged and the watcher carries on; a
+busy store is retried. Nothing from a file's rows is logged.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def _load(db: Path, path: Path, inbox: _Inbox, wait: float) -> None:
         if r.ok:
             log.info("%s: %s — %s", r.file_name, r.status, r.message)
         else:
-            log.warning("%s: rejected — %s (kept in %s)", r.file_name, r.message, r.kept_at)
+            log.warning(
+                "%s: rejected — %s (report: %s.report.json)", r.file_name, r.message, r.kept_at
+            )
 
 
 def watch(
