@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|import-ees|watch|demo|status|audit|suites|docs``.
+"""Command line: ``python -m etl load|import-ees|watch|demo|status|audit|suites|tidy|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -28,10 +28,14 @@ def _print_results(results) -> int:
         if r.status == "rejected":
             bad += 1
             print(r.report.to_text())
-            if r.kept_at:
+            if r.kept_at and r.not_kept:
+                print(f"  {r.not_kept} Report: {r.kept_at}.report.json")
+            elif r.kept_at:
                 print(f"  Kept in {r.kept_at} with its report ({r.kept_at.name}.report.json).")
         else:
             print(f"{r.file_name}: {r.status} — {r.message}")
+            for item in r.report.lists:
+                print(f"  · {item}")
             for w in r.report.warnings:
                 print(f"  ! {w.line()}")
     loaded = sum(r.status in ("loaded", "replaced") for r in results)
@@ -49,7 +53,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"Not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     try:
-        results = load_paths(_db(args), paths, source="cli")
+        results = load_paths(_db(args), paths, "cli", as_at=args.as_at, replace=args.replace)
     except store.StoreBusy as exc:
         print(str(exc), file=sys.stderr)
         return 3
@@ -177,6 +181,27 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of days, 1 or more: {text!r}")
+    return int(text)
+
+
+def cmd_tidy(args: argparse.Namespace) -> int:
+    from etl import retention
+
+    db = _db(args)
+    days = args.days if args.days is not None else retention.configured_days()
+    removed = retention.tidy(db, days)
+    for path in removed:  # kept names are safe names (etl.reader.safe_name) behind a stamp
+        print(f"  removed {path.parent.name}/{path.name}")
+    print(
+        f"Removed {len(removed)} kept file(s) older than {days} days "
+        f"from rejected/ and processed/ beside {db}."
+    )
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from etl import returns_doc
 
@@ -198,6 +223,17 @@ def parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="check and load return files or folders")
     load.add_argument("paths", nargs="+")
     load.add_argument("--db", help=db_help)
+    load.add_argument(
+        "--as-at",
+        type=_day,
+        help="an Ofsted Annex A workbook's list date (YYYY-MM-DD), if its name does not say",
+    )
+    load.add_argument(
+        "--replace",
+        action="store_true",
+        help="let these files replace months loaded from a file of the other kind "
+        "(monthly return / Annex A workbook)",
+    )
     load.set_defaults(func=cmd_load)
 
     ees = sub.add_parser(
@@ -241,6 +277,15 @@ def parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=30.0, help="seconds to wait for another load before retrying"
     )
     watch.set_defaults(func=cmd_watch)
+
+    tidy = sub.add_parser(
+        "tidy", help="delete kept files in rejected/ and processed/ past the retention period"
+    )
+    tidy.add_argument("--db", help=db_help)
+    tidy.add_argument(
+        "--days", type=_days, help="keep files this many days (default: retention_days setting)"
+    )
+    tidy.set_defaults(func=cmd_tidy)
 
     docs = sub.add_parser("docs", help="write docs/returns.md from the declarations")
     docs.add_argument("--check", action="store_true", help="only check it is in step")

@@ -3,29 +3,38 @@
 The steps for each file are always the same, whoever calls (CLI, drop-folder watcher,
 upload page, demo builder): read → check (types + expectation suite) → write in one
 transaction (replace the return's month, refresh the pre-computed KPIs, log) → keep the file
-(rejected files beside a readable report; drop-folder files moved to ``processed/``).
-A rejected file changes nothing but the ``load_log`` row that records the rejection.
+(rejected files beside a readable report; drop-folder files moved to ``processed/``; of a
+file that held personal data only the report, never the file). A rejected file changes
+nothing but the ``load_log`` row that records the rejection.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
-from etl import audit, store
-from etl.reader import Source, read_return, safe_name
+from etl import audit, retention, store
+from etl.annex_a import check_workbook, date_in_name, find_lists
+from etl.reader import (
+    Source,
+    personal_data_headings,
+    read_return,
+    safe_name,
+    workbook_sheets,
+)
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
-from etl.validate import CheckedReturn, check_return
+from etl.validate import CheckedReturn, MonthUnit, check_return
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +44,12 @@ DEMO_BENCHMARKS = (
     Path(__file__).resolve().parent.parent / "data" / "reference" / "northmoor_benchmarks.csv"
 )
 Progress = Callable[[float, str], None]
+#: Findings that name a personal-data column: the reader's (column dropped, file read) and the
+#: older refusal's. A file with either is never kept, only its report.
+PERSONAL_DATA_CHECKS = ("personal_data_dropped", "no_personal_data")
+NOT_KEPT_PERSONAL = (
+    "The original file was not kept because it held personal data; only its report is kept."
+)
 
 
 @dataclass
@@ -49,10 +64,14 @@ class FileCheck:
     source: Source  # the file on disk, or an upload's bytes
     sha256: str
     report: ValidationReport
-    checked: CheckedReturn | None  # None when the file could not even be read as a return
+    checked: CheckedReturn | None  # None when not read as one return (refused, or a workbook)
     stage: Path | None = None
+    #: What loading it writes: one return-month for a monthly file, several for a workbook.
+    units: list[MonthUnit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.checked is not None and not self.units:
+            self.units = [MonthUnit.of(self.checked)]
         if self.stage is not None:
             self._cleanup = weakref.finalize(self, shutil.rmtree, self.stage, True)
 
@@ -63,7 +82,14 @@ class FileCheck:
 
     @property
     def accepted(self) -> bool:
-        return self.checked is not None and self.report.accepted
+        return bool(self.units) and self.report.accepted
+
+    @property
+    def held_personal_data(self) -> bool:
+        """A column looked like names, dates of birth, addresses and the like: the original
+        must then never be copied or kept anywhere, whatever else happens to the file."""
+        findings = (*self.report.problems, *self.report.warnings)
+        return any(f.check in PERSONAL_DATA_CHECKS for f in findings)
 
     @property
     def spec(self) -> ReturnSpec | None:
@@ -81,6 +107,8 @@ class PendingChange:
     kind: str  # new / replace / unchanged
     previous_rows: int = 0
     previous_loaded_at: datetime | None = None
+    previous_file: str | None = None
+    previous_origin: str = "return"  # a monthly return, or an Annex A workbook ("annex_a")
 
     def describe(self, rows: int, what: str) -> str:
         if self.kind == "unchanged":
@@ -100,7 +128,10 @@ class LoadResult:
     report: ValidationReport
     message: str
     load_id: int | None = None
+    #: The kept file's path; its report, when one is kept, is this path + ``.report.json``.
     kept_at: Path | None = None
+    #: Why only the report was kept at ``kept_at`` (personal data, or too big to read).
+    not_kept: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,17 +149,30 @@ def _sha256(source: Source) -> str:
     return digest.hexdigest()
 
 
-def check_file(name: str, source: Source) -> FileCheck:
+def check_file(name: str, source: Source, as_at: date | None = None) -> FileCheck:
     """Read and check one file (a path, streamed; or an upload's bytes); writes nothing to
-    the store. A file over the size limit is refused before any of it is parsed."""
+    the store. A file over the size limit is refused before any of it is parsed.
+
+    An Ofsted Annex A workbook is checked list by list; ``as_at`` is its list date when the
+    file name does not give it.
+    """
     name = safe_name(name)
     digest = _sha256(source)
     stage = Path(tempfile.mkdtemp(prefix="csc-stage-"))
+    sheets = None
     try:
-        checked = check_return(read_return(name, source), stage)
+        sheets = workbook_sheets(name, source)
+        lists = find_lists(sheets) if sheets else []
+        if lists:
+            report, units = check_workbook(name, lists, as_at or date_in_name(name), stage)
+            return FileCheck(name, source, digest, report, None, stage, units)
+        checked = check_return(read_return(name, source, sheets), stage)
     except FileRejected as exc:
         shutil.rmtree(stage, ignore_errors=True)
-        report = ValidationReport(file_name=name, problems=[exc.finding])
+        personal = (
+            personal_data_headings(source, sheets) if exc.finding.check != "file_size" else []
+        )
+        report = ValidationReport(file_name=name, problems=[exc.finding], warnings=personal)
         return FileCheck(name, source, digest, report, None)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -136,99 +180,152 @@ def check_file(name: str, source: Source) -> FileCheck:
     return FileCheck(name, source, digest, checked.report, checked, stage)
 
 
-def check_path(path: Path) -> FileCheck:
+def check_path(path: Path, as_at: date | None = None) -> FileCheck:
     """Check a file on disk without reading it into memory."""
-    return check_file(path.name, path)
+    return check_file(path.name, path, as_at)
 
 
-def _what(fc: FileCheck) -> str:
-    spec = fc.spec
-    if spec is None:
-        return fc.file_name
-    return f"{spec.title} for {fc.month:%B %Y}" if fc.month else spec.title
-
-
-def _previous(con: duckdb.DuckDBPyConnection, fc: FileCheck) -> tuple | None:
-    """The load that currently provides this return-month: (sha256, load_id, loaded_at)."""
+def _previous(con: duckdb.DuckDBPyConnection, unit: MonthUnit) -> tuple | None:
+    """The load that now provides this return-month: sha256, loaded_at, file, origin."""
     return con.execute(
         """
-        SELECT sha256, load_id, loaded_at FROM load_log
+        SELECT sha256, loaded_at, file_name, COALESCE(origin, 'return') FROM load_log
         WHERE return_type = ? AND month IS NOT DISTINCT FROM ?
           AND status IN ('loaded', 'replaced')
         ORDER BY load_id DESC LIMIT 1
         """,
-        [fc.spec.name, fc.month],
+        [unit.spec.name, unit.month],
     ).fetchone()
 
 
-def _current_rows(con: duckdb.DuckDBPyConnection, fc: FileCheck) -> int:
-    if fc.month is None:
-        return con.execute(f"SELECT count(*) FROM {fc.spec.name}").fetchone()[0]
+def _current_rows(con: duckdb.DuckDBPyConnection, unit: MonthUnit) -> int:
+    if unit.month is None:
+        return con.execute(f"SELECT count(*) FROM {unit.spec.name}").fetchone()[0]
     return con.execute(
-        f"SELECT count(*) FROM {fc.spec.name} WHERE month = ?", [fc.month]
+        f"SELECT count(*) FROM {unit.spec.name} WHERE month = ?", [unit.month]
     ).fetchone()[0]
 
 
-def _change(con: duckdb.DuckDBPyConnection, fc: FileCheck) -> PendingChange:
-    prev = _previous(con, fc)
+def _change(con: duckdb.DuckDBPyConnection, unit: MonthUnit, sha256: str) -> PendingChange:
+    prev = _previous(con, unit)
     if prev is None:
         return PendingChange("new")
-    if prev[0] == fc.sha256:
+    if prev[0] == sha256:
         return PendingChange("unchanged")
-    return PendingChange("replace", _current_rows(con, fc), prev[2])
+    return PendingChange("replace", _current_rows(con, unit), prev[1], prev[2], prev[3])
 
 
-def pending_change(db: Path, fc: FileCheck) -> PendingChange:
-    """What loading ``fc`` would do, read from the published snapshot (no lock taken)."""
+def pending_changes(db: Path, fc: FileCheck) -> list[tuple[MonthUnit, PendingChange]]:
+    """What loading ``fc`` would do to each return-month, read from the published snapshot
+    (no lock taken)."""
     if not fc.accepted:
         raise ValueError("only an accepted file can be previewed")
     try:
         con = store.open_reader(db)
     except store.StoreMissing:
-        return PendingChange("new")
+        return [(unit, PendingChange("new")) for unit in fc.units]
     try:
-        return _change(con, fc)
+        return [(unit, _change(con, unit, fc.sha256)) for unit in fc.units]
     finally:
         con.close()
 
 
-def _log(con, fc: FileCheck, status: str, reason: str, source: str, user: str | None) -> int:
+def pending_change(db: Path, fc: FileCheck) -> PendingChange:
+    """What loading a one-month file would do (``pending_changes`` for a workbook)."""
+    return pending_changes(db, fc)[0][1]
+
+
+KIND_WORDS = {"new": "new", "replace": "replacing", "unchanged": "unchanged"}
+ORIGIN_WORDS = {"return": "the monthly return", "annex_a": "the Annex A workbook"}
+
+
+def conflicts(changes: list[tuple[MonthUnit, PendingChange]]) -> list[Finding]:
+    """Months this file would take over from a file of the other kind (a monthly return vs an
+    Annex A workbook): refused unless the analyst says replace, so no month is ever counted
+    from both, nor silently swapped."""
+    by_file: dict[str, list[str]] = {}
+    for unit, change in changes:
+        if change.kind == "replace" and change.previous_origin != unit.origin:
+            key = f"{ORIGIN_WORDS[change.previous_origin]} {change.previous_file}"
+            by_file.setdefault(key, []).append(unit.what)
+    return [
+        Finding(
+            check="month_source_conflict",
+            message=f"Would replace what {source} gave: {'; '.join(whats)}",
+            fix="If this file should replace those months, load it again with --replace "
+            "(command line) or tick 'Replace months loaded from other files' (Load returns "
+            "page). Otherwise leave those months out of this file.",
+        )
+        for source, whats in by_file.items()
+    ]
+
+
+def describe_changes(changes: list[tuple[MonthUnit, PendingChange]], done: bool = False) -> str:
+    """What a load does (or did), in a line: one month as before; a workbook per return."""
+    if len(changes) == 1:
+        unit, change = changes[0]
+        text = change.describe(unit.rows, unit.what)
+        return text.replace("Replaces", "Replaced").replace("New:", "Loaded:") if done else text
+    lines = []
+    for title in dict.fromkeys(u.spec.title for u, _ in changes):
+        mine = [(u, c) for u, c in changes if u.spec.title == title]
+        months = sorted(u.month for u, _ in mine)
+        span = (
+            f"{months[0]:%B %Y}" if len(months) == 1 else f"{months[0]:%B %Y} – {months[-1]:%B %Y}"
+        )
+        kinds = {c.kind: sum(1 for _, x in mine if x.kind == c.kind) for _, c in mine}
+        how = ", ".join(f"{n} {KIND_WORDS[k]}" for k, n in kinds.items())
+        rows = sum(u.rows for u, _ in mine)
+        lines.append(f"{title}, {span}: {len(mine)} month(s) ({how}), {rows:,} rows")
+    head = "Loaded" if done else "Will load"
+    return f"{head}: " + "; ".join(lines) + "."
+
+
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    fc: FileCheck,
+    unit: MonthUnit | None,
+    status: str,
+    reason: str,
+    source: str,
+    user: str | None,
+) -> int:
     load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
     con.execute(
         """
         INSERT INTO load_log (load_id, file_name, sha256, return_type, month, rows, status,
-                              reason, warnings, report, source, loaded_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              reason, warnings, report, source, loaded_by, origin)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             load_id,
             fc.file_name,
             fc.sha256,
-            fc.spec.name if fc.spec else None,
-            fc.month,
-            fc.report.rows,
+            unit.spec.name if unit else (fc.spec.name if fc.spec else None),
+            unit.month if unit else fc.month,
+            unit.rows if unit else fc.report.rows,
             status,
             reason,
             len(fc.report.warnings),
             fc.report.to_json(),
             source,
             user,
+            unit.origin if unit else None,
         ],
     )
-    audit.record(con, user, "load", fc.file_name, f"{status}: {reason}"[:500])
     return load_id
 
 
-def _insert(con: duckdb.DuckDBPyConnection, fc: FileCheck, load_id: int) -> None:
-    spec = fc.spec
+def _insert(con: duckdb.DuckDBPyConnection, unit: MonthUnit, load_id: int) -> None:
+    spec = unit.spec
     rows = "read_parquet(?)"
-    staged = str(fc.checked.staged)
+    staged = str(unit.staged)
     cols = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in spec.columns)
     if spec.monthly:
-        con.execute(f"DELETE FROM {spec.name} WHERE month = ?", [fc.month])
+        con.execute(f"DELETE FROM {spec.name} WHERE month = ?", [unit.month])
         con.execute(
             f"INSERT INTO {spec.name} SELECT CAST(? AS DATE), {cols}, ? FROM {rows}",
-            [fc.month, load_id, staged],
+            [unit.month, load_id, staged],
         )
         return
     match = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.replace_by)
@@ -239,12 +336,13 @@ def _insert(con: duckdb.DuckDBPyConnection, fc: FileCheck, load_id: int) -> None
     con.execute(f"INSERT INTO {spec.name} SELECT {cols}, ? FROM {rows}", [load_id, staged])
 
 
-def _refresh_derived(con: duckdb.DuckDBPyConnection, fc: FileCheck) -> None:
+def _refresh_derived(con: duckdb.DuckDBPyConnection, units: list[MonthUnit]) -> None:
     """Tables computed from the returns are refreshed inside the same transaction."""
     from metrics.materialise import refresh
 
-    if fc.month is not None:
-        refresh(con, [fc.month])
+    months = sorted({u.month for u in units if u.month is not None})
+    if months:
+        refresh(con, months)
 
 
 def _kind_problem(con: duckdb.DuckDBPyConnection, kind: str) -> str | None:
@@ -267,16 +365,59 @@ def kept_path(db: Path, folder: str, fc: FileCheck) -> Path:
     return target / f"{datetime.now():%Y%m%d-%H%M%S-%f}_{fc.file_name}"
 
 
+def _not_kept_because(fc: FileCheck) -> str | None:
+    """Why only a file's report may be kept, or None when the file itself may be kept too."""
+    if fc.held_personal_data:
+        return NOT_KEPT_PERSONAL
+    if any(p.check == "file_size" for p in fc.report.problems):
+        return "The original file was not kept: it was over the size limit, so it was never read."
+    if any(p.check == "file_format" for p in fc.report.problems):
+        # Census XML, SSDA903 tables and the like carry names, dates of birth and postcodes
+        # under headings no return declares: such a file is never copied.
+        return "The original file was not kept: a file in another format may hold personal data."
+    return None
+
+
+def keep_report(target: Path, fc: FileCheck, not_kept: str | None = None) -> Path:
+    """Write ``<target>.report.json``; ``not_kept`` says in it why the file is not beside it."""
+    data = fc.report.to_dict()
+    if not_kept:
+        data["original_not_kept"] = not_kept
+    report = target.with_name(target.name + ".report.json")
+    report.write_text(json.dumps(data, indent=2), "utf-8")
+    return report
+
+
 def keep_rejected(db: Path, fc: FileCheck) -> Path:
-    """Keep a rejected file and its report in ``rejected/`` beside the store."""
+    """Keep a rejected file and its report in ``rejected/`` beside the store.
+
+    Returns the file's kept path (its report is that path + ``.report.json``). A file that
+    held personal data, or one too big to have been read, is not copied: only its report
+    is kept, so a refusal never becomes a second copy of children's details.
+    """
     target = kept_path(db, "rejected", fc)
-    # An over-size file was never read, so it is not copied either: only its report is kept.
-    if not any(p.check == "file_size" for p in fc.report.problems):
+    not_kept = _not_kept_because(fc)
+    if not_kept is None:
         if isinstance(fc.source, Path):
             shutil.copyfile(fc.source, target)  # streamed, whatever its size
         else:
             target.write_bytes(fc.source)
-    target.with_name(target.name + ".report.json").write_text(fc.report.to_json(), "utf-8")
+    keep_report(target, fc, not_kept)
+    return target
+
+
+def keep_processed(db: Path, path: Path, fc: FileCheck) -> Path:
+    """Move a loaded drop-folder file into ``processed/`` beside the store.
+
+    A file that held personal data is deleted instead (its personal columns were dropped
+    while it was read, so the store never had them) and only its report is kept there.
+    """
+    target = kept_path(db, "processed", fc)
+    if fc.held_personal_data:
+        keep_report(target, fc, NOT_KEPT_PERSONAL)
+        path.unlink()
+    else:
+        shutil.move(path, target)
     return target
 
 
@@ -287,42 +428,70 @@ def commit_checked(
     source: str,
     user: str | None = None,
     kind: str = "real",
+    replace: bool = False,
 ) -> LoadResult:
-    """Write one checked file in one transaction (``con`` from ``store.open_writer``)."""
+    """Write one checked file in one transaction (``con`` from ``store.open_writer``).
+
+    Every return-month the file fills is written in that one transaction, or none is.
+    ``replace``: the analyst has said this file may take over months that a file of the
+    other kind (monthly return / Annex A workbook) filled.
+    """
+    changes: list[tuple[MonthUnit, PendingChange]] = []
     if fc.accepted:
         refusal = _kind_problem(con, kind)
         if refusal:
             fc.report.problems.append(Finding("store_kind", refusal))
+    if fc.accepted:
+        changes = [(u, _change(con, u, fc.sha256)) for u in fc.units]
+        if not replace:
+            fc.report.problems += conflicts(changes)
     if not fc.accepted:
         kept = keep_rejected(db, fc)
         con.begin()
-        load_id = _log(con, fc, "rejected", fc.report.summary(), source, user)
+        load_id = _log(con, fc, None, "rejected", fc.report.summary(), source, user)
+        audit.record(con, user, "load", fc.file_name, f"rejected: {fc.report.summary()}"[:500])
         con.commit()
         log.warning("rejected %s: %s", fc.file_name, fc.report.summary())
-        return LoadResult(fc.file_name, "rejected", fc.report, fc.report.summary(), load_id, kept)
+        message = fc.report.summary()
+        if fc.held_personal_data:
+            message = f"{message.rstrip('.')}. {NOT_KEPT_PERSONAL}"
+        return LoadResult(
+            fc.file_name,
+            "rejected",
+            fc.report,
+            message,
+            load_id,
+            kept_at=kept,
+            not_kept=_not_kept_because(fc),
+        )
     con.begin()
     try:
-        change = _change(con, fc)
-        if change.kind == "unchanged":
-            load_id = _log(
-                con, fc, "unchanged", "identical to the file already loaded", source, user
-            )
-            con.commit()
-            message = change.describe(fc.report.rows, _what(fc))
-            return LoadResult(fc.file_name, "unchanged", fc.report, message, load_id)
-        status = "replaced" if change.kind == "replace" else "loaded"
-        load_id = _log(con, fc, status, fc.report.summary(), source, user)
-        _insert(con, fc, load_id)
-        _refresh_derived(con, fc)
-        con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
+        changed = [(u, c) for u, c in changes if c.kind != "unchanged"]
+        for unit, change in changes:
+            status = {"unchanged": "unchanged", "replace": "replaced", "new": "loaded"}[change.kind]
+            reason = "identical to the file already loaded" if not changed else fc.report.summary()
+            load_id = _log(con, fc, unit, status, reason, source, user)
+            if change.kind != "unchanged":
+                _insert(con, unit, load_id)
+        status = _file_status(changes)
+        audit.record(con, user, "load", fc.file_name, f"{status}: {fc.report.summary()}"[:500])
+        if changed:
+            _refresh_derived(con, [u for u, _ in changed])
+            con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
         con.commit()
     except Exception:
         con.rollback()
         raise
-    message = change.describe(fc.report.rows, _what(fc)).replace("Replaces", "Replaced")
-    message = message.replace("New:", "Loaded:")
+    message = describe_changes(changes, done=True)
     log.info("%s %s (%d rows)", status, fc.file_name, fc.report.rows)
     return LoadResult(fc.file_name, status, fc.report, message, load_id)
+
+
+def _file_status(changes: list[tuple[MonthUnit, PendingChange]]) -> str:
+    kinds = {c.kind for _, c in changes}
+    if kinds == {"unchanged"}:
+        return "unchanged"
+    return "replaced" if "replace" in kinds else "loaded"
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -345,28 +514,37 @@ def load_paths(
     move_to_processed: bool = False,
     progress: Progress | None = None,
     timeout: float = 30.0,
+    as_at: date | None = None,
+    replace: bool = False,
 ) -> list[LoadResult]:
     """Check and load files (and folders of files), one transaction each, under one lock.
 
     ``timeout`` is how long to wait for another load to finish before ``store.StoreBusy``.
+    ``as_at`` is an Annex A workbook's list date when its name does not give it; ``replace``
+    lets a file take over months a file of the other kind filled (see ``conflicts``).
+    Kept files past the council's ``retention_days`` are deleted first, so a scheduled load
+    or the drop folder keeps ``rejected/`` and ``processed/`` within the policy unattended.
     """
+    retention.tidy(db, retention.configured_days())
     files = expand_paths(paths)
     results: list[LoadResult] = []
     with store.open_writer(db, timeout) as con:
         for i, path in enumerate(files):
             if progress:
                 progress(i / max(len(files), 1), f"Loading {path.name}")
-            fc = check_path(path)
+            fc = check_path(path, as_at)
             try:
-                result = commit_checked(con, db, fc, source, user, kind)
+                result = commit_checked(con, db, fc, source, user, kind, replace)
             finally:
                 fc.discard()
             results.append(result)
             if result.status == "rejected" and move_to_processed:
                 path.unlink()
             elif move_to_processed:
-                result.kept_at = kept_path(db, "processed", fc)
-                shutil.move(path, result.kept_at)
+                result.kept_at = keep_processed(db, path, fc)
+                if fc.held_personal_data:
+                    result.not_kept = NOT_KEPT_PERSONAL
+                    result.message += f" {NOT_KEPT_PERSONAL}"
     if progress:
         progress(1.0, "Done")
     return results

@@ -14,10 +14,10 @@ import csv
 import io
 import os
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,23 +26,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
+from etl.formats import refuse_foreign
 from etl.privacy import personal_data_reason
+from etl.pseudonym import pseudonymise
 from etl.report import FileRejected, Finding
 from etl.returns import ReturnSpec, all_returns, fold_header, get_return
+from etl.workbook import Sheet, read_sheets
 
 #: Files larger than this are refused before they are read (override with CSC_MAX_FILE_MB).
 DEFAULT_MAX_MB = 200
-#: An .xlsx may not unpack to more than this many times its size (zip-bomb guard).
-MAX_XLSX_RATIO = 100
 #: Rows checked together: memory follows this, never the file's size.
 CHUNK_ROWS = 100_000
 #: Bytes read at a time when scanning and parsing a file.
 BLOCK_BYTES = 1 << 22
 
 FILE_NAME = re.compile(
-    r"^(?P<ret>[a-z]+)[_\- ](?P<year>\d{4})-(?P<month>\d{2})(?!\d)", re.IGNORECASE
+    r"^(?P<ret>[a-z][a-z_]*?)[_\- ](?P<year>\d{4})-(?P<month>\d{2})(?!\d)", re.IGNORECASE
 )
 PERIOD_HEADER = "period"
+#: The check name of a warning that a personal-data column was dropped (kept-copy rules use it).
+PERSONAL_DATA_DROPPED = "personal_data_dropped"
 
 #: A returned file: its path on disk (streamed), or its bytes (an upload, already in memory).
 Source = Path | bytes
@@ -293,46 +296,29 @@ def _csv_tables(source: Source, scan: _TextScan, width: int) -> Iterator[pa.Tabl
             yield table.slice(skip)
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
-    except zipfile.BadZipFile:
-        raise _reject("xlsx_readable", "The .xlsx file is damaged and cannot be opened") from None
-    if unpacked > max(len(data) * MAX_XLSX_RATIO, 50 * 1024 * 1024) or unpacked > max_bytes() * 4:
-        raise _reject(
-            "xlsx_size",
-            "The .xlsx file unpacks to far more data than a return holds (possible zip bomb)",
-            "Export the return again as CSV.",
-        )
-    from openpyxl import load_workbook  # only analysts' loads pay for this import
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for malformed workbooks
-        raise _reject("xlsx_readable", "The .xlsx file is damaged and cannot be opened") from None
-    if len(wb.worksheets) != 1:
-        raise _reject(
-            "xlsx_one_sheet",
-            f"The workbook has {len(wb.worksheets)} sheets; a return must have exactly one",
-            "Delete the other sheets or save the return's sheet as CSV.",
-        )
-    rows = []
-    for row in wb.worksheets[0].iter_rows(values_only=True):
-        cells = ["" if v is None else _cell_text(v) for v in row]
-        if any(c.strip() for c in cells):
-            rows.append(cells)
-    return rows
+def xlsx_sheets(source: Source) -> list[Sheet]:
+    """The sheets of a workbook, each with its heading row found (title rows above skipped)."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    return read_sheets(data, max_bytes() * 4, is_known_heading)
 
 
-def _cell_text(value: object) -> str:
-    if hasattr(value, "date") and hasattr(value, "hour"):  # datetime from a date-formatted cell
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+@cache
+def _known_headings() -> frozenset[str]:
+    return frozenset(key for spec in all_returns().values() for key in spec.alias_map())
+
+
+def is_declared(text: str) -> bool:
+    """A heading some return declares (e.g. ``Allocated Worker``)."""
+    return fold_header(text) in _known_headings()
+
+
+def is_known_heading(text: str) -> bool:
+    """A heading some return declares, or one that is personal data: a heading row's cells."""
+    return is_declared(text) or personal_data_reason(text) is not None
+
+
+def _sheet_table(sheet: Sheet) -> pa.Table:
+    return _table(sheet.rows, len(sheet.headers))
 
 
 def refuse_oversize(size: int) -> None:
@@ -409,28 +395,44 @@ def _same_period(
         yield frame
 
 
-def _refuse_personal_data(headers: list[str]) -> None:
-    """Refuse the whole file if any column that is not a declared one looks personal."""
-    known = {key for spec in all_returns().values() for key in spec.alias_map()}
-    for header in headers:
+def personal_columns(spec: ReturnSpec, headers: list[str]) -> dict[int, Finding]:
+    """Columns that hold personal data, by position, each with the warning that names it.
+
+    They are dropped while the file is read — before anything is staged, written or logged —
+    so a council's export loads as it is, and the report says what was left out and why.
+    A heading the return declares (e.g. ``Allocated Worker``, pseudonymised) is not dropped.
+    """
+    declared = spec.alias_map()
+    out = {}
+    for pos, header in enumerate(headers):
         label = header.strip()
-        reason = None if fold_header(label) in known else personal_data_reason(label)
+        reason = None if fold_header(label) in declared else personal_data_reason(label)
         if reason:
-            raise _reject(
-                "no_personal_data",
-                f"Column '{label[:60]}' looks like {reason}; returns must be pseudonymous",
-                "Delete that column and export again — this dashboard holds no names, dates of "
-                "birth, addresses, postcodes, NHS numbers or UPNs.",
+            out[pos] = Finding(
+                check=PERSONAL_DATA_DROPPED,
+                message=f"{label[:60]}: personal data ({reason}), not stored",
                 column=label[:60],
+                fix="Nothing to do: the column is left out. Leave it out of future exports "
+                "if you can.",
             )
+    return out
 
 
-def _map_headers(spec: ReturnSpec, headers: list[str]) -> tuple[dict[int, str], list[Finding]]:
-    """Column position → canonical name; refuse duplicated and missing columns."""
+def map_headers(
+    spec: ReturnSpec, headers: list[str], given: Iterable[str] = ()
+) -> tuple[dict[int, str], list[Finding]]:
+    """Column position → canonical name; refuse duplicated and missing columns.
+
+    Personal-data columns are left out with a warning naming them; ``given`` are columns the
+    caller supplies itself (e.g. Annex A's plan type), so they are not missing.
+    """
     aliases = spec.alias_map()
     mapping: dict[int, str] = {}
-    warnings: list[Finding] = []
+    personal = personal_columns(spec, headers)
+    warnings: list[Finding] = list(personal.values())
     for pos, header in enumerate(headers):
+        if pos in personal:
+            continue
         label = header.strip()
         canonical = aliases.get(fold_header(label))
         if canonical:
@@ -455,7 +457,7 @@ def _map_headers(spec: ReturnSpec, headers: list[str]) -> tuple[dict[int, str], 
                 column=label[:60] or None,
             )
         )
-    missing = [c for c in spec.required_columns if c not in mapping.values()]
+    missing = [c for c in spec.required_columns if c not in {*mapping.values(), *given}]
     if missing:
         accepted = "; ".join(
             f"{c}: " + ", ".join(spec.column(c).aliases[:4] or (c,)) for c in missing
@@ -495,16 +497,33 @@ def _frames(
         yield frame(pa.concat_tables(pending))
 
 
-def _tables(name: str, source: Source) -> tuple[list[str], Iterator[pa.Table]]:
-    """The header row, and the data rows to come as tables of strings."""
+def workbook_sheets(name: str, source: Source) -> list[Sheet] | None:
+    """An ``.xlsx`` file's sheets (None for a file of any other kind), read once.
+
+    A file over the size limit is refused before it is opened.
+    """
     refuse_oversize(source_size(source))
     with _open(source) as fh:
-        magic = fh.read(4)
-    if magic == b"PK\x03\x04":
-        data = source.read_bytes() if isinstance(source, Path) else source
-        rows = _xlsx_rows(data)  # bounded by the unpacked-size guard in _xlsx_rows
-        headers = _header(rows)
-        return headers, _strict_tables(iter(rows), len(headers))
+        head = fh.read(1 << 16)
+    refuse_foreign(name, head)  # a CIN census XML, an SSDA903 table…: named, not misread
+    return xlsx_sheets(source) if head[:4] == b"PK\x03\x04" else None
+
+
+def _tables(
+    name: str, source: Source, sheets: list[Sheet] | None
+) -> tuple[list[str], Iterator[pa.Table]]:
+    """The header row, and the data rows to come as tables of strings."""
+    refuse_oversize(source_size(source))
+    if sheets is not None:
+        if len(sheets) != 1:
+            raise _reject(
+                "xlsx_one_sheet",
+                f"The workbook has {len(sheets)} sheets with data and none is an Ofsted Annex A "
+                "list; a return must have exactly one",
+                "Delete the other sheets or save the return's sheet as CSV. An Annex A "
+                "workbook's sheets are found by their names (List 5, List_5…) or headings.",
+            )
+        return sheets[0].headers, iter([_sheet_table(sheets[0])])
     if name.lower().endswith((".xlsx", ".xls")):
         raise _reject(
             "xlsx_readable",
@@ -520,16 +539,18 @@ def _tables(name: str, source: Source) -> tuple[list[str], Iterator[pa.Table]]:
     return headers, _csv_tables(source, scan, len(headers))
 
 
-def read_return(name: str, source: Source) -> RawReturn:
+def read_return(name: str, source: Source, sheets: list[Sheet] | None = None) -> RawReturn:
     """Recognise one file as a return; raises ``FileRejected`` with the reason.
 
     Only the header and the first chunk of rows are read here; the rest stream through
-    ``RawReturn.chunks`` as the checks ask for them.
+    ``RawReturn.chunks`` as the checks ask for them. ``sheets``: the file's sheets when it
+    is a workbook already opened (``workbook_sheets``).
     """
-    headers, tables = _tables(name, source)
-    _refuse_personal_data(headers)
+    if sheets is None:
+        sheets = workbook_sheets(name, source)
+    headers, tables = _tables(name, source, sheets)
     spec, named = _identify(name, headers)
-    mapping, header_warnings = _map_headers(spec, headers)
+    mapping, header_warnings = map_headers(spec, headers)
     chunks = _frames(tables, mapping, CHUNK_ROWS)
     first = next(chunks, None)
     if first is None:
@@ -543,9 +564,73 @@ def read_return(name: str, source: Source) -> RawReturn:
             raise _month_unknown(spec)
         if month != from_name:  # from the period column: every later chunk must agree
             rest = _same_period(chunks, spec, month)
-    return RawReturn(name, spec, month, _chain(first, rest), header_warnings)
+    raw = RawReturn(name, spec, month, iter(()), header_warnings)
+    raw.chunks = pseudonymised(_chain(first, rest), raw)
+    return raw
 
 
 def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     yield first
     yield from rest
+
+
+def pseudonymised(
+    chunks: Iterator[pd.DataFrame], raw: RawReturn, staff_columns: Iterable[str] = ()
+) -> Iterator[pd.DataFrame]:
+    """Chunks with staff names replaced by keyed pseudonyms before anything is staged.
+
+    Every value of a ``staff_columns`` column (declared to hold names) is replaced; in other
+    ID columns only values shaped like a name ("Delta Arthur") are. One warning per column
+    says how many values were replaced, never which.
+    """
+    every = set(staff_columns)
+    counts: dict[str, int] = {}
+    ids = [c.name for c in raw.spec.columns if c.type == "id"]
+    for frame in chunks:
+        for column in ids:
+            if column in frame:
+                frame[column], n = pseudonymise(frame[column], column in every)
+                counts[column] = counts.get(column, 0) + n
+        yield frame
+    for column, n in counts.items():
+        if n:
+            what = "staff names" if column in every else "values shaped like a person's name"
+            raw.warnings.append(
+                Finding(
+                    check="pseudonymised",
+                    message=f"{column}: {n:,} {what} replaced by a keyed pseudonym (the same "
+                    "person keeps the same ID); no name is stored",
+                    column=column,
+                    rows_affected=n,
+                )
+            )
+
+
+def personal_data_headings(source: Source, sheets: list[Sheet] | None) -> list[Finding]:
+    """Every personal-data heading in a file (each sheet of a workbook), for a file refused
+    before its columns were mapped: such a file is never kept as it is."""
+    if sheets is None:
+        try:
+            scan = _scan_text(source)
+            rows = _text_rows(source, scan.encoding)
+            try:
+                sheets = [Sheet("", _header(rows), 1, [], [])]
+            finally:
+                rows.close()
+        except FileRejected:
+            return []
+    out = []
+    for sheet in sheets:
+        for heading in sheet.headers:
+            reason = None if is_declared(heading) else personal_data_reason(heading)
+            if reason:
+                where = f"{sheet.name}: " if sheet.name else ""
+                out.append(
+                    Finding(
+                        check=PERSONAL_DATA_DROPPED,
+                        message=f"{where}{heading.strip()[:60]}: personal data ({reason}), "
+                        "not stored",
+                        column=heading.strip()[:60],
+                    )
+                )
+    return out

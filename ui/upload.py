@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl import store
+from etl import retention, store
 from etl.load import FileCheck, LoadResult, check_file, commit_checked, pending_change
 from etl.reader import max_bytes
 from metrics.formatting import uk_month
@@ -47,6 +47,9 @@ def _key(upload) -> str:
 
 
 def _write(db: Path, check: FileCheck) -> LoadResult:
+    """Load or log one file; old kept files are tidied first, as every load path does, so a
+    council that only ever uploads still keeps ``rejected/`` within its retention period."""
+    retention.tidy(db, retention.configured_days())
     with store.open_writer(db, timeout=LOAD_WAIT_SECONDS) as con:
         return commit_checked(con, db, check, source="upload", user=current_user())
 
@@ -101,7 +104,13 @@ def _refused(entry: Upload) -> None:
     check = entry.check
     st.error(f"**{check.file_name}** was refused: {check.report.summary()}", icon="✖")
     st.dataframe(findings_table(check), hide_index=True, width="stretch")
-    if entry.rejected is not None and entry.rejected.kept_at is not None:
+    if entry.rejected is not None and entry.rejected.not_kept:
+        st.caption(
+            f"Nothing was loaded. {entry.rejected.not_kept} It is "
+            f"`rejected/{entry.rejected.kept_at.name}.report.json`. Fix the file and drop it in "
+            "again."
+        )
+    elif entry.rejected is not None and entry.rejected.kept_at is not None:
         st.caption(
             f"Nothing was loaded. The file and its report are kept as "
             f"`rejected/{entry.rejected.kept_at.name}`. Fix the rows above and drop it in again."
