@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 # sign-in, role and refusal tests in tests/test_auth.py set these for themselves.
 os.environ.setdefault("CSC_AUTH", "none")
 os.environ.setdefault("CSC_ALLOW_NO_SIGNIN", "1")
+# Staff names are pseudonymised with a per-deployment key: tests use a key of their own,
+# never the machine's (~/.local/share/csc-dashboard/pseudonym.key).
+os.environ.setdefault("CSC_PSEUDONYM_KEY", tempfile.mkdtemp(prefix="csc-key-") + "/pseudonym.key")
 
 from etl import store
 from etl.load import FileCheck

@@ -170,3 +170,29 @@ def test_load_while_another_load_runs_says_to_retry_and_then_loads(
     at.button(key=key).click().run()  # pressed again once the other load has finished
     assert any(s.value.startswith("Loaded:") for s in at.success)
     assert api.months(db) == [APRIL, MAY]
+
+
+def test_an_annex_a_workbook_asks_its_list_date_then_loads(store_with_april, tmp_path) -> None:
+    """The page's own door for a council's Annex A workbook: an undated workbook is a
+    question (nothing logged or kept), the date on the form answers it, Load loads it."""
+    from tests.test_annex_a import EASTER_LIST5, LIST5, write_workbook
+
+    db, _ = store_with_april
+    before = table_checksums(db)
+    book = write_workbook(tmp_path / "annex a.xlsx", {"List_5": (LIST5, EASTER_LIST5)})
+    at = _upload(_upload_page(), book.name, book.read_bytes())
+    assert not at.exception
+    assert any("Which day was it extracted?" in w.value for w in at.warning)
+    assert not _keys(at) and table_checksums(db) == before
+    assert not (db.parent / "rejected").exists()  # a question, not a refusal to keep
+    at.date_input(key="upload:as_at").set_value(date(2021, 4, 30)).run()
+    assert not at.exception
+    # April's ICPC return is loaded from a monthly file: taking it over needs the tick.
+    assert any("Would replace what the monthly return" in w.value for w in at.warning)
+    [key] = _keys(at)
+    assert at.button(key="load:" + key).disabled
+    at.checkbox(key="replace:" + key).check().run()
+    at.button(key="load:" + key).click().run()
+    assert not at.exception
+    assert any("Initial child protection conferences" in s.value for s in at.success)
+    assert date(2021, 3, 1) in api.months(db)  # the list's March filled too

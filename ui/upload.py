@@ -11,13 +11,22 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from etl import retention, store
-from etl.load import FileCheck, LoadResult, check_file, commit_checked, pending_change
+from etl.load import (
+    FileCheck,
+    LoadResult,
+    check_file,
+    commit_checked,
+    conflicts,
+    describe_changes,
+    pending_changes,
+)
 from etl.reader import max_bytes
 from metrics.formatting import uk_month
 from ui import auth
@@ -42,37 +51,48 @@ def current_user() -> str | None:
     return auth.who()
 
 
-def _key(upload) -> str:
-    return f"{upload.name}:{upload.file_id}"
+def _key(upload, as_at: date | None = None) -> str:
+    return f"{upload.name}:{upload.file_id}:{as_at or ''}"
 
 
-def _write(db: Path, check: FileCheck) -> LoadResult:
+def _write(db: Path, check: FileCheck, replace: bool = False) -> LoadResult:
     """Load or log one file; old kept files are tidied first, as every load path does, so a
     council that only ever uploads still keeps ``rejected/`` within its retention period."""
     retention.tidy(db, retention.configured_days())
     with store.open_writer(db, timeout=LOAD_WAIT_SECONDS) as con:
-        return commit_checked(con, db, check, source="upload", user=current_user())
+        return commit_checked(con, db, check, source="upload", user=current_user(), replace=replace)
+
+
+def _awaits_list_date(check: FileCheck) -> bool:
+    """An Annex A workbook whose list date the analyst has yet to give: a question, not a
+    refusal to log and keep."""
+    return [p.check for p in check.report.problems] == ["list_date_known"]
 
 
 def _log_refusal(db: Path, entry: Upload) -> None:
     """Log and keep a refused file once; if another load holds the store, the next run tries."""
-    if entry.check.accepted or entry.rejected is not None:
+    if entry.check.accepted or entry.rejected is not None or _awaits_list_date(entry.check):
         return
     with contextlib.suppress(store.StoreBusy):
         entry.rejected = _write(db, entry.check)
 
 
-def checked_uploads(db: Path, uploads: list) -> list[Upload]:
-    """Check each new file once per session (with progress); log and keep refused ones."""
+def checked_uploads(db: Path, uploads: list, as_at: date | None = None) -> list[Upload]:
+    """Check each new file once per session (with progress); log and keep refused ones.
+
+    ``as_at`` is the list date given on the form for Annex A workbooks whose names do not
+    give one; a file is checked again when it changes.
+    """
     cache: dict[str, Upload] = st.session_state.setdefault(CHECKS_KEY, {})
-    new = [u for u in uploads if _key(u) not in cache]
+    new = [u for u in uploads if _key(u, as_at) not in cache]
     if new:
         bar = st.progress(0.0, text="Checking files…")
         for n, upload in enumerate(new, start=1):
             bar.progress((n - 1) / len(new), text=f"Checking {upload.name} ({n} of {len(new)})…")
-            cache[_key(upload)] = Upload(check_file(upload.name, upload.getvalue()))
+            check = check_file(upload.name, upload.getvalue(), as_at)
+            cache[_key(upload, as_at)] = Upload(check)
         bar.empty()
-    entries = [cache[_key(u)] for u in uploads]
+    entries = [cache[_key(u, as_at)] for u in uploads]
     for entry in entries:
         _log_refusal(db, entry)
     return entries
@@ -95,6 +115,9 @@ def findings_table(check: FileCheck) -> pd.DataFrame:
 
 
 def _describe(check: FileCheck) -> str:
+    if check.spec is None:  # an Annex A workbook: its lists say what each gave
+        used = sum("→" in line for line in check.report.lists)
+        return f"Ofsted Annex A workbook, {used} list(s) used, {check.report.rows:,} rows"
     spec, month = check.spec, check.month
     when = f", {uk_month(month)}" if month else ""
     return f"{spec.title}{when}, {check.report.rows:,} rows"
@@ -102,6 +125,13 @@ def _describe(check: FileCheck) -> str:
 
 def _refused(entry: Upload) -> None:
     check = entry.check
+    if _awaits_list_date(check):
+        st.warning(
+            f"**{check.file_name}** is an Ofsted Annex A workbook. Which day was it extracted? "
+            "Enter its list date above the drop zone and it will be checked again.",
+            icon=":material/event:",
+        )
+        return
     st.error(f"**{check.file_name}** was refused: {check.report.summary()}", icon="✖")
     st.dataframe(findings_table(check), hide_index=True, width="stretch")
     if entry.rejected is not None and entry.rejected.not_kept:
@@ -125,22 +155,37 @@ def _refused(entry: Upload) -> None:
 def _accepted(db: Path, key: str, check: FileCheck) -> None:
     done: dict[str, LoadResult] = st.session_state.setdefault(DONE_KEY, {})
     st.markdown(f"**{check.file_name}** — {_describe(check)}")
+    for line in check.report.lists:
+        st.text(line)  # plain text: headings from the file are never rendered as Markdown
     for warning in check.report.warnings:
-        st.caption(f"! {warning.line()}")
+        st.text(f"! {warning.line()}")
     if key in done:
         st.success(f"{done[key].status.capitalize()}: {done[key].message}", icon="✔")
         return
-    change = pending_change(db, check)
-    what = f"{check.spec.title} for {uk_month(check.month)}" if check.month else check.spec.title
-    text = change.describe(check.report.rows, what)
-    if change.kind == "unchanged":
+    changes = pending_changes(db, check)
+    text = describe_changes(changes)
+    if all(change.kind == "unchanged" for _, change in changes):
         st.info(text, icon=":material/check:")
         return
     st.write(text)
-    if st.button(f"Load {check.file_name}", key=f"load:{key}", type="primary"):
+    clashes = conflicts(changes)
+    replace = False
+    if clashes:
+        for clash in clashes:
+            st.warning(clash.message, icon=":material/warning:")
+        replace = st.checkbox(
+            "Replace months loaded from other files (monthly returns or an Annex A workbook)",
+            key=f"replace:{key}",
+        )
+    if st.button(
+        f"Load {check.file_name}",
+        key=f"load:{key}",
+        type="primary",
+        disabled=bool(clashes) and not replace,
+    ):
         with st.spinner(f"Loading {check.file_name}…"):
             try:
-                done[key] = _write(db, check)
+                done[key] = _write(db, check, replace)
                 check.discard()  # its staged rows are in the store now
             except store.StoreBusy:
                 st.warning("Another load is running. Wait a minute and press Load again.")
@@ -160,13 +205,21 @@ def upload_limit_mb() -> int:
 def upload_panel(db: Path) -> None:
     """Draw the whole page body: the drop zone, then one block per dropped file."""
     limit = upload_limit_mb()
+    as_at = st.date_input(
+        "List date of an Ofsted Annex A workbook (only if its file name does not say)",
+        value=None,
+        format="DD/MM/YYYY",
+        key="upload:as_at",
+        help="The day the lists were extracted, e.g. 31/03/2022. Monthly returns need none.",
+    )
     uploads = st.file_uploader(
         "Return files (CSV or Excel)",
         type=FILE_TYPES,
         accept_multiple_files=True,
         max_upload_size=limit,
         key="upload:files",
-        help=f"Name each file <return>_<YYYY-MM>.csv, e.g. visits_2021-05.csv. Up to {limit} MB.",
+        help=f"Name each monthly file <return>_<YYYY-MM>.csv, e.g. visits_2021-05.csv; an "
+        f"Ofsted Annex A workbook loads as exported. Up to {limit} MB.",
     )
     if not uploads:
         st.info(
@@ -175,9 +228,9 @@ def upload_panel(db: Path) -> None:
             icon=":material/upload_file:",
         )
         return
-    for entry, upload in zip(checked_uploads(db, uploads), uploads, strict=True):
+    for entry, upload in zip(checked_uploads(db, uploads, as_at), uploads, strict=True):
         with st.container(border=True):
             if entry.check.accepted:
-                _accepted(db, _key(upload), entry.check)
+                _accepted(db, _key(upload, as_at), entry.check)
             else:
                 _refused(entry)
