@@ -30,9 +30,15 @@ exported from the case management system once a month. Rows carry **pseudonymous
 - **Headers**: matched ignoring case, spaces and punctuation, and by the aliases listed below
   (common CMS export headings). A required column missing, or one named twice, refuses the
   file. Extra columns are dropped with a warning and never stored.
-- **Personal data refused**: a column that looks like a name, date of birth, address,
-  postcode, NHS number or UPN refuses the whole file before anything else is read. Remove the
-  column from the export and send it again.
+- **Personal data dropped at the door**: a column that looks like a name, date of birth,
+  address, postcode, NHS number or UPN is left out while the file is read — before anything
+  is staged, written or logged — and named in the report ("Date of Birth: personal data, not
+  stored"). A file that held such a column is never kept, only its report. Staff names in a
+  worker column (Annex A's *Allocated Worker*), and name-shaped values in any ID column, are
+  replaced by a keyed pseudonym, so the same worker keeps one ID.
+- **Every declared column must be present**, even where its cells may be blank: a file
+  without `last_supervision_date` is "column missing", never "nobody supervised". Only the
+  columns marked *may be left out* below may be absent.
 - **Dates**: `31/05/2021`, `31-05-2021`, `31.05.2021`, `2021-05-31`, `31 May 2021`,
   `31-Mar-2021` (a time after the date is ignored), or a date cell in `.xlsx`. Dates
   before 1 January 2000, after the end of the month following the return month, or impossible
@@ -72,6 +78,12 @@ def _rule(column: Column) -> str:
     return "; ".join(parts)
 
 
+def _required(column: Column) -> str:
+    if column.optional:
+        return "may be left out; blank allowed"
+    return "yes" if column.required else "column required; blank cells allowed"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -90,7 +102,7 @@ def _section(spec: ReturnSpec) -> str:
     for c in spec.columns:
         aliases = ", ".join(c.aliases)
         lines.append(
-            f"| `{c.name}` | {TYPE_WORDS[c.type]} | {'yes' if c.required else 'blank allowed'} "
+            f"| `{c.name}` | {TYPE_WORDS[c.type]} | {_required(c)} "
             f"| {_cell(_rule(c))} | {_cell(c.description)} | {_cell(aliases)} |"
         )
     if spec.unique:
@@ -105,10 +117,84 @@ def _section(spec: ReturnSpec) -> str:
     return "\n".join(lines)
 
 
+ANNEX_INTRO = """\
+## The Ofsted Annex A workbook
+
+A council's Annex A workbook loads **as exported** (`.xlsx`, all its sheets): through
+`python -m etl load`, the Load returns page or the drop folder. Lists are found by their sheet
+names (`List 5`, `List_5`, `List 5 - Section 47`…) or, failing that, by their headings; title
+rows above the headings are skipped; headings are matched ignoring case, spaces, punctuation
+and curly quotes; date cells, text dates and formula results are read; Excel errors (`#N/A`)
+are read as blank and counted. Lists the dashboard does not use are reported as "not used".
+
+**The list date** (the day the workbook was extracted) comes from the file name
+(`Annex_A_2022-03-31.xlsx`, `…20220331…`, `…31.03.2022…`), the upload form or `--as-at`;
+when none gives it the workbook is refused with that question — never guessed.
+
+**Months.** *Event* lists cover a period: each row falls in the months its return's rule
+says, from the month of the earliest row to the list date's month (only when the list date is
+that month's last day — a list taken on 15 March says nothing of late March), and each month
+replaces that return's month as a resubmission does. *Snapshot* lists are the position on the
+list date and fill its month. A month already loaded from a monthly return is never replaced
+by a workbook (nor the other way round) unless the analyst says so (`--replace`, or the tick
+on the Load returns page): the refusal names both files.
+
+| list | return | how rows fall in months | filled in | columns taken (headings: see the return) |
+|---|---|---|---|---|
+"""
+
+
+def _annex_rows() -> list[str]:
+    rows = []
+    for spec in all_returns().values():
+        source = spec.annex_a
+        if source is None:
+            continue
+        if source.split:
+            split = source.split
+            how = (
+                f"events: in the month of `{split.event}`, and every month before it from "
+                f"`{split.open_from}` while waiting"
+                + (
+                    f"; a row flagged `{split.unless}` in its `{split.open_from}` month only"
+                    if split.unless
+                    else ""
+                )
+            )
+        else:
+            how = f"snapshot at the list date (`{source.as_at_column}` = the list date)"
+        for item in source.lists:
+            fill = ", ".join(f"`{k}` = {v}" for k, v in item.fill.items()) or "—"
+            if source.blank_as:
+                fill += "; blank " + ", ".join(f"`{k}` → {v}" for k, v in source.blank_as.items())
+            columns = ", ".join(
+                f"`{c.name}`"
+                for c in spec.columns
+                if c.name not in item.fill and c.name != source.as_at_column
+            )
+            cells = [item.label, f"`{spec.name}`", _cell(how), _cell(fill), _cell(columns)]
+            rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
 def render() -> str:
     """The whole contract as Markdown."""
     sections = [_section(spec) for spec in all_returns().values()]
-    return INTRO + "\n" + "\n\n".join(sections) + "\n"
+    annex = (
+        ANNEX_INTRO
+        + "\n".join(_annex_rows())
+        + (
+            "\n\nStaff-name columns pseudonymised: "
+            + ", ".join(
+                f"`{c}` ({s.name})"
+                for s in all_returns().values()
+                if s.annex_a
+                for c in s.annex_a.pseudonymise
+            )
+            + ". Any other heading is named in the report and not stored.\n"
+        )
+    )
+    return INTRO + "\n" + annex + "\n" + "\n\n".join(sections) + "\n"
 
 
 def write() -> Path:
