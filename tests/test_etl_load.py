@@ -315,3 +315,20 @@ def test_file_name_cannot_choose_where_files_are_written(tmp_path, db):
     assert fc.file_name == "visits_2021-05.csv"
     fc = check_file("..\\..\\x; rm -rf $(HOME).csv", b"a,b\n1,2\n")
     assert "/" not in fc.file_name and "\\" not in fc.file_name and "$" not in fc.file_name
+
+
+def test_a_declared_column_that_is_absent_is_refused_not_read_as_blank(tmp_path, db):
+    # No last_supervision_date column at all: "column missing", never "0 % supervised".
+    text = "child_id,team,worker_id,plan_type\nC1,Team A,W1,CP\nC2,Team A,W1,CIN\n"
+    [result] = load_paths(db, [put(tmp_path, "supervision_2021-05.csv", text)])
+    assert result.status == "rejected"
+    [problem] = result.report.problems
+    assert problem.check == "required_columns"
+    assert "last_supervision_date" in problem.message
+    # Blank cells in that column stay allowed.
+    text = "child_id,team,worker_id,plan_type,last_supervision_date\nC1,Team A,W1,CP,\n"
+    [result] = load_paths(db, [put(tmp_path / "b", "supervision_2021-05.csv", text)])
+    assert result.status == "loaded", result.report.to_text()
+    # A column declared optional may be left out: ICPC without icpc_not_required loads.
+    [result] = load_paths(db, [put(tmp_path / "c", "icpc_2021-04.csv", ICPC)])
+    assert result.status == "loaded" and "icpc_not_required" not in ICPC
