@@ -81,6 +81,11 @@ st.markdown(
                 f"- Supervision cycle, {plan}: {days} days"
                 for plan, days in config.supervision_cycle_days.items()
             ),
+            *(
+                f"- Last statutory visit on the list date within, {plan}: {timescale} "
+                "(local policy)"
+                for plan, timescale in config.visit_timescales.items()
+            ),
         ]
     )
 )

@@ -93,7 +93,7 @@ def typed_sql(col: Column) -> str:
 def _insert_return(con, name: str, folder: Path) -> int:
     """Log each month as loaded, then insert the rows sorted by month and team."""
     spec = get_return(name)
-    files = f"'{folder}/{name}_*.csv'"
+    files = f"'{folder}/{name}_[0-9]*.csv'"  # a digit next: visits_001, never visits_asat_001
     source = f"read_csv({files}, all_varchar = true, header = true)"
     con.execute(
         f"""

@@ -7,6 +7,8 @@ judgement in spring 2019, caseloads far above the caps, visits, conferences and 
 well short of the escalation measures, a steady improvement, a dip in the winter of
 2020–21, and one team (Safeguarding 2) that stays behind. It is written as the same CSV files
 an analyst would drop in, so the demo store is loaded through the real, validated ETL path.
+Beside the monthly returns each month has its visits-as-at list (the position at month end,
+as Annex A lists 6–8 give it), and a few section 47 enquiries need no conference.
 
 ``scale`` > 1 writes several fictional councils into the same files, each team name prefixed
 with a council code (``C017 Safeguarding 1``) — used by the performance benchmark.
@@ -21,9 +23,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from etl.returns import get_return
 from etl.workdays import bank_holidays
+from metrics.config import DEFAULT_CONFIG, load_config
 
 COUNCIL_NAME = "Northmoor Borough Council"
 #: The last month of the demo: the story runs April 2019 to March 2022.
@@ -56,6 +60,8 @@ ROLES = {
 VISITS_PER_MONTH = {"CIN": 0.8, "CP": 2.0, "CLA": 0.7}
 #: Strategy discussions leading to an ICPC per team per month, by whether the team takes CP work.
 ICPC_PER_MONTH = {True: 4.0, False: 0.4}
+#: The share of section 47 enquiries whose initial conference is deemed unnecessary.
+ICPC_NOT_REQUIRED_SHARE = 0.08
 
 
 def month_starts(months: int, end: date = DEMO_END) -> list[date]:
@@ -99,6 +105,9 @@ class Child:
     child_id: str
     plan_type: str
     last_supervision: date | None = None
+    last_visit: date | None = None
+    #: Y or N for the last visit of a child on a CP plan (Annex A's CP list carries it), or ""
+    seen_alone: str = ""
 
 
 @dataclass
@@ -125,6 +134,12 @@ class Council:
         self.pending_icpc: dict[str, list[tuple[str, date, date]]] = {
             t.name: [] for t in self.teams
         }
+        # The last visits (the visits-as-at list) and "conference not required" draw from a
+        # stream of their own, so the other returns are the same rows they were before them.
+        self.side_rng = rng.spawn(1)[0]
+        # Northmoor's timescales as config/council.yaml ships them (not $CSC_CONFIG), so the
+        # same seed always gives the same files.
+        self.timescales = load_config(DEFAULT_CONFIG).visit_timescales
 
     def _id(self, kind: str, number: int) -> str:
         code = self.prefix.strip().replace(" ", "")
@@ -147,8 +162,15 @@ class Council:
         day = np.busday_offset(np.datetime64(start), days, roll="forward", holidays=self.holidays)
         return day.astype(object)
 
+    def _days_before(self, end: date, amount: int, unit: str) -> date:
+        """The day ``amount`` calendar days, or working days (``unit``), before ``end``."""
+        if unit == "days":
+            return end - timedelta(days=amount)
+        day = np.busday_offset(np.datetime64(end), -amount, roll="backward", holidays=self.holidays)
+        return day.astype(object)
+
     def step(self, month: date) -> dict[str, list[dict[str, str]]]:
-        """Move the council on one month and return that month's four returns as rows."""
+        """Move the council on one month and return that month's returns as rows."""
         rows: dict[str, list[dict[str, str]]] = {n: [] for n in RETURN_COLUMNS}
         end = month_end(month)
         for team in self.teams:
@@ -160,7 +182,9 @@ class Council:
                 for child in worker.children:
                     rows["visits"].extend(self._visit_rows(team, worker, child, month, q))
                     rows["supervision"].append(self._supervision_row(team, worker, child, end, q))
+                    self._visit_by_month_end(child, end, q)
             rows["icpc"].extend(self._icpc_rows(team, month, end, q))
+        rows["visits_asat"] = visits_asat_rows(self, month).to_dict("records")
         return rows
 
     def _turnover(self, team: Team, q: float) -> None:
@@ -234,6 +258,22 @@ class Council:
                 "seen_alone": alone,
             }
 
+    def _visit_by_month_end(self, child: Child, end: date, q: float) -> None:
+        """Move a child's last statutory visit on to month end: a visit within the timescale
+        for their plan (more often as the council improves), or none since the last one."""
+        rng = self.side_rng
+        if rng.random() >= 0.55 + 0.4 * q:
+            return  # not visited since the last visit (a new case: never visited)
+        timescale = self.timescales[child.plan_type]
+        back = int(rng.integers(0, timescale.amount + 1))
+        visited = self._days_before(end, back, timescale.unit)
+        if child.last_visit is not None and visited <= child.last_visit:
+            return
+        child.last_visit = visited
+        if child.plan_type == "CP":
+            alone = "Y" if rng.random() < 0.5 + 0.3 * q else "N"
+            child.seen_alone = "" if rng.random() < 0.03 else alone
+
     def _supervision_row(
         self, team: Team, worker: Worker, child: Child, end: date, q: float
     ) -> dict[str, str]:
@@ -253,31 +293,68 @@ class Council:
         }
 
     def _icpc_rows(self, team: Team, month: date, end: date, q: float) -> list[dict[str, str]]:
-        """Conferences held this month, and strategy discussions still awaiting one."""
+        """Conferences held this month, strategy discussions still awaiting one, and this
+        month's enquiries whose conference was deemed unnecessary (sent once, no ICPC date)."""
         takes_cp = team.plan_mix[1] > 0.3
         pending = self.pending_icpc[team.name]
+        not_required = []
         for _ in range(self.rng.poisson(ICPC_PER_MONTH[takes_cp])):
             strategy = month + timedelta(days=int(self.rng.integers(0, end.day)))
             within = self.rng.random() < 0.5 + 0.4 * q
             days = int(self.rng.integers(5, 16) if within else self.rng.integers(16, 35))
             child = self._new_child(team).child_id
-            pending.append((child, strategy, self._add_working_days(strategy, days)))
+            if self.side_rng.random() < ICPC_NOT_REQUIRED_SHARE:
+                not_required.append(_icpc_row(team, child, strategy, None, not_required=True))
+            else:
+                pending.append((child, strategy, self._add_working_days(strategy, days)))
         rows = []
         still = []
         for child, strategy, icpc in pending:
             held = icpc <= end
-            rows.append(
-                {
-                    "child_id": child,
-                    "team": team.name,
-                    "strategy_date": strategy.isoformat(),
-                    "icpc_date": icpc.isoformat() if held else "",
-                }
-            )
+            rows.append(_icpc_row(team, child, strategy, icpc if held else None))
             if not held:
                 still.append((child, strategy, icpc))
         self.pending_icpc[team.name] = still
-        return rows
+        return rows + not_required
+
+
+def _icpc_row(
+    team: Team, child: str, strategy: date, icpc: date | None, not_required: bool = False
+) -> dict[str, str]:
+    return {
+        "child_id": child,
+        "team": team.name,
+        "strategy_date": strategy.isoformat(),
+        "icpc_date": icpc.isoformat() if icpc else "",
+        "icpc_not_required": "Y" if not_required else "N",
+    }
+
+
+def visits_asat_rows(council: Council, month: date) -> pd.DataFrame:
+    """The visits-as-at return at the month's last day: every child open to the council, with
+    their last statutory visit (seen alone on the CP list only, as Annex A gives it).
+
+    Call it after ``council.step(month)``. The cells are the CSV's text (ISO dates, blanks as
+    ""), in ``RETURN_COLUMNS`` order, so the same rows can be written as a CSV return or as an
+    Annex A workbook's lists 6-8.
+    """
+    as_at = month_end(month).isoformat()
+    rows = [
+        {
+            "child_id": child.child_id,
+            "team": team.name,
+            "worker_id": worker.worker_id,
+            "plan_type": child.plan_type,
+            "as_at_date": as_at,
+            "last_visit_date": child.last_visit.isoformat() if child.last_visit else "",
+            "seen_alone": child.seen_alone,
+            "end_date": "",
+        }
+        for team in council.teams
+        for worker in team.workers
+        for child in worker.children
+    ]
+    return pd.DataFrame(rows, columns=RETURN_COLUMNS["visits_asat"])
 
 
 RETURN_COLUMNS = {
@@ -292,8 +369,18 @@ RETURN_COLUMNS = {
         "seen",
         "seen_alone",
     ],
-    "icpc": ["child_id", "team", "strategy_date", "icpc_date"],
+    "icpc": ["child_id", "team", "strategy_date", "icpc_date", "icpc_not_required"],
     "supervision": ["child_id", "team", "worker_id", "plan_type", "last_supervision_date"],
+    "visits_asat": [
+        "child_id",
+        "team",
+        "worker_id",
+        "plan_type",
+        "as_at_date",
+        "last_visit_date",
+        "seen_alone",
+        "end_date",
+    ],
 }
 #: Months the demo simulates before the first month it writes, so caseloads have settled.
 WARM_UP = 3
@@ -306,6 +393,7 @@ ANNEX_A_ICPC = {
     "team": "Allocated Team",
     "strategy_date": "Strategy discussion initiating Section 47 Enquiry Start Date",
     "icpc_date": "Date of Initial Child Protection Conference",
+    "icpc_not_required": "Was an Initial Child Protection Conference deemed unnecessary?",
 }
 
 
@@ -331,7 +419,7 @@ def _headers(name: str, month: date, columns: list[str]) -> list[str]:
 def write_returns(
     folder: Path, months: int = 36, seed: int = 2021, scale: int = 1, end: date = DEMO_END
 ) -> list[Path]:
-    """Write ``months`` months of the four returns as ``<return>_<YYYY-MM>.csv`` files.
+    """Write ``months`` months of every return as ``<return>_<YYYY-MM>.csv`` files.
 
     The same seed always gives the same files. With ``scale`` > 1 each file holds that many
     councils' rows (teams prefixed ``C001 ``, ``C002 ``…).

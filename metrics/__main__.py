@@ -5,7 +5,8 @@ the stored ``kpi_values``), for analysts who script and for checking the dashboa
 an independent calculation; ``show`` prints the month's KPIs and their status for a quick
 check without the dashboard;
 ``refresh`` works the stored KPI values out again after a council changes a cap, the ICPC
-limit or a supervision cycle in ``config/council.yaml`` (those change the counting itself).
+limit, a supervision cycle or a visit timescale in ``config/council.yaml`` (those change the
+counting itself).
 """
 
 from __future__ import annotations

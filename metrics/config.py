@@ -17,6 +17,9 @@ import yaml
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "council.yaml"
 THRESHOLD_KINDS = ("cap", "floor", "target_by_date", "month_on_month_increase")
+#: How a visit timescale is counted -> its words. Working days skip weekends and England and
+#: Wales bank holidays (the ``calendar`` table); days are calendar days.
+TIMESCALE_UNITS = {"working_days": "working days", "days": "days"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,18 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class VisitTimescale:
+    """How recent a child's last statutory visit must be on the list date: ``amount`` of
+    ``unit`` (a key of ``TIMESCALE_UNITS``). Local policy, so the council's to set."""
+
+    amount: int
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.amount} {TIMESCALE_UNITS[self.unit]}"
+
+
+@dataclass(frozen=True)
 class Suppression:
     """Small-number suppression for exports."""
 
@@ -79,11 +94,14 @@ class CouncilConfig:
     caseload_caps: dict[str, float]
     icpc_limit_working_days: int
     supervision_cycle_days: dict[str, int]
+    visit_timescales: dict[str, VisitTimescale]
     board_meeting_dates: list[date]
     suppression: Suppression
     thresholds: dict[str, Threshold]
     path: Path
     region_code: str = ""  # ONS code of the region benchmarks compare with
+    #: Days that refused and drop-folder files are kept beside the store (``etl.retention``).
+    retention_days: int = 90
 
     def threshold(self, key: str) -> Threshold | None:
         return self.thresholds.get(key)
@@ -92,12 +110,22 @@ class CouncilConfig:
         """Settings that KPI SQL templates may use, e.g. ``{caseload_caps[QSW]}``.
 
         A mapping written with a column, ``{supervision_cycle_days:plan_type}``, becomes a SQL
-        ``CASE`` on that column (NULL for a code the mapping does not list).
+        ``CASE`` on that column (NULL for a code the mapping does not list). Visit timescales
+        come as two such lookups, one per unit, so a plan type counted in working days is
+        NULL in the calendar-day lookup and the other way round; ``{visit_timescales}`` is
+        their wording (``CP 10 working days, ...``), ``{visit_timescales[CP]}`` one of them.
         """
         return {
             "caseload_caps": SqlLookup(self.caseload_caps),
             "icpc_limit_working_days": int(self.icpc_limit_working_days),
             "supervision_cycle_days": SqlLookup(self.supervision_cycle_days),
+            **{
+                f"visit_timescale_{unit}": SqlLookup(
+                    {p: t.amount for p, t in self.visit_timescales.items() if t.unit == unit}
+                )
+                for unit in TIMESCALE_UNITS
+            },
+            "visit_timescales": Wording(self.visit_timescales),
         }
 
 
@@ -109,8 +137,18 @@ class SqlLookup(dict):
             return ", ".join(f"{k} {_number(v)}" for k, v in self.items())
         if not column.isidentifier():
             raise ValueError(f"not a column name: {column!r}")
+        if not self:  # no code listed (e.g. no timescale in calendar days): NULL for every row
+            return "CAST(NULL AS INTEGER)"
         whens = " ".join(f"WHEN '{k}' THEN {_number(v)}" for k, v in self.items())
         return f"(CASE {column} {whens} END)"
+
+
+class Wording(dict):
+    """A code -> setting mapping that formats as ``CP 10 working days, CIN ...`` in KPI text;
+    ``{name[CP]}`` gives one setting."""
+
+    def __format__(self, spec: str) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.items())
 
 
 def _number(value: Any) -> str:
@@ -138,6 +176,35 @@ def _threshold(raw: dict[str, Any]) -> Threshold:
     return rule
 
 
+def _retention_days(value: Any) -> int:
+    """A whole number of days, at least one: kept files hold children's data, so a typo must
+    not silently keep them for ever or delete them at once."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"retention_days must be a whole number of days, 1 or more: {value!r}")
+    return value
+
+
+def _visit_timescales(raw: Any) -> dict[str, VisitTimescale]:
+    """``{CP: {working_days: 10}, CLA: {days: 42}, ...}`` read strictly: one unit per plan type
+    and a whole number of at least 1, so a typo cannot quietly count every child late."""
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(
+            "visit_timescales must list plan types, e.g. CP: {working_days: 10} or CLA: {days: 42}"
+        )
+    out = {}
+    for plan, body in raw.items():
+        units = list(body) if isinstance(body, dict) else []
+        if len(units) != 1 or units[0] not in TIMESCALE_UNITS:
+            raise ValueError(
+                f"visit_timescales.{plan}: give exactly one of {', '.join(TIMESCALE_UNITS)}"
+            )
+        amount = body[units[0]]
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+            raise ValueError(f"visit_timescales.{plan}: {amount!r} is not a whole number above 0")
+        out[str(plan)] = VisitTimescale(amount, units[0])
+    return out
+
+
 def config_path() -> Path:
     """``$CSC_CONFIG`` if set, else ``config/council.yaml`` in the repository."""
     return Path(os.environ.get("CSC_CONFIG") or DEFAULT_CONFIG).expanduser().resolve()
@@ -156,6 +223,7 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
         caseload_caps=dict(raw["caseload_caps"]),
         icpc_limit_working_days=int(raw["icpc_limit_working_days"]),
         supervision_cycle_days=dict(raw["supervision_cycle_days"]),
+        visit_timescales=_visit_timescales(raw.get("visit_timescales")),
         board_meeting_dates=sorted(raw.get("board_meeting_dates") or []),
         suppression=Suppression(
             enabled_for_exports=bool(suppression.get("enabled_for_exports", True)),
@@ -164,6 +232,7 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
         thresholds={k: _threshold(v) for k, v in (raw.get("thresholds") or {}).items()},
         path=path,
         region_code=str(raw.get("region_code", "")),
+        retention_days=_retention_days(raw.get("retention_days", 90)),
     )
 
 

@@ -2,7 +2,7 @@
 
 A KPI is declared once, in YAML, so that the SQL, the status, the page, the "how this is
 calculated" panel and the tests all follow the same text. Council settings (caps, the ICPC
-limit, supervision cycles) are written into the SQL and the wording from
+limit, supervision cycles, visit timescales) are written into the SQL and the wording from
 ``config/council.yaml`` when the declarations are read.
 """
 

@@ -4,11 +4,11 @@ keeping the file's comments and layout, and audited.
 Only the numbers and dates of **status rules** (limits, targets, target dates, "at risk"
 margins) and the board meeting dates may be changed here. They take effect at once:
 ``metrics.config.load_config`` re-reads the file when it changes. Caseload caps, the ICPC
-limit and supervision cycles change how figures are *counted*, so a change to them needs
-``python -m metrics refresh`` over every stored month; they stay read-only on the page rather
-than leave the stored figures silently out of step with the file. A rule value that the file
-ties to one of those (a YAML alias such as ``limit: *qsw_cap``) is read-only for the same
-reason.
+limit, supervision cycles and visit timescales change how figures are *counted*, so a change
+to them needs ``python -m metrics refresh`` over every stored month; they stay read-only on
+the page rather than leave the stored figures silently out of step with the file. A rule
+value that the file ties to one of those (a YAML alias such as ``limit: *qsw_cap``) is
+read-only for the same reason.
 
 The file is edited with ruamel.yaml's round-trip mode (comments, anchors, quoting and order
 kept), written to a temporary file beside it, read back through ``load_config`` and only then
@@ -52,8 +52,8 @@ BOARD_DATES = "board_meeting_dates"
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y")
 REFRESH_NOTE = (
-    "Caseload caps, the ICPC limit and supervision cycles change how the figures are counted, "
-    "so they are not changed here: edit config/council.yaml, then run "
+    "Caseload caps, the ICPC limit, supervision cycles and visit timescales change how the "
+    "figures are counted, so they are not changed here: edit config/council.yaml, then run "
     "`python -m metrics refresh --db <store>` so every stored month is counted again."
 )
 

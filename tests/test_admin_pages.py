@@ -98,6 +98,8 @@ def test_every_rule_is_shown_in_words_with_counting_settings_read_only(admin_mod
     assert "Instead for role ASYE: at most 18" in text  # the ASYE override of the cap
     assert "caseload setting `qsw_cap`" in text  # the cap-tied limit is not offered
     assert "Caseload cap, QSW: 25 children per worker" in text
+    assert "Last statutory visit on the list date within, CP: 10 working days" in text
+    assert "Last statutory visit on the list date within, CLA: 42 days" in text
     keys = {n.key for n in at.number_input}
     assert "settings:caseload_avg_per_fte:limit" not in keys
     assert "settings:agency_worker_pct:limit" in keys

@@ -1,7 +1,8 @@
 """``python -m etl audit``: the audit trail on the command line, filtered, as text or CSV.
 
-A small real store: one month of synthetic returns loaded from the CLI (4 ``load`` rows by the
-OS account), then one row-level download and one settings change recorded by named people.
+A small real store: one month of synthetic returns loaded from the CLI (a ``load`` row per
+return by the OS account), then one row-level download and one settings change recorded by
+named people.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ import pytest
 
 from etl import audit, store
 from etl.__main__ import main
-from etl.demo import write_returns
+from etl.demo import RETURN_COLUMNS, write_returns
 from etl.load import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: One load row per return of the month written.
+LOADS = len(RETURN_COLUMNS)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +33,7 @@ def trail(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("audit_cli")
     files = write_returns(tmp / "files", months=1, end=date(2021, 4, 1))
     db = tmp / "store" / "csc.duckdb"
-    assert all(r.ok for r in load_paths(db, files))  # 4 returns → 4 load rows
+    assert all(r.ok for r in load_paths(db, files))  # a load row per return
     audit.record_now(db, "analyst@northmoor.example", "row_download", "visits.csv", "14 bytes")
     audit.record_now(db, "=lead@northmoor.example", "settings", "council.yaml: x", "a → b")
     return db
@@ -44,18 +49,18 @@ def test_prints_every_entry_newest_first_with_uk_times(trail: Path, capsys) -> N
     code, out, _ = _run(capsys, "--db", str(trail))
     assert code == 0
     lines = out.splitlines()
-    assert lines[-1] == "6 entries, newest first."  # 4 loads + 1 download + 1 change
+    assert lines[-1] == f"{LOADS + 2} entries, newest first."  # + 1 download + 1 change
     assert "Settings change" in lines[0] and "=lead@northmoor.example" in lines[0]
     assert "a → b" in lines[1]  # the detail under its entry
     assert "Child-level download" in lines[2] and "visits.csv" in lines[2]
     today = audit.when_text(audit.entries(trail)["happened_at"].iloc[0]).split(",")[0]
     assert lines[0].startswith(today)  # e.g. "25 November 2026, 10:45"
-    assert sum("Load" in line and "os:" in line for line in lines) == 4
+    assert sum("Load" in line and "os:" in line for line in lines) == LOADS
 
 
 def test_filters_by_action_user_and_day(trail: Path, capsys) -> None:
     code, out, _ = _run(capsys, "--db", str(trail), "--action", "load")
-    assert code == 0 and out.splitlines()[-1] == "4 entries, newest first."
+    assert code == 0 and out.splitlines()[-1] == f"{LOADS} entries, newest first."
     assert "Child-level" not in out and "Settings" not in out
     _, out, _ = _run(capsys, "--db", str(trail), "--user", "ANALYST@northmoor.example")
     assert out.splitlines()[-1] == "1 entry, newest first." and "visits.csv" in out
@@ -63,7 +68,7 @@ def test_filters_by_action_user_and_day(trail: Path, capsys) -> None:
     _, out, _ = _run(capsys, "--db", str(trail), "--since", tomorrow)
     assert out.strip() == "0 entries, newest first."
     _, out, _ = _run(capsys, "--db", str(trail), "--since", date.today().isoformat())
-    assert out.splitlines()[-1] == "6 entries, newest first."
+    assert out.splitlines()[-1] == f"{LOADS + 2} entries, newest first."
 
 
 def test_csv_is_machine_readable_and_formula_safe(trail: Path, capsys) -> None:

@@ -16,7 +16,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from etl import audit, store
-from etl.demo import write_returns
+from etl.demo import RETURN_COLUMNS, write_returns
 from etl.load import check_file, commit_checked, load_paths
 from ui import auth
 from ui.navigation import PAGES, visible
@@ -198,7 +198,7 @@ def test_demo_role_can_be_narrowed_to_viewer(demo_db: Path, monkeypatch) -> None
 
 def test_every_load_attempt_is_audited_with_who(real_store: Path, tmp_path: Path) -> None:
     entries = _audit(real_store)
-    assert len(entries) == 4 and {e[1] for e in entries} == {"load"}
+    assert len(entries) == len(RETURN_COLUMNS) and {e[1] for e in entries} == {"load"}
     assert all(e[0] == audit.os_actor() and e[3].startswith("loaded") for e in entries)
     bad = check_file("caseloads_2021-05.csv", b"worker_id,team,role,fte,agency,caseload\n")
     with store.open_writer(real_store) as con:
@@ -216,7 +216,7 @@ def test_a_row_download_is_audited_on_click_before_it_is_handed_over(real_store:
         return b"child_id\r\nC1\r\n"
 
     produce = audit.audited(real_store, "a@northmoor.example", "row_download", "visits.csv", make)
-    assert not made and len(_audit(real_store)) == 4  # nothing until the click
+    assert not made and len(_audit(real_store)) == len(RETURN_COLUMNS)  # nothing until the click
     version = store.snapshot_version(real_store)
     assert produce() == b"child_id\r\nC1\r\n"
     assert _audit(real_store, "row_download") == [

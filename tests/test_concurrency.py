@@ -35,7 +35,9 @@ LOADER = (
 def _visits_files(folder: Path, scale: int) -> tuple[Path, Path, int, int]:
     """May 2021 visits twice: the full file (A) and a shorter resubmission (B)."""
     full = next(
-        p for p in write_returns(folder, months=1, scale=scale, end=MAY) if "visits" in p.name
+        p
+        for p in write_returns(folder, months=1, scale=scale, end=MAY)
+        if p.name == f"visits_{MAY:%Y-%m}.csv"
     )
     lines = full.read_text(encoding="utf-8").splitlines(keepends=True)
     shorter = folder / "b" / full.name

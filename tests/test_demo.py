@@ -10,6 +10,7 @@ import pytest
 
 from etl.demo import DEMO_END, RETURN_COLUMNS, month_starts, progress, write_returns
 from etl.load import check_file
+from metrics import api
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -47,7 +48,8 @@ def test_same_seed_same_files_other_seed_differs(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["caseloads_2019-04.csv", "visits_2020-12.csv", "icpc_2022-03.csv"]
+    "name",
+    ["caseloads_2019-04.csv", "visits_2020-12.csv", "icpc_2022-03.csv", "visits_asat_2021-06.csv"],
 )
 def test_demo_files_pass_the_same_checks_as_a_councils(demo_files, name: str) -> None:
     checked = check_file(name, demo_files[name].read_bytes())
@@ -65,6 +67,32 @@ def test_the_story_caseloads_over_cap_fall_and_visits_improve(demo_files) -> Non
 
     assert qsw_over_cap("2019-04") > 0.2 > qsw_over_cap("2022-03")
     assert visits_done("2019-04") < visits_done("2022-03")
+
+
+def test_the_story_more_children_visited_within_timescale(demo_db: Path) -> None:
+    values = api.kpi_values(demo_db, ["visits_asat_in_timescale_pct"], teams=["ALL"])
+    by_month = values.sort_values("month")["value"]
+    assert len(by_month) == 36
+    assert by_month.iloc[:6].mean() < by_month.iloc[-6:].mean()
+
+
+def test_visits_as_at_list_every_open_child_at_month_end(demo_files) -> None:
+    listed = _rows(demo_files["visits_asat_2020-05.csv"])
+    # The children the supervision return holds open at the end of May 2020, each once.
+    open_children = [r["child_id"] for r in _rows(demo_files["supervision_2020-05.csv"])]
+    assert sorted(r["child_id"] for r in listed) == sorted(open_children)
+    assert {r["as_at_date"] for r in listed} == {"2020-05-31"}
+    assert all(r["end_date"] == "" and r["last_visit_date"] <= "2020-05-31" for r in listed)
+    # Seen alone only on the CP list, as Annex A gives it.
+    assert all(r["seen_alone"] == "" for r in listed if r["plan_type"] != "CP")
+    assert any(r["seen_alone"] for r in listed if r["plan_type"] == "CP")
+
+
+def test_some_enquiries_need_no_conference(demo_files) -> None:
+    rows = [r for m in range(1, 13) for r in _rows(demo_files[f"icpc_2020-{m:02d}.csv"])]
+    flagged = [r for r in rows if r["icpc_not_required"] == "Y"]
+    assert 0 < len(flagged) < len(rows) / 5
+    assert all(r["icpc_date"] == "" for r in flagged)
 
 
 def test_winter_2020_21_dips() -> None:

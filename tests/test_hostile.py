@@ -97,7 +97,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding April 2021's four returns, loaded as real ones."""
+    """A store holding April 2021's demo returns, loaded as real ones."""
     folder = tmp_path_factory.mktemp("base")
     files = write_returns(folder / "files", months=1, end=date(2021, 4, 1))
     db = folder / "store" / "csc.duckdb"

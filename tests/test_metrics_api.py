@@ -21,7 +21,7 @@ import yaml
 from etl import store
 from etl.load import load_paths
 from metrics import api
-from metrics.config import DEFAULT_CONFIG
+from metrics.config import DEFAULT_CONFIG, load_config
 from metrics.declarations import declarations
 from tests.test_metrics_kpis import ALL, APRIL, EXPECTED, MAY, build_store, write_returns
 
@@ -94,6 +94,37 @@ def test_changing_a_cap_and_refreshing_recounts(tmp_path: Path, monkeypatch) -> 
     # ... and "how this is calculated" follows the settings it is given.
     monkeypatch.setenv("CSC_CONFIG", str(config))
     assert "more than 24 children" in api.how_calculated("caseload_qsw_over_cap_pct")
+
+
+def test_changing_a_visit_timescale_and_refreshing_recounts(tmp_path: Path, monkeypatch) -> None:
+    db = build_store(tmp_path)
+    # As at 30 April, CP within 10 working days: V1 (10) of V1, V2; council 3 of 7 open.
+    assert _value(db, "visits_asat_in_timescale_pct", APRIL) == pytest.approx(300 / 7)
+    config = _council_config(
+        tmp_path, lambda c: c["visit_timescales"].update(CP={"working_days": 15})
+    )
+    done = _metrics("refresh", "--db", str(db), config=config)
+    assert done.returncode == 0, done.stderr
+    # Within 15 working days V2 (11) is in time too: council 4 of 7, CP 2 of 2.
+    assert _value(db, "visits_asat_in_timescale_pct", APRIL) == pytest.approx(400 / 7)
+    cp = api.kpi_values(
+        db, ["visits_asat_in_timescale_pct"], months=[APRIL], teams=[ALL], plan_type="CP"
+    )
+    assert cp["value"].iloc[0] == 100.0
+    monkeypatch.setenv("CSC_CONFIG", str(config))
+    assert "CP 15 working days" in api.kpi("visits_asat_in_timescale_pct").description
+
+
+@pytest.mark.parametrize(
+    "timescales",
+    [{"CP": {"working_days": 10, "days": 14}}, {"CP": {"weeks": 2}}, {"CP": {"days": 0}}, {}],
+)
+def test_a_visit_timescale_must_be_one_whole_number_in_one_unit(
+    tmp_path: Path, timescales: dict
+) -> None:
+    config = _council_config(tmp_path, lambda c: c.update(visit_timescales=timescales))
+    with pytest.raises(ValueError, match="visit_timescales"):
+        load_config(config)
 
 
 def test_an_edited_threshold_counts_at_once(shared_db: Path, tmp_path: Path, monkeypatch) -> None:

@@ -48,9 +48,17 @@ RETURNS = {
         "C6,Team B,W4,CIN,2021-05-25,,Y,Y\n"  # marked seen but no visit date: not counted
     ),
     "icpc_2021-04.csv": (
-        "child_id,team,strategy_date,icpc_date\n"
+        "child_id,team,strategy_date,icpc_date,icpc_not_required\n"
         # after Thu 1 Apr: 6-9 (4), 12-16 (5), 19-23 (5) = 14 working days (Easter skipped)
-        "C10,Team A,2021-04-01,2021-04-23\n"
+        "C10,Team A,2021-04-01,2021-04-23,N\n"
+        # conference deemed unnecessary: in no ICPC figure, although 1-29 Apr would be
+        # 14 + 26-29 (4) = 18 working days, late
+        "C15,Team A,2021-04-01,2021-04-29,Y\n"
+        # deemed unnecessary, no conference: at Fri 30 Apr 14 + 26-30 (5) = 19 working days
+        # after the strategy discussion, but never overdue
+        "C16,Team A,2021-04-01,,Y\n"
+        # awaiting (flag blank); after Wed 7 Apr: 8-9 (2), 12-30 (15) = 17: overdue
+        "C17,Team A,2021-04-07,,\n"
     ),
     "icpc_2021-05.csv": (
         "child_id,team,strategy_date,icpc_date\n"
@@ -62,6 +70,36 @@ RETURNS = {
         "C13,Team B,2021-05-07,\n"
         # awaiting; after Thu 6 May: 7 May (1) + 15 = 16: overdue
         "C14,Team B,2021-05-06,\n"
+    ),
+    # The position on the list date. April's list date is Fri 30 April; working days back
+    # from it skip Easter (Fri 2 and Mon 5 April).
+    "visits_asat_2021-04.csv": (
+        "child_id,team,worker_id,plan_type,as_at_date,last_visit_date,seen_alone,end_date\n"
+        # CP, 10 working days: after Fri 16 Apr 19-23 (5), 26-30 (5) = 10: in time
+        "V1,Team A,W1,CP,30/04/2021,16/04/2021,Y,\n"
+        # after Thu 15 Apr: 16 Apr (1) + 10 = 11: out of time
+        "V2,Team A,W1,CP,30/04/2021,15/04/2021,N,\n"
+        # CIN, 20 working days: after Wed 31 Mar 1 Apr (1), 6-9 (4), 12-30 (15) = 20: in time
+        # (22 if Easter were counted)
+        "V3,Team A,W2,CIN,30/04/2021,31/03/2021,,\n"
+        # after Tue 30 Mar: 31 Mar (1) + 20 = 21: out of time
+        "V4,Team B,W4,CIN,30/04/2021,30/03/2021,,\n"
+        # CLA, 42 days: 19 Mar + 42 days = 30 Apr: in time; 18 Mar is 43 days: out
+        "V5,Team B,W4,CLA,30/04/2021,19/03/2021,,\n"
+        "V6,Team B,W5,CLA,30/04/2021,18/03/2021,,\n"
+        # closed on 20 Apr, before the list date: in no figure
+        "V7,Team A,W2,CP,30/04/2021,19/04/2021,Y,20/04/2021\n"
+        # open with no visit recorded: not in time
+        "V8,Team B,W5,CIN,30/04/2021,,,\n"
+    ),
+    # May's list date, Mon 31 May, is a bank holiday: no working day after Fri 28 May.
+    "visits_asat_2021-05.csv": (
+        "child_id,team,worker_id,plan_type,as_at_date,last_visit_date,seen_alone,end_date\n"
+        "V1,Team A,W1,CP,31/05/2021,24/05/2021,Y,\n"  # 25-28 May = 4 working days: in time
+        "V2,Team A,W1,CP,31/05/2021,14/05/2021,N,\n"  # 17-21, 24-28 = 10: in time
+        "V3,Team A,W2,CIN,31/05/2021,,,\n"  # no visit: out of time
+        "V5,Team B,W4,CLA,31/05/2021,19/04/2021,N,\n"  # 42 days: in time
+        "V6,Team B,W5,CLA,31/05/2021,01/05/2021,,\n"  # 30 days: in time
     ),
     "supervision_2021-05.csv": (
         "child_id,team,worker_id,plan_type,last_supervision_date\n"
@@ -104,10 +142,33 @@ EXPECTED = {
     # only the first = 1/3.
     ("visits_seen_alone_pct", MAY, ALL, ALL, ALL): 100 / 3,
     ("visits_seen_alone_pct", MAY, "Team B", ALL, ALL): 0.0,  # blank counts as not alone
+    # Visits as at 30 April: open V1-V6 and V8 (V7 closed) = 7; in time V1, V3, V5 = 3/7.
+    ("visits_asat_in_timescale_pct", APRIL, ALL, ALL, ALL): 300 / 7,
+    ("visits_asat_in_timescale_pct", APRIL, "Team A", ALL, ALL): 200 / 3,  # V1, V3 of V1-V3
+    ("visits_asat_in_timescale_pct", APRIL, "Team B", ALL, ALL): 25.0,  # V5 of V4, V5, V6, V8
+    ("visits_asat_in_timescale_pct", APRIL, ALL, "CP", ALL): 50.0,  # V1 of V1, V2
+    ("visits_asat_in_timescale_pct", APRIL, ALL, "CIN", ALL): 100 / 3,  # V3 of V3, V4, V8
+    ("visits_asat_in_timescale_pct", APRIL, ALL, "CLA", ALL): 50.0,  # V5 of V5, V6
+    # As at 31 May: V1, V2, V5, V6 of five (V3 has no visit) = 80%.
+    ("visits_asat_in_timescale_pct", MAY, ALL, ALL, ALL): 80.0,
+    ("visits_asat_in_timescale_pct", MAY, "Team A", ALL, ALL): 200 / 3,
+    ("visits_asat_in_timescale_pct", MAY, "Team B", ALL, ALL): 100.0,
+    # Seen alone at the last visit, April: recorded for open V1 (Y) and V2 (N) = 1/2 (the
+    # closed V7's Y is left out); Team B and CIN record none: no data.
+    ("visits_asat_seen_alone_pct", APRIL, ALL, ALL, ALL): 50.0,
+    ("visits_asat_seen_alone_pct", APRIL, "Team B", ALL, ALL): math.nan,
+    ("visits_asat_seen_alone_pct", APRIL, ALL, "CIN", ALL): math.nan,
+    # May: V1 (Y), V2 (N), V5 (N) = 1/3.
+    ("visits_asat_seen_alone_pct", MAY, ALL, ALL, ALL): 100 / 3,
+    ("visits_asat_seen_alone_pct", MAY, "Team A", ALL, ALL): 50.0,
     # ICPC, May: held in May C11 (14 days) and C12 (16) = 1 of 2; Team B held none.
     ("icpc_within_15wd_pct", MAY, ALL, ALL, ALL): 50.0,
     ("icpc_within_15wd_pct", MAY, "Team B", ALL, ALL): math.nan,
-    ("icpc_within_15wd_pct", APRIL, ALL, ALL, ALL): 100.0,  # C10 in 14 working days
+    # April: C10 in 14 working days of C10 alone; C15 (deemed unnecessary) is left out, or
+    # it would be 1 of 2 = 50%.
+    ("icpc_within_15wd_pct", APRIL, ALL, ALL, ALL): 100.0,
+    # April: C17 only; C16 (deemed unnecessary, 19 working days) would make it 2.
+    ("icpc_awaiting_overdue", APRIL, ALL, ALL, ALL): 1,
     ("icpc_awaiting_overdue", MAY, ALL, ALL, ALL): 1,  # C14 only (C13 is at exactly 15)
     ("icpc_awaiting_overdue", MAY, "Team A", ALL, ALL): 0,
     # Supervision, May: in cycle C1 and C5 = 2 of 4; never C3.
@@ -204,12 +265,20 @@ def test_statuses_follow_the_council_rules(small_db: Path) -> None:
     assert _status(small_db, "supervision_in_cycle_pct", MAY, "Team B")[0] == "on track"
     # No conference held by Team B in May: no data, never "off track".
     assert _status(small_db, "icpc_within_15wd_pct", MAY, "Team B")[0] == "no data"
+    # Visits as at the list date: floor 100% with 5 points' warning; May's 80% is off track,
+    # Team B's 100% on track.
+    status, reason = _status(small_db, "visits_asat_in_timescale_pct", MAY)
+    assert status == "off track" and reason == "80.0%, 20.0 points below the floor of 100.0%"
+    assert _status(small_db, "visits_asat_in_timescale_pct", MAY, "Team B")[0] == "on track"
+    # Seen alone at the last visit must rise: 50% in April, 33.3% in May.
+    status, reason = _status(small_db, "visits_asat_seen_alone_pct", MAY)
+    assert status == "off track" and reason.startswith("Down 16.7 points on April 2021")
 
 
 def test_api_lists_months_teams_and_missing_returns(small_db: Path) -> None:
     assert api.months(small_db) == [APRIL, MAY]
     assert api.teams(small_db) == ["Team A", "Team B"]
-    # April has only visits and ICPC.
+    # April has only visits, visits as at the list date and ICPC.
     assert api.missing_returns(small_db, APRIL) == ["Caseloads", "Case supervision"]
     assert api.missing_returns(small_db, MAY) == []
     assert api.store_kind(small_db) == "real"
@@ -231,6 +300,32 @@ def test_rows_behind_a_figure_are_the_counted_rows(small_db: Path) -> None:
     # Team A's three visits due in May, one of them in time and seen.
     assert len(rows) == 3 and int(rows["in_numerator"].sum()) == 1
     assert set(rows["child_id"]) == {"C1", "C2"}
+
+
+def test_an_icpc_deemed_unnecessary_counts_in_no_icpc_figure(small_db: Path) -> None:
+    # April: of C10, C15, C16 and C17 only C10 is a conference held in the month ...
+    held = api.kpi_rows(small_db, "icpc_within_15wd_pct", APRIL)
+    assert list(held["child_id"]) == ["C10"] and held["in_numerator"].all()
+    # ... and C16, waiting 19 working days with no conference needed, is not even counted
+    # among the strategy discussions that could be overdue: C10 and C17, C17 overdue.
+    waiting = api.kpi_rows(small_db, "icpc_awaiting_overdue", APRIL)
+    assert dict(zip(waiting["child_id"], waiting["in_numerator"], strict=True)) == {
+        "C10": False,
+        "C17": True,
+    }
+    for kpi in ("icpc_within_15wd_pct", "icpc_awaiting_overdue"):
+        assert "deemed unnecessary" in api.how_calculated(kpi)
+
+
+def test_visits_as_at_count_children_open_on_the_list_date(small_db: Path) -> None:
+    rows = api.kpi_rows(small_db, "visits_asat_in_timescale_pct", APRIL, team="Team B")
+    # Team B's four open children, with the days that decide each (V8 has no visit).
+    assert list(rows["child_id"]) == ["V4", "V5", "V6", "V8"]
+    assert list(rows["in_numerator"]) == [False, True, False, False]
+    assert rows["working_days_since_visit"].iloc[0] == 21
+    assert list(rows["days_since_visit"].iloc[1:3]) == [42, 43]
+    text = api.how_calculated("visits_asat_in_timescale_pct")
+    assert "CP 10 working days, CIN 20 working days, CLA 42 days" in text
 
 
 def test_how_calculated_uses_the_councils_caps() -> None:

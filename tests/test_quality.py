@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.demo import write_returns
+from etl.demo import RETURN_COLUMNS, write_returns
 from etl.load import load_paths
 from metrics import quality
 from tests.conftest import app_reads
@@ -54,7 +54,8 @@ def test_coverage_grid_shows_loaded_replaced_and_missing(gappy_db: Path) -> None
 
 def test_history_lists_every_attempt_with_its_reason(gappy_db: Path) -> None:
     history = quality.load_history(gappy_db)
-    assert len(history) == 11 + 2  # 12 files less May supervision, then April again, a refusal
+    # Every return for April to June less May's supervision, then April again, and a refusal.
+    assert len(history) == len(RETURN_COLUMNS) * 3 - 1 + 2
     refused = history[history["Outcome"] == "Rejected"].iloc[0]
     assert refused["File"] == "visits_2021-06.csv" and "missing" in refused["Reason"].lower()
 
@@ -76,7 +77,7 @@ def test_pages_show_the_grid_and_the_warnings(gappy_db: Path) -> None:
     assert grid.loc["May 2021", "Case supervision"] == quality.MISSING
     assert any("Case supervision, May 2021" in c.value for c in at.caption)
     summary = at.dataframe[1].value  # checks by return and month
-    assert len(summary) == 4 * 3 - 1  # four returns, April to June, less May's supervision
+    assert len(summary) == len(RETURN_COLUMNS) * 3 - 1  # April to June, less May's supervision
     assert set(summary["Checks"]) == {"Passed all checks"}
     # A KPI page for April warns that Caseloads was replaced after the board met.
     at.sidebar.selectbox(key="as_at").select("2021-04-01").run()
