@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.returns import get_return
 from metrics import api
 from metrics.config import Threshold
 from metrics.declarations import KPI
@@ -143,6 +144,9 @@ def kpi_sentences(
     council = values[values["team"] == ALL]
     now = _one(council, month)
     if now is None:
+        title = get_return(k.return_name).title
+        if title in api.missing_returns(db, month):  # a return not sent is said as such
+            return [f"{k.title}: no {title.lower()} return for {uk_month(month)}."]
         return [f"{k.title}: no data for {uk_month(month)}."]
     teams = values[values["team"] != ALL]
     sentences = [

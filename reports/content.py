@@ -107,10 +107,14 @@ def area_trend_figure(
     k = api.kpi(kpi_id)
     month = pd.Timestamp(month).date()
     values = api.kpi_values(db, [kpi_id], months=_history(month, TREND_MONTHS), teams=[ALL])
-    hidden = [
-        hide.hides(v, k.unit, d)
-        for v, d in zip(values["value"], values["denominator"], strict=True)
-    ]
+    hidden = pd.Series(
+        [
+            hide.hides(v, k.unit, d)
+            for v, d in zip(values["value"], values["denominator"], strict=True)
+        ],
+        index=values.index,
+        dtype=bool,
+    )  # typed even when empty: a council that sends no such return still gets its pack
     series = values.assign(line="Whole council", value=values["value"].mask(hidden))
     projection = kpi_projection(db, kpi_id, month)
     points = None
