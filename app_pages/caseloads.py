@@ -1,4 +1,4 @@
-"""Caseloads: every KPI declared for the caseloads area in metrics/kpis.yaml."""
+"""Caseloads: every KPI declared for the caseloads area in metrics/kpis/."""
 
 from ui.area_page import render_area
 

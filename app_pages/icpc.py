@@ -1,4 +1,4 @@
-"""Initial child protection conferences: every icpc KPI declared in metrics/kpis.yaml."""
+"""Initial child protection conferences: every icpc KPI declared in metrics/kpis/."""
 
 from ui.area_page import render_area
 

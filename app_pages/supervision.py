@@ -1,4 +1,4 @@
-"""Case supervision: every KPI declared for the supervision area in metrics/kpis.yaml."""
+"""Case supervision: every KPI declared for the supervision area in metrics/kpis/."""
 
 from ui.area_page import render_area
 

@@ -1,4 +1,4 @@
-"""Statutory visits: every KPI declared for the visits area in metrics/kpis.yaml."""
+"""Statutory visits: every KPI declared for the visits area in metrics/kpis/."""
 
 from ui.area_page import render_area
 

@@ -94,6 +94,23 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Read every declaration (returns, KPIs, council settings) strictly, as start-up does."""
+    from etl.returns import all_returns
+    from metrics.declarations import declarations
+
+    try:
+        returns, found = all_returns(), declarations()
+    except ValueError as exc:  # DeclarationError is a ValueError: the file and key named
+        print(f"Declarations refused: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{len(returns)} returns, {len(found.areas)} areas and {len(found.kpis)} KPIs "
+        "declared; every key known, every return, column, rule and setting found."
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +128,8 @@ def parser() -> argparse.ArgumentParser:
     refresh = sub.add_parser("refresh", help="recompute stored KPI values after a config change")
     refresh.add_argument("--db", help=db_help)
     refresh.set_defaults(func=cmd_refresh)
+    check = sub.add_parser("check", help="check every declaration strictly (as at start-up)")
+    check.set_defaults(func=cmd_check)
     return p
 
 

@@ -1,7 +1,7 @@
 """KPI values worked out in DuckDB SQL from the loaded returns: the one SQL template engine.
 
 Every KPI becomes one ``SELECT`` over its return's rows (widened by the row source declared
-in ``kpis.yaml``), grouped by ``GROUPING SETS`` so that each month gets a row per team, per
+in ``metrics/kpis/``), grouped by ``GROUPING SETS`` so that each month gets a row per team, per
 breakdown value and for the whole council at once. The council row (team ``ALL``) is counted
 from the rows themselves, never averaged from teams. A denominator of 0 gives no value
 (NULL), never 0 %.

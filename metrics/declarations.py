@@ -1,4 +1,4 @@
-"""KPI declarations: ``metrics/kpis.yaml`` read into ``KPI``, ``Measure``, ``Area`` objects.
+"""KPI declarations: ``metrics/kpis/*.yaml`` read into ``KPI``, ``Measure``, ``Area`` objects.
 
 A KPI is declared once, in YAML, so that the SQL, the status, the page, the "how this is
 calculated" panel and the tests all follow the same text. Council settings (caps, the ICPC
@@ -17,7 +17,7 @@ import yaml
 from etl.returns import all_returns
 from metrics.config import CouncilConfig, load_config
 
-KPI_FILE = Path(__file__).with_name("kpis.yaml")
+KPI_DIR = Path(__file__).with_name("kpis")
 #: Splits a KPI may declare beside team. Each is a column of kpi_values ('ALL' when not split).
 DIMENSIONS = ("plan_type", "role")
 UNITS = ("percent", "number", "count")
@@ -76,6 +76,7 @@ class Area:
     id: str
     title: str
     kpis: tuple[KPI, ...]
+    icon: str = ":material/monitoring:"  # the sidebar's Material icon
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,15 @@ class Declarations:
     row_sources: dict[str, RowSource]
 
 
-def _render(text: object, params: dict) -> str:
-    return " ".join(str(text).format(**params).split())
+def _render(text: object, params: dict, where: str = "") -> str:
+    """Text or SQL with ``{setting}`` written in; an unknown setting is named, not a KeyError."""
+    try:
+        return " ".join(str(text).format(**params).split())
+    except KeyError as missing:
+        known = ", ".join(sorted(params))
+        raise ValueError(
+            f"{where}: {{{missing.args[0]}}} is not a council setting; known: {known}"
+        ) from None
 
 
 def _measure(raw: dict, params: dict, where: str) -> Measure:
@@ -105,13 +113,13 @@ def _measure(raw: dict, params: dict, where: str) -> Measure:
     aggregate = chosen[0]
     return Measure(
         aggregate=aggregate,
-        expression=_render(raw[aggregate], params),
-        where=_render(raw["where"], params) if raw.get("where") else None,
-        text=_render(raw.get("text", ""), params),
+        expression=_render(raw[aggregate], params, where),
+        where=_render(raw["where"], params, where) if raw.get("where") else None,
+        text=_render(raw.get("text", ""), params, where),
     )
 
 
-def _check(kpi: KPI, areas: set[str]) -> None:
+def _check(kpi: KPI, areas: set[str], config: CouncilConfig) -> None:
     spec = all_returns().get(kpi.return_name)
     problems = []
     if spec is None:
@@ -129,62 +137,120 @@ def _check(kpi: KPI, areas: set[str]) -> None:
             problems.append(f"breakdown {name!r} is not one of {DIMENSIONS}")
         elif spec is not None and name not in spec.column_names:
             problems.append(f"breakdown {name!r} is not a column of the {spec.name} return")
+    if kpi.threshold_key not in config.thresholds:
+        problems.append(
+            f"status rule {kpi.threshold_key!r} is not under thresholds: in {config.path.name}"
+        )
     if problems:
         raise ValueError(f"KPI {kpi.id}: " + "; ".join(problems))
 
 
+_FILE_KEYS = {"area", "row_sources", "kpis"}
+_AREA_KEYS = {"id", "title", "icon", "order"}
+_SOURCE_KEYS = {"joins", "columns"}
+_KPI_KEYS = {
+    "id", "title", "short_title", "description", "return", "unit", "polarity", "numerator",
+    "denominator", "value", "breakdowns", "headline", "threshold", "notes",
+}  # fmt: skip
+_MEASURE_KEYS = {*AGGREGATES, "where", "text"}
+
+
+def _keys(where: str, body: object, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    """Refuse a misspelt or unknown key (``headlien:``) or a missing one, naming both."""
+    if not isinstance(body, dict):
+        raise ValueError(f"{where}: expected a mapping, found {type(body).__name__}")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(allowed))}"
+        )
+    missing = sorted(required - set(body))
+    if missing:
+        raise ValueError(f"{where}: missing key {missing[0]!r}")
+    return body
+
+
+def _read_files() -> list[tuple[str, dict]]:
+    """Every area file, checked key by key, in the areas' declared order."""
+    files = []
+    for path in sorted(KPI_DIR.glob("*.yaml")):
+        where = f"metrics/kpis/{path.name}"
+        raw = _keys(where, yaml.safe_load(path.read_text(encoding="utf-8")), _FILE_KEYS, {"area"})
+        _keys(f"{where}: area", raw["area"], _AREA_KEYS, {"id", "title", "order"})
+        for name, body in (raw.get("row_sources") or {}).items():
+            _keys(f"{where}: row_sources.{name}", body, _SOURCE_KEYS)
+        for i, body in enumerate(raw.get("kpis") or ()):
+            kid = body.get("id", f"kpis[{i}]") if isinstance(body, dict) else f"kpis[{i}]"
+            required = {"id", "title", "description", "return", "unit", "polarity"}
+            _keys(f"{where}: KPI {kid}", body, _KPI_KEYS, required | {"numerator", "denominator"})
+            for part in ("numerator", "denominator"):
+                _keys(f"{where}: KPI {kid}.{part}", body[part], _MEASURE_KEYS)
+        files.append((where, raw))
+    return sorted(files, key=lambda f: f[1]["area"]["order"])
+
+
 @cache
 def _declarations(config: CouncilConfig) -> Declarations:
-    raw = yaml.safe_load(KPI_FILE.read_text(encoding="utf-8"))
+    files = _read_files()
     sql = config.sql_params()
-    row_sources = {
-        name: RowSource(
-            return_name=name,
-            joins=tuple(_render(j, sql) for j in body.get("joins", ())),
-            columns={k: _render(v, sql) for k, v in (body.get("columns") or {}).items()},
-        )
-        for name, body in (raw.get("row_sources") or {}).items()
-    }
-    area_ids = [a["id"] for a in raw["areas"]]
+    row_sources = {}
+    for where, raw in files:
+        for name, body in (raw.get("row_sources") or {}).items():
+            if name in row_sources:
+                raise ValueError(f"{where}: row source {name!r} is declared in another file too")
+            row_sources[name] = RowSource(
+                return_name=name,
+                joins=tuple(_render(j, sql, where) for j in body.get("joins", ())),
+                columns={k: _render(v, sql, where) for k, v in (body.get("columns") or {}).items()},
+            )
+    area_ids = [raw["area"]["id"] for _, raw in files]
     kpis: dict[str, KPI] = {}
-    for body in raw["kpis"]:
-        kid = body["id"]
-        if kid in kpis:
-            raise ValueError(f"KPI {kid} is declared twice")
-        unit = body["unit"]
-        kpi = KPI(
-            id=kid,
-            title=_render(body["title"], sql),
-            short_title=_render(body.get("short_title", body["title"]), sql),
-            description=_render(body["description"], sql),
-            area=body["area"],
-            return_name=body["return"],
-            unit=unit,
-            polarity=body["polarity"],
-            numerator=_measure(body["numerator"], sql, f"{kid}.numerator"),
-            denominator=_measure(body["denominator"], sql, f"{kid}.denominator"),
-            value_rule=body.get("value", DEFAULT_VALUE_RULE.get(unit, "")),
-            breakdowns=tuple(body.get("breakdowns", ())),
-            headline=bool(body.get("headline", False)),
-            threshold_key=body.get("threshold", kid),
-            notes=_render(body.get("notes", ""), sql),
-        )
-        _check(kpi, set(area_ids))
-        kpis[kid] = kpi
+    for where, raw in files:
+        for body in raw.get("kpis") or ():
+            kpi = _kpi(body, raw["area"]["id"], sql, where)
+            if kpi.id in kpis:
+                raise ValueError(f"{where}: KPI {kpi.id} is declared twice")
+            _check(kpi, set(area_ids), config)
+            kpis[kpi.id] = kpi
     areas = tuple(
         Area(
-            id=a["id"],
-            title=a["title"],
+            id=raw["area"]["id"],
+            title=raw["area"]["title"],
+            icon=raw["area"].get("icon", ":material/monitoring:"),
             kpis=tuple(
                 sorted(
-                    (k for k in kpis.values() if k.area == a["id"]),
+                    (k for k in kpis.values() if k.area == raw["area"]["id"]),
                     key=lambda k: not k.headline,
                 )
             ),
         )
-        for a in raw["areas"]
+        for _, raw in files
     )
     return Declarations(areas=areas, kpis=kpis, row_sources=row_sources)
+
+
+def _kpi(body: dict, area: str, sql: dict, where: str) -> KPI:
+    """One KPI entry, with the council's settings written into its SQL and wording."""
+    kid = body["id"]
+    unit = body["unit"]
+    here = f"{where}: KPI {kid}"
+    return KPI(
+        id=kid,
+        title=_render(body["title"], sql, here),
+        short_title=_render(body.get("short_title", body["title"]), sql, here),
+        description=_render(body["description"], sql, here),
+        area=area,
+        return_name=body["return"],
+        unit=unit,
+        polarity=body["polarity"],
+        numerator=_measure(body["numerator"], sql, f"{here}.numerator"),
+        denominator=_measure(body["denominator"], sql, f"{here}.denominator"),
+        value_rule=body.get("value", DEFAULT_VALUE_RULE.get(unit, "")),
+        breakdowns=tuple(body.get("breakdowns", ())),
+        headline=bool(body.get("headline", False)),
+        threshold_key=body.get("threshold", kid),
+        notes=_render(body.get("notes", ""), sql, here),
+    )
 
 
 def declarations() -> Declarations:
@@ -202,5 +268,5 @@ def get_kpi(kpi_id: str) -> KPI:
 
 
 def row_source(return_name: str) -> RowSource:
-    """The row source of a return (a plain one if kpis.yaml declares no extra columns)."""
+    """The row source of a return (a plain one if metrics/kpis/ declares no extra columns)."""
     return declarations().row_sources.get(return_name) or RowSource(return_name, (), {})

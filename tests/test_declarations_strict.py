@@ -12,6 +12,8 @@ import pytest
 import yaml
 
 from etl.returns import COMMON_COLUMNS, SPEC_DIR, DeclarationError, _load, all_returns
+from metrics import declarations as declarations_module
+from metrics.declarations import KPI_DIR
 
 ICPC = (SPEC_DIR / "icpc.yaml").read_text(encoding="utf-8")
 COMMON = yaml.safe_load((SPEC_DIR / COMMON_COLUMNS).read_text(encoding="utf-8"))
@@ -49,3 +51,48 @@ def test_a_misspelt_declaration_fails_naming_file_and_key(tmp_path: Path, change
 def test_the_shipped_declarations_load() -> None:
     assert {"caseloads", "visits", "visits_asat", "icpc", "supervision"} <= set(all_returns())
     assert all_returns()["icpc"].column("icpc_not_required").optional
+
+
+KPI_VISITS = (KPI_DIR / "visits.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("    headline: true\n", "    headlien: true\n"),
+         ["visits.yaml", "unknown key 'headlien'"]),
+        (("    breakdowns: [plan_type]\n", "    breakdown: [plan_type]\n"),
+         ["unknown key 'breakdown'"]),
+        (("      count: in_time_and_seen\n", "      cuont: in_time_and_seen\n"),
+         ["visits_in_time_pct.numerator", "unknown key 'cuont'"]),
+        (("{visit_timescales}", "{visit_timescale}"),
+         ["{visit_timescale} is not a council setting"]),
+        (("    return: visits\n", "    return: visitz\n"), ["return 'visitz' is not declared"]),
+    ],
+)  # fmt: skip
+def test_a_misspelt_kpi_declaration_fails_naming_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change, words
+) -> None:
+    old, new = change
+    assert old in KPI_VISITS
+    folder = tmp_path / "kpis"
+    folder.mkdir()
+    for path in KPI_DIR.glob("*.yaml"):
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "visits.yaml").write_text(KPI_VISITS.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setattr(declarations_module, "KPI_DIR", folder)
+    declarations_module._declarations.cache_clear()
+    try:
+        with pytest.raises(ValueError) as caught:
+            declarations_module.declarations()
+    finally:
+        declarations_module._declarations.cache_clear()
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_metrics_check_says_the_declarations_are_sound(capsys) -> None:
+    from metrics.__main__ import main
+
+    assert main(["check"]) == 0
+    assert "every key known" in capsys.readouterr().out

@@ -3,7 +3,7 @@
 An area page is drawn entirely from the KPI declarations: each KPI in the area gets its
 figure for the chosen month, team and plan type, a trend against its threshold and target
 date, a month × team table, a "how this is calculated" panel and the rows behind it.
-Adding a KPI to ``metrics/kpis.yaml`` adds it to its area page with no page edit.
+Adding a KPI to ``metrics/kpis/`` adds it to its area page with no page edit.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from metrics import api
 from ui.auth import roles_from
 
 #: Pages with child-level data or that change the store: analysts and administrators.
@@ -41,30 +42,24 @@ class PageEntry:
     roles: tuple[str, ...] = ()
 
 
+def area_page_path(area_id: str) -> str:
+    """The script of an area's page (``caseloads`` → ``app_pages/caseloads.py``), for links."""
+    return f"app_pages/{area_id}.py"
+
+
+def area_entries() -> list[PageEntry]:
+    """One entry per declared area (``metrics/kpis/``), in the declared order: adding an area
+    adds its page to the sidebar with no edit here."""
+    return [
+        PageEntry(area_page_path(a.id), a.title, a.icon, "Performance", a.id) for a in api.areas()
+    ]
+
+
 PAGES: list[PageEntry] = [
     PageEntry(
         "app_pages/overview.py", "Overview", ":material/dashboard:", "Performance", "overview", True
     ),
-    PageEntry(
-        "app_pages/caseloads.py", "Caseloads", ":material/groups:", "Performance", "caseloads"
-    ),
-    PageEntry(
-        "app_pages/visits.py", "Statutory visits", ":material/home:", "Performance", "visits"
-    ),
-    PageEntry(
-        "app_pages/icpc.py",
-        "Child protection conferences",
-        ":material/event:",
-        "Performance",
-        "icpc",
-    ),
-    PageEntry(
-        "app_pages/supervision.py",
-        "Case supervision",
-        ":material/supervisor_account:",
-        "Performance",
-        "supervision",
-    ),
+    *area_entries(),
     PageEntry("app_pages/board.py", "Board mode", ":material/co_present:", "Board", "board"),
     PageEntry(
         "app_pages/load_returns.py",
@@ -99,11 +94,6 @@ PAGES: list[PageEntry] = [
         roles=ADMINS,
     ),
 ]
-
-
-def area_page_path(area_id: str) -> str:
-    """The script of an area's page (``caseloads`` → ``app_pages/caseloads.py``), for links."""
-    return f"app_pages/{area_id}.py"
 
 
 def visible(entries: list[PageEntry], role: str | None) -> list[PageEntry]:
