@@ -416,26 +416,39 @@ def _headers(name: str, month: date, columns: list[str]) -> list[str]:
     return columns
 
 
+#: The last months the demo sends as an Ofsted Annex A workbook (List 5, and lists 6–8 at the
+#: list date) instead of monthly ICPC files and the last visits-as-at file.
+ANNEX_A_MONTHS = 6
+
+
 def write_returns(
     folder: Path, months: int = 36, seed: int = 2021, scale: int = 1, end: date = DEMO_END
 ) -> list[Path]:
     """Write ``months`` months of every return as ``<return>_<YYYY-MM>.csv`` files.
 
     The same seed always gives the same files. With ``scale`` > 1 each file holds that many
-    councils' rows (teams prefixed ``C001 ``, ``C002 ``…).
+    councils' rows (teams prefixed ``C001 ``, ``C002 ``…). A single council's story of a
+    year or more ends with an Annex A workbook, as a council under inspection would send.
     """
+    from etl.demo_annex import write_annex_a
+
     folder.mkdir(parents=True, exist_ok=True)
     councils = [
         Council(np.random.default_rng([seed, n]), f"C{n:03d} " if scale > 1 else "")
         for n in range(1, scale + 1)
     ]
     all_months = month_starts(months + WARM_UP, end)
+    annex_from = all_months[-ANNEX_A_MONTHS] if scale == 1 and months >= 12 else None
+    s47: dict[tuple[str, str], dict[str, str]] = {}
     paths: list[Path] = []
     for index, month in enumerate(all_months):
         steps = [council.step(month) for council in councils]
         if index < WARM_UP:
             continue
+        in_annex = annex_from is not None and month >= annex_from
         for name, columns in RETURN_COLUMNS.items():
+            if in_annex and (name == "icpc" or (name == "visits_asat" and month == end)):
+                continue  # given by the workbook
             path = folder / f"{name}_{month:%Y-%m}.csv"
             with path.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
@@ -444,4 +457,11 @@ def write_returns(
                     for row in _exported(name, month, rows[name]):
                         writer.writerow([row[c] for c in columns])
             paths.append(path)
+        if in_annex:  # the list holds each enquiry started in its period once, as last seen
+            for row in steps[0]["icpc"]:
+                if date.fromisoformat(row["strategy_date"]) >= annex_from:
+                    s47[row["child_id"], row["strategy_date"]] = row
+    if annex_from is not None:
+        visits = pd.DataFrame(steps[0]["visits_asat"], columns=RETURN_COLUMNS["visits_asat"])
+        paths.append(write_annex_a(folder, month_end(end), list(s47.values()), visits))
     return paths

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from etl.demo import DEMO_END, RETURN_COLUMNS, month_starts, progress, write_returns
+from etl.demo import (
+    ANNEX_A_MONTHS,
+    DEMO_END,
+    RETURN_COLUMNS,
+    month_starts,
+    progress,
+    write_returns,
+)
 from etl.load import check_file
 from metrics import api
 
@@ -35,8 +42,22 @@ def test_month_starts_end_on_the_demo_end() -> None:
 def test_every_return_for_every_month_april_2019_to_march_2022(demo_files) -> None:
     months = month_starts(36, DEMO_END)
     assert months[0] == date(2019, 4, 1) and months[-1] == date(2022, 3, 1)
-    expected = {f"{name}_{m:%Y-%m}.csv" for name in RETURN_COLUMNS for m in months}
-    assert set(demo_files) == expected
+    # The last six months' ICPC and the last visits-as-at come as an Annex A workbook, as a
+    # council under inspection sends them; every other return-month as a monthly CSV.
+    annex = {f"icpc_{m:%Y-%m}.csv" for m in months[-ANNEX_A_MONTHS:]}
+    annex.add(f"visits_asat_{months[-1]:%Y-%m}.csv")
+    expected = {f"{name}_{m:%Y-%m}.csv" for name in RETURN_COLUMNS for m in months} - annex
+    assert set(demo_files) == expected | {"Annex_A_2022-03-31.xlsx"}
+
+
+def test_the_demo_annex_a_workbook_fills_what_the_monthly_files_leave(demo_files, tmp_path):
+    checked = check_file("Annex_A_2022-03-31.xlsx", demo_files["Annex_A_2022-03-31.xlsx"])
+    assert checked.accepted, checked.report.to_text()
+    filled = {(u.spec.name, u.month) for u in checked.units}
+    months = month_starts(ANNEX_A_MONTHS, DEMO_END)
+    assert filled == {("icpc", m) for m in months} | {("visits_asat", DEMO_END)}
+    text = checked.report.to_text()
+    assert "Placement postcode (personal data)" in text and "staff names replaced" in text
 
 
 def test_same_seed_same_files_other_seed_differs(tmp_path: Path) -> None:
@@ -49,7 +70,7 @@ def test_same_seed_same_files_other_seed_differs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["caseloads_2019-04.csv", "visits_2020-12.csv", "icpc_2022-03.csv", "visits_asat_2021-06.csv"],
+    ["caseloads_2019-04.csv", "visits_2020-12.csv", "icpc_2021-09.csv", "visits_asat_2021-06.csv"],
 )
 def test_demo_files_pass_the_same_checks_as_a_councils(demo_files, name: str) -> None:
     checked = check_file(name, demo_files[name].read_bytes())
