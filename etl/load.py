@@ -10,9 +10,11 @@ nothing but the ``load_log`` row that records the rejection.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 import weakref
@@ -158,7 +160,8 @@ def check_file(name: str, source: Source, as_at: date | None = None) -> FileChec
     """
     name = safe_name(name)
     digest = _sha256(source)
-    stage = Path(tempfile.mkdtemp(prefix="csc-stage-"))
+    clear_stale_stages()
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
     sheets = None
     try:
         sheets = workbook_sheets(name, source)
@@ -174,10 +177,51 @@ def check_file(name: str, source: Source, as_at: date | None = None) -> FileChec
         )
         report = ValidationReport(file_name=name, problems=[exc.finding], warnings=personal)
         return FileCheck(name, source, digest, report, None)
+    except Exception as exc:  # a reader fault must still give the file a verdict
+        shutil.rmtree(stage, ignore_errors=True)
+        # Only the kind of fault is logged: its message could quote a cell of the file.
+        log.error("could not read %s: %s", name, type(exc).__name__)
+        finding = Finding(
+            check="file_unreadable",
+            message=f"The file could not be read ({type(exc).__name__}); nothing was loaded",
+            fix="Open it, save it again in the same format and send it again. If it happens "
+            "again, give this report to the dashboard's administrators.",
+        )
+        report = ValidationReport(file_name=name, problems=[finding])
+        return FileCheck(name, source, digest, report, None)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return FileCheck(name, source, digest, checked.report, checked, stage)
+
+
+STAGE_PREFIX = "csc-stage-"
+
+
+def clear_stale_stages() -> list[Path]:
+    """Remove staging folders that loads killed mid-way left behind (their process is gone).
+
+    A staging folder is named after the process that made it; one whose process no longer
+    runs is never coming back for its rows.
+    """
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{STAGE_PREFIX}*"):
+        pid = folder.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _running(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_path(path: Path, as_at: date | None = None) -> FileCheck:
@@ -321,10 +365,13 @@ def _insert(con: duckdb.DuckDBPyConnection, unit: MonthUnit, load_id: int) -> No
     rows = "read_parquet(?)"
     staged = str(unit.staged)
     cols = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in spec.columns)
+    # By name: a store made before a column was declared has it added at the end.
+    names = ", ".join(spec.column_names)
     if spec.monthly:
         con.execute(f"DELETE FROM {spec.name} WHERE month = ?", [unit.month])
         con.execute(
-            f"INSERT INTO {spec.name} SELECT CAST(? AS DATE), {cols}, ? FROM {rows}",
+            f"INSERT INTO {spec.name} (month, {names}, load_id) "
+            f"SELECT CAST(? AS DATE), {cols}, ? FROM {rows}",
             [unit.month, load_id, staged],
         )
         return
@@ -333,7 +380,10 @@ def _insert(con: duckdb.DuckDBPyConnection, unit: MonthUnit, load_id: int) -> No
         f"DELETE FROM {spec.name} t WHERE EXISTS (SELECT 1 FROM {rows} f WHERE {match})",
         [staged],
     )
-    con.execute(f"INSERT INTO {spec.name} SELECT {cols}, ? FROM {rows}", [load_id, staged])
+    con.execute(
+        f"INSERT INTO {spec.name} ({names}, load_id) SELECT {cols}, ? FROM {rows}",
+        [load_id, staged],
+    )
 
 
 def _refresh_derived(con: duckdb.DuckDBPyConnection, units: list[MonthUnit]) -> None:
@@ -429,12 +479,15 @@ def commit_checked(
     user: str | None = None,
     kind: str = "real",
     replace: bool = False,
+    refresh: bool = True,
 ) -> LoadResult:
     """Write one checked file in one transaction (``con`` from ``store.open_writer``).
 
     Every return-month the file fills is written in that one transaction, or none is.
     ``replace``: the analyst has said this file may take over months that a file of the
-    other kind (monthly return / Annex A workbook) filled.
+    other kind (monthly return / Annex A workbook) filled. ``refresh=False`` leaves
+    ``kpi_values`` to the caller, for a store no reader sees until the caller has refreshed
+    every month once (the demo build: one refresh instead of one per file).
     """
     changes: list[tuple[MonthUnit, PendingChange]] = []
     if fc.accepted:
@@ -476,7 +529,8 @@ def commit_checked(
         status = _file_status(changes)
         audit.record(con, user, "load", fc.file_name, f"{status}: {fc.report.summary()}"[:500])
         if changed:
-            _refresh_derived(con, [u for u, _ in changed])
+            if refresh:
+                _refresh_derived(con, [u for u, _ in changed])
             con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
         con.commit()
     except Exception:
@@ -550,6 +604,10 @@ def load_paths(
     return results
 
 
+#: ``store_meta`` key written in the demo build's last transaction: the store is whole.
+DEMO_COMPLETE_KEY = "demo_complete"
+
+
 def build_demo(
     db: Path,
     months: int = 36,
@@ -557,13 +615,94 @@ def build_demo(
     scale: int = 1,
     progress: Progress | None = None,
 ) -> list[LoadResult]:
-    """Generate the fictional demo council's returns and load them into a demo store."""
-    from etl.demo import write_returns
+    """Generate the fictional demo council's returns and make ``db`` a demo store of them.
 
+    The store is built in a folder beside ``db`` and moved into place only when every file
+    is in (``store.install``), so nobody ever reads half a demo; a build cut short leaves
+    that folder, which the next build clears. Every file goes through ``check_file`` and its
+    Great Expectations suite and is written by ``commit_checked`` as any load is; what is
+    batched is the work no reader can see before the store is installed: one writer
+    connection for every file and ``kpi_values`` worked out once for all months at the end
+    (per file it was a quarter of the build). Refuses to replace a store of real returns.
+    Callers that may race (the app's first start) use ``ensure_demo``.
+    """
+    from etl.demo import write_returns
+    from metrics.materialise import loaded_months, refresh
+
+    if _holds_real_returns(db):
+        raise ValueError(f"{db} holds real returns; the demo is never built over them.")
+    building = db.parent / f".{db.name}.building"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    staged_db = building / db.name
+    results: list[LoadResult] = []
     with tempfile.TemporaryDirectory(prefix="csc-demo-") as tmp:
         if progress:
             progress(0.0, "Generating the demo council's returns")
-        files = write_returns(Path(tmp), months=months, seed=seed, scale=scale)
-        return load_paths(
-            db, [*files, DEMO_BENCHMARKS], source="demo", kind="demo", progress=progress
-        )
+        files = [*write_returns(Path(tmp), months=months, seed=seed, scale=scale), DEMO_BENCHMARKS]
+        with store.open_writer(staged_db) as con:
+            for i, path in enumerate(files):
+                if progress:
+                    progress(0.1 + 0.85 * i / len(files), f"Checking and loading {path.name}")
+                fc = check_path(path)
+                try:
+                    results.append(commit_checked(con, db, fc, "demo", kind="demo", refresh=False))
+                finally:
+                    fc.discard()
+            if progress:
+                progress(0.95, "Working out every figure")
+            con.begin()
+            refresh(con, loaded_months(con))
+            con.execute(
+                "INSERT INTO store_meta VALUES (?, current_timestamp::VARCHAR)", [DEMO_COMPLETE_KEY]
+            )
+            con.commit()
+    store.install(staged_db, db)
+    shutil.rmtree(building, ignore_errors=True)
+    if progress:
+        progress(1.0, "Done")
+    return results
+
+
+def _store_meta(db: Path) -> dict[str, str]:
+    """The published store's ``store_meta`` (empty when there is no store yet).
+
+    Read through ``metrics.snapshot``, as the app reads: in the app's process a second
+    connection of our own to the same path would be handed DuckDB's instance of the
+    snapshot the app still holds, so after ``store.install`` it would read the old file.
+    """
+    from metrics import snapshot
+
+    frame = snapshot.read(db, "SELECT key, value FROM store_meta")
+    return dict(zip(frame["key"], frame["value"], strict=True)) if len(frame) else {}
+
+
+def _holds_real_returns(db: Path) -> bool:
+    return _store_meta(db).get("kind") not in (None, "demo")
+
+
+def demo_needed(db: Path) -> bool:
+    """True when the app should build the demo at ``db``: there is no store, or a demo store
+    that was never finished (a first start killed or cut short before this build was
+    atomic). A store of real returns, or an empty one an analyst is filling, never is."""
+    meta = _store_meta(db)
+    if not meta:
+        return True
+    return meta.get("kind") == "demo" and DEMO_COMPLETE_KEY not in meta
+
+
+def ensure_demo(db: Path, progress: Progress | None = None) -> bool:
+    """Build the demo at ``db`` unless it is already complete; True if this call built it.
+
+    One build at a time across processes (an OS lock beside the store, freed by the kernel
+    if the process dies), and a build that was waiting finds the other's store and stops.
+    """
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(f".{db.name}.build.lock"), "a+") as lock:
+        if progress:
+            progress(0.0, "Waiting for another process building the demo")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not demo_needed(db):
+            return False
+        build_demo(db, progress=progress)
+        return True

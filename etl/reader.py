@@ -35,6 +35,9 @@ from etl.workbook import Sheet, read_sheets
 
 #: Files larger than this are refused before they are read (override with CSC_MAX_FILE_MB).
 DEFAULT_MAX_MB = 200
+#: More columns than any return or Annex A list has: refused before any is looked at, so a
+#: header of a million columns costs a moment, not minutes and gigabytes.
+MAX_COLUMNS = 500
 #: Rows checked together: memory follows this, never the file's size.
 CHUNK_ROWS = 100_000
 #: Bytes read at a time when scanning and parsing a file.
@@ -426,6 +429,12 @@ def map_headers(
     Personal-data columns are left out with a warning naming them; ``given`` are columns the
     caller supplies itself (e.g. Annex A's plan type), so they are not missing.
     """
+    if len(headers) > MAX_COLUMNS:
+        raise _reject(
+            "column_count",
+            f"The file has {len(headers):,} columns; a return has at most {MAX_COLUMNS:,}",
+            "Export only the return's columns.",
+        )
     aliases = spec.alias_map()
     mapping: dict[int, str] = {}
     personal = personal_columns(spec, headers)
@@ -447,6 +456,13 @@ def map_headers(
             mapping[pos] = canonical
             continue
         if fold_header(label) == PERIOD_HEADER:
+            if PERIOD_HEADER in mapping.values():
+                raise _reject(
+                    "duplicate_column",
+                    "The file has two 'period' columns: which month is meant?",
+                    "Keep one period column and delete the other.",
+                    column=PERIOD_HEADER,
+                )
             mapping[pos] = PERIOD_HEADER
             continue
         warnings.append(

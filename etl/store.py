@@ -62,6 +62,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {spec.name} ({month}{cols}, load_id BIGINT NOT NULL)"
         )
+        # A column declared after the store was made (always optional) is added to it, so
+        # an existing store keeps loading; rows are inserted by column name (etl.load).
+        for c in spec.columns:
+            con.execute(f"ALTER TABLE {spec.name} ADD COLUMN IF NOT EXISTS {c.name} {c.sql_type}")
     con.execute("CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1")
     con.execute(
         """
@@ -180,12 +184,55 @@ def ensure_published(db: Path, timeout: float = 30.0) -> None:
         pass
 
 
+def _last_load(path: Path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT COALESCE(max(load_id), 0) FROM load_log").fetchone()[0]
+    except duckdb.CatalogException:
+        return 0
+    finally:
+        con.close()
+
+
+def republish_if_behind(db: Path) -> bool:
+    """Publish again when the master holds loads the snapshot lacks; True if it did.
+
+    A load killed after its commit but before its publish leaves readers one load behind
+    (``etl status`` would say a loaded month is missing). The check costs nothing unless the
+    master is newer than the snapshot, and never waits: if a loader holds the store, that
+    loader will publish.
+    """
+    snapshot = snapshot_path(db)
+    if not (db.exists() and snapshot.exists()):
+        return False
+    if db.stat().st_mtime <= snapshot.stat().st_mtime:
+        return False
+    try:
+        lock = _lock_file(db, timeout=0)
+    except StoreBusy:
+        return False
+    try:
+        if _last_load(db) <= _last_load(snapshot):
+            return False  # newer only by the audit trail, which readers need not see at once
+        con = duckdb.connect(str(db))  # replays a write-ahead log the killed load left
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _publish(db)
+        return True
+    finally:
+        lock.close()
+
+
 def open_reader(db: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published snapshot; it never waits for a loader."""
     if not snapshot_path(db).exists():
         if not db.exists():
             raise StoreMissing(f"No store at {db}. Load returns with `python -m etl load`.")
         ensure_published(db)
+    else:
+        republish_if_behind(db)
     return duckdb.connect(str(snapshot_path(db)), read_only=True)
 
 
@@ -196,3 +243,23 @@ def snapshot_version(db: Path) -> str:
     except FileNotFoundError:
         return "none"
     return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+
+def install(built: Path, db: Path, timeout: float = 30.0) -> None:
+    """Put a store built elsewhere (``built`` and its published snapshot) in place of ``db``.
+
+    For a store that must appear whole or not at all (the demo's first start). Under the
+    store lock, so no load is half way through the old master: the old snapshot goes first
+    (a reader meanwhile finds none and publishes one from the master, under the same lock,
+    so after the swap), then the old master's write-ahead log (it would be replayed onto
+    the new file), then the new master and snapshot are renamed into place. A crash part
+    way leaves either the old master or the new one, never a mixture.
+    """
+    lock = _lock_file(db, timeout)
+    try:
+        snapshot_path(db).unlink(missing_ok=True)
+        db.with_name(db.name + ".wal").unlink(missing_ok=True)
+        os.replace(built, db)
+        os.replace(snapshot_path(built), snapshot_path(db))
+    finally:
+        lock.close()

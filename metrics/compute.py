@@ -22,10 +22,14 @@ from metrics.snapshot import as_dates
 ALL = "ALL"
 KEY_COLUMNS = ["kpi", "month", "team", *DIMENSIONS]
 COLUMNS = [*KEY_COLUMNS, "numerator", "denominator", "value"]
+#: Digits a value is kept to. Sums of doubles differ in the 15th digit with the order DuckDB
+#: adds them in, so a value exactly on a threshold could flip status between two refreshes;
+#: rounded here, every refresh gives the same value to the bit, far below what is shown.
+VALUE_DIGITS = 9
 VALUE_SQL = {
-    "percent": "100.0 * numerator / denominator",
-    "ratio": "numerator / denominator",
-    "numerator": "numerator",
+    "percent": f"round(100.0 * numerator / denominator, {VALUE_DIGITS})",
+    "ratio": f"round(numerator / denominator, {VALUE_DIGITS})",
+    "numerator": f"round(numerator, {VALUE_DIGITS})",
 }
 
 
