@@ -26,17 +26,18 @@ from etl.load import load_paths
 
 log = logging.getLogger("etl.watch")
 DEFAULT_INBOX = store.DEFAULT_DB.parent / "inbox"
-SUFFIXES = {".csv", ".xlsx"}
 #: Names that copy tools and editors use while a file is still being written.
 PARTIAL = (".part", ".tmp", ".crdownload", ".partial", ".filepart")
 
 
 def wanted(path: Path) -> bool:
-    """A return file, not a hidden, temporary or still-downloading one."""
+    """Any file dropped in, but a hidden, temporary or still-downloading one.
+
+    Not only CSV and .xlsx: a census XML or a Parquet file dropped in gets its verdict too
+    ("This is a CIN census XML file…"), instead of lying in the folder unexplained.
+    """
     name = path.name
-    if name.startswith((".", "~$")) or name.lower().endswith(PARTIAL):
-        return False
-    return path.suffix.lower() in SUFFIXES
+    return not (name.startswith((".", "~$")) or name.lower().endswith(PARTIAL))
 
 
 @dataclass

@@ -41,9 +41,11 @@ def _processed(db: Path, name: str) -> list[Path]:
     return sorted((db.parent / "processed").glob(f"*_{name}"))
 
 
-def test_only_finished_return_files_are_wanted() -> None:
+def test_every_finished_file_is_wanted_so_each_gets_a_verdict() -> None:
     assert wanted(Path("visits_2021-05.csv")) and wanted(Path("Caseloads May.XLSX"))
-    for name in ("visits_2021-05.csv.part", ".~lock.visits.csv#", "~$book.xlsx", "notes.txt"):
+    # A census XML or a note dropped in is read and refused by name, not left unexplained.
+    assert wanted(Path("cin-2022.xml")) and wanted(Path("notes.txt"))
+    for name in ("visits_2021-05.csv.part", ".~lock.visits.csv#", "~$book.xlsx"):
         assert not wanted(Path(name))
 
 
