@@ -40,7 +40,6 @@ from etl.validate import CheckedReturn, MonthUnit, check_return
 
 log = logging.getLogger(__name__)
 
-RETURN_FILE_TYPES = (".csv", ".xlsx", ".txt")
 #: The demo council's benchmarks (England, region, fictional neighbours), loaded with its returns.
 DEMO_BENCHMARKS = (
     Path(__file__).resolve().parent.parent / "data" / "reference" / "northmoor_benchmarks.csv"
@@ -549,11 +548,14 @@ def _file_status(changes: list[tuple[MonthUnit, PendingChange]]) -> str:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the return files inside any folders given, in name order."""
+    """Files as given, and every file inside any folders given (not hidden ones, nor Excel's
+    ~$ lock files), in name order: each gets a verdict, whatever its kind."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix.lower() in RETURN_FILE_TYPES)
+            out += sorted(
+                p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+            )
         else:
             out.append(path)
     return out
