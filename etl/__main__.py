@@ -1,4 +1,5 @@
-"""Command line: ``python -m etl load|import-ees|watch|demo|status|audit|suites|tidy|docs``.
+"""Command line: ``python -m etl load|import-ees|import-neighbours|watch|demo|status|audit|
+suites|tidy|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -77,6 +78,40 @@ def cmd_import_ees(args: argparse.Namespace) -> int:
         return 3
     print(conversion.summary())
     return _print_results([result])
+
+
+def cmd_import_neighbours(args: argparse.Namespace) -> int:
+    from etl.audit import os_actor
+    from etl.neighbours import NeighbourFileError, as_settings, read_table
+    from metrics.config import load_config
+    from metrics.settings_store import SettingsInvalid, save_comparison
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"Not found: {path}", file=sys.stderr)
+        return 2
+    config = load_config()
+    if not config.la_code:
+        print("Set la_code (the DfE's three-digit LA number) in config/council.yaml first.")
+        return 1
+    try:
+        neighbours = read_table(path.read_bytes()).for_council(config.la_code)
+        changed = save_comparison(
+            _db(args), os_actor(), neighbours=as_settings(neighbours), source=path.name
+        )
+    except (NeighbourFileError, SettingsInvalid) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except store.StoreBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    print(
+        f"{config.council_name} (LA {config.la_code}): {len(neighbours)} neighbours, closest first:"
+    )
+    for n in neighbours:
+        print(f"  {n.la_code}  {n.name}" + (f" ({n.closeness})" if n.closeness else ""))
+    print(changed[0] if changed else "config/council.yaml already lists these; nothing changed.")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -242,6 +277,14 @@ def parser() -> argparse.ArgumentParser:
     ees.add_argument("path", help="the local-authority CSV downloaded from the DfE")
     ees.add_argument("--db", help=db_help)
     ees.set_defaults(func=cmd_import_ees)
+
+    sn = sub.add_parser(
+        "import-neighbours",
+        help="set the council's statistical neighbours from the DfE's groupings table",
+    )
+    sn.add_argument("path", help="the DfE's statistical-neighbour table (CSV)")
+    sn.add_argument("--db", help=db_help + "; the change is recorded in its audit log")
+    sn.set_defaults(func=cmd_import_neighbours)
 
     demo = sub.add_parser("demo", help="generate and load the fictional demo council")
     demo.add_argument("--db", help=db_help)

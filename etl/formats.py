@@ -23,6 +23,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+import pandas as pd
+
 from etl.report import FileRejected, Finding
 from etl.returns import all_returns, fold_header, get_return
 
@@ -183,8 +185,9 @@ FORMATS: tuple[ForeignFormat, ...] = (
         what="statistical_neighbours",
         message="This is the DfE's statistical neighbours table (each council's ten closest "
         "councils), not a return",
-        fix="There is nothing to load: the dashboard's statistical neighbours are set in "
-        "config/council.yaml (statistical_neighbours: name and la_code_new of each).",
+        fix="It is not a return: set the council's ten statistical neighbours from it with "
+        "python -m etl import-neighbours {name} (or on the Council settings page); the council "
+        "is found by its la_code in config/council.yaml.",
         header=(
             _columns("LA num", "LA Name", "SN1", "SNP", "SN2"),
             _columns("old_la_code", "la_name", "SN_1", "SN_1P", "SN_2"),
@@ -212,7 +215,6 @@ class _Head:
     zip_part: str
     elements: frozenset[str] | None  # None: not markup
     header: frozenset[str]  # folded
-    columns: tuple[str, ...]  # the header row as written
 
 
 def _zip_first_part(head: bytes) -> str:
@@ -276,7 +278,6 @@ def _look(head: bytes) -> _Head:
         zip_part=_zip_first_part(head),
         elements=frozenset(e.casefold() for e in _ELEMENT.findall(text)) if markup else None,
         header=frozenset(fold_header(c) for c in columns),
-        columns=tuple(c.strip() for c in columns),
     )
 
 
@@ -296,22 +297,23 @@ def _matches(fmt: ForeignFormat, head: _Head) -> bool:
     return not fmt.header or any(columns <= head.header for columns in fmt.header)
 
 
-def _ees_indicators(columns: tuple[str, ...]) -> str:
-    """The mapped EES indicators ``import-ees`` would take from a file with these columns."""
+def _ees_indicators(head: bytes) -> str:
+    """Which DfE table the file is and what ``import-ees`` would take from it, judged on the
+    head's complete rows (tables that share a layout differ in their breakdown rows)."""
     # Imported here: etl.ees imports etl.load, which imports the reader, which imports this.
-    from etl.ees import load_mapping
+    from etl.ees import advice
 
-    present = {c.lower() for c in columns}
-    found = [i.kpi for i in load_mapping() if i.columns <= present]
-    if found:
-        return f"it takes {', '.join(found)} from this table (config/ees_indicators.yaml)."
-    return (
-        "but none of the indicators mapped in config/ees_indicators.yaml is in this table, "
-        "so import-ees will refuse it until a mapping for it is added there."
-    )
+    text = _text(head)
+    whole = text[: text.rfind("\n") + 1] or text  # a row cut at the boundary is left out
+    try:
+        frame = pd.read_csv(io.StringIO(whole), dtype="str", keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        frame = pd.DataFrame(columns=_header_row(text))
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return advice(frame)
 
 
-def _fill(text: str, name: str, columns: tuple[str, ...]) -> str:
+def _fill(text: str, name: str, head: bytes) -> str:
     """A declaration's text with its ``{fields}`` filled in from the declarations they name."""
     values: dict[str, str] = {}
     for _, field, _, _ in string.Formatter().parse(text):
@@ -320,7 +322,7 @@ def _fill(text: str, name: str, columns: tuple[str, ...]) -> str:
         elif field == "returns":
             values[field] = ", ".join(all_returns())
         elif field == "ees_indicators":
-            values[field] = _ees_indicators(columns)
+            values[field] = _ees_indicators(head)
         elif field and field.endswith("_columns"):
             values[field] = ", ".join(get_return(field.removesuffix("_columns")).column_names)
     return text.format(**values)
@@ -336,7 +338,7 @@ def refuse_foreign(name: str, head: bytes) -> None:
     raise FileRejected(
         Finding(
             check="file_format",
-            message=_fill(fmt.message, name, look.columns),
-            fix=_fill(fmt.fix, name, look.columns),
+            message=_fill(fmt.message, name, look.raw),
+            fix=_fill(fmt.fix, name, look.raw),
         )
     )

@@ -1,14 +1,24 @@
-"""How the council compares: England, its region and its statistical neighbours.
+"""How the council compares: England, its region, its statistical neighbours, all councils.
 
 The first question a director or a board asks of a figure is "how do we compare?". The
 published figures are annual (the CIN census year to 31 March, the workforce census at
 30 September) and live in the ``benchmarks`` reference return; the council's own figures are
 monthly. This module reads the first, sets them beside the second and says in words where
-the council stands. The statistical-neighbour figure is the mean of the neighbours listed in
-``config/council.yaml`` that have a figure for the year: a neighbour with none (suppressed
-or not published) is left out of that year's mean, and a note says so.
+the council stands:
 
-No Streamlit here: area pages, the overview and the board pack all ask these functions.
+* England and the council's region, as published;
+* its statistical neighbours (``config/council.yaml``, set from the DfE's table by
+  ``python -m etl import-neighbours``), averaged as the council chooses (``neighbour_average``:
+  mean as LAIT shows it, median as the DfE's CSC National Framework dashboard does). A
+  neighbour with no figure for a year is named with the reason: the DfE's symbol and its
+  meaning (``c — suppressed to protect confidentiality``), or that the council has published
+  nothing since a given year (abolished or reorganised). The average is never of fewer
+  neighbours in silence;
+* its rank among all councils' published figures for the year, best first, and its quartile
+  band A (best quarter) to D, polarity-aware, as LAIT bands them.
+
+No Streamlit here: area pages, the overview, the board pack and ``metrics show`` all ask
+these functions.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.ees import load_mapping
 from metrics import snapshot
 from metrics.api import ALL, kpi, kpi_values
 from metrics.config import CouncilConfig, load_config
@@ -37,6 +48,10 @@ SERIES_COLUMNS = [
     "used",
 ]
 ILLUSTRATIVE = "illustrative"
+#: What pages, tiles, the pack and the CLI say for a KPI the DfE publishes no figure for.
+NO_COMPARISON = "No published comparison"
+#: Quartile bands, best quarter first (LAIT's A to D).
+BANDS = "ABCD"
 
 
 def _ordinal(n: int) -> str:
@@ -57,18 +72,30 @@ def _period_start(end: date) -> date:
         return date(end.year - 1, 3, 1)
 
 
+def symbol_words(symbol: str) -> str:
+    """``c — suppressed to protect confidentiality``: a DfE symbol with the DfE's meaning."""
+    return load_mapping().meaning(symbol)
+
+
 def published(db: Path | str, kpi_id: str) -> pd.DataFrame:
     """Every stored benchmark row for one KPI (empty when none are loaded), oldest first."""
-    has_table = snapshot.read(
-        db, "SELECT 1 FROM information_schema.tables WHERE table_name = 'benchmarks'"
+    columns = set(
+        snapshot.read(
+            db, "SELECT column_name FROM information_schema.columns WHERE table_name = 'benchmarks'"
+        )["column_name"]
     )
-    if has_table.empty:
+    if not columns:
         return pd.DataFrame(columns=["indicator", "period", "period_end", "area_type"])
+    # A store made before these columns were declared reads them as blank.
+    extra = ", ".join(
+        f"coalesce({c}, '') AS {c}" if c in columns else f"'' AS {c}"
+        for c in ("old_la_code", "symbol")
+    )
     frame = snapshot.read(
         db,
         "SELECT indicator, period, period_end, area_type, area_code, area_name, value, "
-        "lower(unit) AS unit, source, illustrative FROM benchmarks WHERE indicator = ? "
-        "ORDER BY period_end, area_type, area_code",
+        f"lower(unit) AS unit, source, illustrative, {extra} FROM benchmarks "
+        "WHERE indicator = ? ORDER BY period_end, area_type, area_code",
         [kpi_id],
     )
     if len(frame):
@@ -77,13 +104,30 @@ def published(db: Path | str, kpi_id: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _neighbour_names(config: CouncilConfig) -> dict[str, str]:
-    """Neighbour LA code → name, from the config (the council itself never counts)."""
-    return {
-        str(n["la_code_new"]): str(n.get("name") or n["la_code_new"])
-        for n in config.statistical_neighbours
-        if str(n.get("la_code_new", "")) not in ("", config.la_code_new)
-    }
+@dataclass(frozen=True)
+class NeighbourSetting:
+    """One statistical neighbour from the config, matched on its DfE LA number when it has
+    one (it outlives ONS code changes), else on its ONS code."""
+
+    name: str
+    la_code: str = ""
+    la_code_new: str = ""
+
+    def rows(self, la_rows: pd.DataFrame) -> pd.DataFrame:
+        if self.la_code:
+            return la_rows[la_rows["old_la_code"] == self.la_code]
+        return la_rows[la_rows["area_code"] == self.la_code_new]
+
+
+def _neighbours(config: CouncilConfig) -> list[NeighbourSetting]:
+    """The configured neighbours, leaving out the council itself and entries with no code."""
+    own = {c for c in (config.la_code, config.la_code_new) if c}
+    out = []
+    for n in config.statistical_neighbours:
+        la_code, new = str(n.get("la_code") or ""), str(n.get("la_code_new") or "")
+        if (la_code or new) and not {la_code, new} & own:
+            out.append(NeighbourSetting(str(n.get("name") or la_code or new), la_code, new))
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,7 +135,12 @@ class Benchmarks:
     """The benchmark lines for one KPI, and the notes a reader needs to trust them."""
 
     series: pd.DataFrame  # SERIES_COLUMNS, one row per line × period
-    neighbour_values: pd.DataFrame  # period, area_code, area_name, value (neighbours only)
+    #: period, name, value, figure (words: the value, or the symbol and its meaning, or why
+    #: there is none), one row per configured neighbour × published period
+    neighbour_values: pd.DataFrame
+    #: every council's published (not illustrative) figure: period, area_code, old_la_code,
+    #: value; for the rank among all councils
+    councils: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: tuple[str, ...] = ()
 
     @property
@@ -99,66 +148,120 @@ class Benchmarks:
         return self.series.empty
 
 
-def _neighbour_line(rows: pd.DataFrame, names: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
-    """Mean of the neighbours' figures per period; a neighbour with none is left out."""
-    points, notes = [], []
-    for (period, end), group in rows.groupby(["period", "period_end"], sort=False):
-        have = group[group["value"].notna()]
-        absent = sorted(names[c] for c in names if c not in set(have["area_code"]))
-        if have.empty:
-            notes.append(f"{period}: no statistical neighbour has a figure, so there is no mean.")
+def _absence(rows: pd.DataFrame, end: date, unit: str) -> tuple[float | None, str]:
+    """A neighbour's figure for the year ending ``end``, or the reason it has none."""
+    this = rows[rows["period_end"] == end]
+    if len(this) and not is_missing(this["value"].iloc[0]):
+        value = float(this["value"].iloc[0])
+        return value, format_value(value, unit)
+    if len(this) and this["symbol"].iloc[0]:
+        return None, symbol_words(this["symbol"].iloc[0])
+    earlier = rows[(rows["period_end"] < end) & rows["value"].notna()]
+    if len(this) == 0 and len(earlier) and not (rows["period_end"] > end).any():
+        last = earlier.sort_values("period_end")["period"].iloc[-1]
+        return None, f"none published after {last} (council reorganised or abolished)"
+    return None, "no figure published"
+
+
+def _neighbour_line(
+    la_rows: pd.DataFrame, neighbours: list[NeighbourSetting], config: CouncilConfig, unit: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The neighbours' average per published period, each neighbour's figure, and notes
+    naming every neighbour left out of a year's average and why."""
+    average = config.neighbour_average
+    points, figures, notes = [], [], []
+    own = {n.name: n.rows(la_rows) for n in neighbours}
+    for (period, end), _ in la_rows.groupby(["period", "period_end"], sort=True):
+        have, absent = [], []
+        for name, rows in own.items():
+            value, words = _absence(rows, end, unit)
+            figures.append({"period": period, "name": name, "value": value, "figure": words})
+            if value is None:
+                absent.append(f"{name} ({words})")
+            else:
+                have.append((value, rows[rows["period_end"] == end].iloc[0]))
+        if not have:
+            notes.append(f"{period}: no statistical neighbour has a figure, so there is none.")
             continue
         if absent:
             notes.append(
-                f"{period}: no figure for {', '.join(absent)}, so the neighbour mean is of "
-                f"{len(have)} not {len(names)}."
+                f"{period}: no figure for {', '.join(absent)}, so the neighbour {average} is "
+                f"of {len(have)} not {len(own)}."
             )
+        values = pd.Series([v for v, _ in have])
         points.append(
             {
                 "period": period,
                 "period_end": end,
-                "value": float(have["value"].mean()),
-                "illustrative": bool(have["illustrative"].any()),
-                "source": f"Mean of {len(have)} statistical neighbours: {have['source'].iloc[0]}",
+                "value": float(values.median() if average == "median" else values.mean()),
+                "illustrative": any(bool(r["illustrative"]) for _, r in have),
+                "source": f"{average.capitalize()} of {len(have)} statistical neighbours: "
+                f"{have[0][1]['source']}",
                 "used": len(have),
             }
         )
     line = pd.DataFrame(points)
+    figures_frame = pd.DataFrame(figures, columns=["period", "name", "value", "figure"])
     if line.empty:
-        return line, notes
+        return line, figures_frame, notes
     low, high = int(line["used"].min()), int(line["used"].max())
     count = str(high) if low == high else f"{low}–{high}"
-    return line.assign(line=f"Statistical neighbours (mean of {count})"), notes
+    return line.assign(line=f"Statistical neighbours ({average} of {count})"), figures_frame, notes
+
+
+def _gaps(rows: pd.DataFrame, line: str) -> list[str]:
+    """``2024-25: no England figure (x — not available); the chart leaves a gap.``"""
+    blank = rows[rows["value"].isna()]
+    return [
+        f"{r.period}: no {line} figure ({symbol_words(r.symbol) if r.symbol else 'none given'}); "
+        "the chart leaves a gap."
+        for r in blank.itertuples()
+    ]
 
 
 def benchmarks(db: Path | str, kpi_id: str, config: CouncilConfig | None = None) -> Benchmarks:
     """England, region and statistical-neighbour lines for a KPI, one point per period."""
     config = config or load_config()
+    unit = kpi(kpi_id).unit
     rows = published(db, kpi_id)
     empty = pd.DataFrame(columns=SERIES_COLUMNS)
+    no_neighbours = pd.DataFrame(columns=["period", "name", "value", "figure"])
     if rows.empty:
-        return Benchmarks(empty, pd.DataFrame(columns=["period", "area_code", "value"]))
-    parts = []
+        return Benchmarks(empty, no_neighbours)
+    parts, notes = [], []
     england = rows[rows["area_type"] == ENGLAND]
     if len(england):
         parts.append(england.assign(line="England", used=1))
+        notes += _gaps(england, "England")
     region = rows[(rows["area_type"] == REGION) & (rows["area_code"] == config.region_code)]
     if config.region_code and len(region):
-        parts.append(region.assign(line=region["area_name"].iloc[-1], used=1))
-    names = _neighbour_names(config)
-    neighbours = rows[(rows["area_type"] == "LA") & rows["area_code"].isin(list(names))]
-    notes: list[str] = []
-    if names and len(neighbours):
-        line, notes = _neighbour_line(neighbours, names)
+        name = region["area_name"].iloc[-1]
+        parts.append(region.assign(line=name, used=1))
+        notes += _gaps(region, name)
+    la_rows = rows[rows["area_type"] == "LA"]
+    own = {c for c in (config.la_code, config.la_code_new) if c}
+    councils = la_rows[
+        ~la_rows["illustrative"].astype(bool)
+        & la_rows["value"].notna()
+        & ~la_rows["area_code"].isin(own)
+        & ~la_rows["old_la_code"].isin(own)
+    ][["period", "area_code", "old_la_code", "value"]]
+    figures = no_neighbours
+    neighbours = _neighbours(config)
+    if neighbours and len(la_rows):
+        line, figures, neighbour_notes = _neighbour_line(la_rows, neighbours, config, unit)
+        notes += neighbour_notes
         if len(line):
             parts.append(line.assign(area_type=NEIGHBOURS))
     if not parts:
-        return Benchmarks(empty, neighbours, tuple(notes))
+        return Benchmarks(empty, figures, councils, tuple(notes))
     series = pd.concat(parts, ignore_index=True)
     series = series[series["value"].notna()].copy()
     series["period_start"] = series["period_end"].map(_period_start)
     series["illustrative"] = series["illustrative"].astype(bool)
-    return Benchmarks(series[SERIES_COLUMNS].reset_index(drop=True), neighbours, tuple(notes))
+    return Benchmarks(
+        series[SERIES_COLUMNS].reset_index(drop=True), figures, councils, tuple(notes)
+    )
 
 
 @dataclass(frozen=True)
@@ -177,6 +280,20 @@ class Versus:
 
 
 @dataclass(frozen=True)
+class Rank:
+    """The council's place among all councils' published figures for one year."""
+
+    place: int  # 1 = best; ties share a place
+    of: int  # councils ranked, the council included
+    period: str
+
+    @property
+    def band(self) -> str:
+        """Quartile band by place: A is the best quarter of councils, D the worst."""
+        return BANDS[min(3, (self.place - 1) * 4 // self.of)]
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Where the council stands in one month against the latest published figures."""
 
@@ -185,10 +302,10 @@ class Comparison:
     council_value: float
     unit: str
     versus: tuple[Versus, ...]
-    rank: int | None = None  # 1 = best among the council and its neighbours
-    rank_of: int | None = None
-    rank_period: str | None = None
+    rank: Rank | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: name, figure (words) of each neighbour for the neighbour line's period
+    neighbours: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def against(self, area_type: str) -> Versus | None:
         return next((v for v in self.versus if v.area_type == area_type), None)
@@ -202,14 +319,17 @@ class Comparison:
         if england.judgement:
             where += f" ({england.judgement})"
         figure = f"{format_value(england.value, self.unit)} in {england.period}"
-        return f"{where}: {figure}" + (f", {ILLUSTRATIVE}" if england.illustrative else "")
+        band = f"; quartile {self.rank.band}" if self.rank else ""
+        return f"{where}: {figure}{band}" + (f", {ILLUSTRATIVE}" if england.illustrative else "")
 
     def rank_sentence(self, council_name: str) -> str | None:
         if self.rank is None:
             return None
+        r = self.rank
         return (
-            f"{council_name} ranks {_ordinal(self.rank)} of {self.rank_of} (best first) "
-            f"against its statistical neighbours' {self.rank_period} figures."
+            f"{council_name} would rank {_ordinal(r.place)} of {r.of} councils (best first) "
+            f"against every council's published {r.period} figure: quartile band {r.band} "
+            "(A is the best quarter, D the worst)."
         )
 
     @property
@@ -240,16 +360,15 @@ def _versus(point: pd.Series, council: float, unit: str, higher_better: bool) ->
     )
 
 
-def _rank(
-    council: float, values: pd.Series, higher_better: bool, unit: str
-) -> tuple[int, int] | None:
-    """The council's place among its neighbours (ties share a place), best first."""
-    others = [rounded(v, unit) for v in values.dropna()]
-    if not others:
-        return None
+def rank_among(
+    council: float, others: pd.Series, higher_better: bool, unit: str
+) -> tuple[int, int]:
+    """The council's place among other councils' figures (ties share a place), best first,
+    and how many are ranked with it."""
+    values = [rounded(v, unit) for v in others.dropna()]
     mine = rounded(council, unit)
-    better = sum(v > mine if higher_better else v < mine for v in others)
-    return better + 1, len(others) + 1
+    better = sum(v > mine if higher_better else v < mine for v in values)
+    return better + 1, len(values) + 1
 
 
 def compare(
@@ -276,28 +395,27 @@ def compare(
             versus.append(_versus(point, council, k.unit, k.higher_is_better))
     if not versus:
         return None
-    rank = rank_period = None
+    latest = max(versus, key=lambda v: v.period).period
+    others = bench.councils[bench.councils["period"] == latest]["value"]
+    rank = (
+        Rank(*rank_among(council, others, k.higher_is_better, k.unit), period=latest)
+        if len(others)
+        else None
+    )
     neighbours = next((v for v in versus if v.area_type == NEIGHBOURS), None)
-    if neighbours is not None:
-        values = bench.neighbour_values
-        rank = _rank(
-            council,
-            values[values["period"] == neighbours.period]["value"],
-            k.higher_is_better,
-            k.unit,
-        )
-        rank_period = neighbours.period
-    notes = tuple(n for n in bench.notes if rank_period and n.startswith(f"{rank_period}:"))
+    shown = {v.period for v in versus}
+    figures = bench.neighbour_values
     return Comparison(
         kpi_id=kpi_id,
         month=month,
         council_value=council,
         unit=k.unit,
         versus=tuple(versus),
-        rank=rank[0] if rank else None,
-        rank_of=rank[1] if rank else None,
-        rank_period=rank_period,
-        notes=notes,
+        rank=rank,
+        notes=tuple(n for n in bench.notes if n.split(":")[0] in shown),
+        neighbours=figures[figures["period"] == neighbours.period][["name", "figure"]]
+        if neighbours is not None
+        else figures.iloc[0:0][["name", "figure"]],
     )
 
 
@@ -324,7 +442,15 @@ def comparison_table(comparison: Comparison, council_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def england_position(db: Path | str, kpi_id: str, month: object) -> str | None:
-    """One phrase for an overview tile, e.g. ``Above England average (16.3, 2020)``."""
+def neighbour_table(comparison: Comparison) -> pd.DataFrame:
+    """Each neighbour's figure for the year the neighbour average is of: a number, or the
+    DfE's symbol with its meaning, or why there is none (never a blank)."""
+    return comparison.neighbours.rename(columns={"name": "Neighbour", "figure": "Their figure"})
+
+
+def england_position(db: Path | str, kpi_id: str, month: object) -> str:
+    """One phrase for an overview tile, e.g. ``Above England average (worse): 16.3 in 2020;
+    quartile C``, or ``No published comparison``."""
     result = compare(db, kpi_id, month)
-    return result.england_phrase() if result is not None else None
+    phrase = result.england_phrase() if result is not None else None
+    return phrase or NO_COMPARISON

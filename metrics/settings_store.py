@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
 from etl import audit
-from metrics.config import Threshold, config_path, load_config
+from metrics.config import NEIGHBOUR_AVERAGES, Threshold, config_path, load_config
 from metrics.declarations import declarations
 from metrics.formatting import format_change, format_value, uk_date
 
@@ -41,6 +42,7 @@ FIELDS = {
     "floor": ("limit", "warn_within"),
     "target_by_date": ("target", "date"),
     "month_on_month_increase": (),
+    "rise_until": ("limit",),
 }
 FIELD_LABELS = {
     "limit": "Limit",
@@ -107,6 +109,8 @@ def rule_summary(rule: Threshold, unit: str) -> str:
     """A rule in a few words, for a preview line."""
     if rule.kind == "month_on_month_increase":
         return "must rise every month"
+    if rule.kind == "rise_until":
+        return f"must rise every month until at least {format_value(rule.limit, unit)}"
     if rule.kind == "target_by_date":
         return f"target {format_value(rule.target, unit)} by {uk_date(rule.date)}"
     way = "at most" if rule.kind == "cap" else "at least"
@@ -360,3 +364,64 @@ def save(
             raise SettingsInvalid(["The settings file changed while you were editing: look again"])
         _write_atomically(path, text)
     return changes
+
+
+NEIGHBOURS = "statistical_neighbours"
+AVERAGE = "neighbour_average"
+
+
+def _flow(entry: Mapping[str, str]) -> CommentedMap:
+    """``{name: Calderdale, la_code: "381"}`` on one line, as the file lists neighbours."""
+    out = CommentedMap(entry)
+    out.fa.set_flow_style()
+    return out
+
+
+def save_comparison(
+    db: Path,
+    who: str,
+    *,
+    neighbours: Sequence[Mapping[str, str]] | None = None,
+    average: str | None = None,
+    source: str = "",
+    path: Path | None = None,
+) -> list[str]:
+    """Set the statistical neighbours (e.g. from the DfE's table) and/or how their figures
+    are averaged; checked, written keeping the file's comments, and audited like any change.
+
+    Returns one line per change (empty: nothing changed). Raises ``SettingsInvalid`` for an
+    average that is not mean or median, and ``etl.store.StoreBusy`` as ``save`` does.
+    """
+    path = path or config_path()
+    original = path.read_bytes()
+    yaml = _load_yaml()
+    doc = yaml.load(original.decode("utf-8"))
+    lines = []
+    if average is not None and average != doc.get(AVERAGE, "mean"):
+        if average not in NEIGHBOUR_AVERAGES:
+            raise SettingsInvalid([f"The neighbours' average must be mean or median: {average}"])
+        lines.append(f"Neighbours' average: {doc.get(AVERAGE, 'mean')} → {average}")
+        doc[AVERAGE] = average
+    if neighbours is not None:
+        before = [str(n.get("name")) for n in doc.get(NEIGHBOURS) or []]
+        after = [str(n["name"]) for n in neighbours]
+        if [dict(n) for n in doc.get(NEIGHBOURS) or []] != [dict(n) for n in neighbours]:
+            origin = f" (from {source})" if source else ""
+            lines.append(
+                f"Statistical neighbours{origin}: {', '.join(before) or 'none'} → "
+                f"{', '.join(after) or 'none'}"
+            )
+            if NEIGHBOURS in doc:
+                _replace_items(doc[NEIGHBOURS], [_flow(n) for n in neighbours])
+            else:
+                doc[NEIGHBOURS] = [_flow(n) for n in neighbours]
+    if not lines:
+        return []
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    keys = ", ".join(k for k, on in ((NEIGHBOURS, neighbours), (AVERAGE, average)) if on)
+    with audit.recording(db, who, "settings", f"{path.name}: {keys}", "; ".join(lines)):
+        if path.read_bytes() != original:
+            raise SettingsInvalid(["The settings file changed while you were editing: look again"])
+        _write_atomically(path, out.getvalue())
+    return lines

@@ -109,7 +109,9 @@ def _comparisons(pack: BoardPack, styles: dict) -> list:
         Paragraph(
             escape(
                 "Our latest month against the latest published annual figures. Statistical "
-                "neighbours are the mean of the neighbours listed in the council's settings. "
+                "neighbours are the mean or median (the row says which) of the neighbours in "
+                "the council's settings; \"All councils\" is our place among every council's "
+                "published figure, best first, and its quartile band (A best, D worst). "
                 "Figures marked illustrative are not published statistics."
             ),
             styles["body"],

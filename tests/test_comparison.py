@@ -26,23 +26,33 @@ W2,North,QSW,0.5,Y,9
 W3,South,ASYE,1,N,13
 """
 SRC = "Test figures"
-HEADER = "indicator,period,period_end,area_type,area_code,area_name,value,unit,source,illustrative"
+HEADER = (
+    "indicator,period,period_end,area_type,area_code,area_name,value,unit,source,illustrative,"
+    "old_la_code,symbol"
+)
 BENCHMARKS = f"""{HEADER}
-{KPI},2019,2019-09-30,england,E92000001,England,16.9,number,{SRC},N
-{KPI},2020,2020-09-30,england,E92000001,England,16.3,number,{SRC},N
-{KPI},2019,2019-09-30,region,E12000001,North East,17.0,number,{SRC},Y
-{KPI},2020,2020-09-30,region,E12000001,North East,16.5,number,{SRC},Y
-{KPI},2020,2020-09-30,region,E12000002,North West,99.0,number,{SRC},Y
-{KPI},2019,2019-09-30,la,E06000001,Aford,18,number,{SRC},Y
-{KPI},2019,2019-09-30,la,E06000002,Bford,20,number,{SRC},Y
-{KPI},2019,2019-09-30,la,E06000003,Cford,22,number,{SRC},Y
-{KPI},2020,2020-09-30,la,E06000001,Aford,15,number,{SRC},Y
-{KPI},2020,2020-09-30,la,E06000002,Bford,,number,{SRC},Y
-{KPI},2020,2020-09-30,la,E06000003,Cford,19,number,{SRC},Y
-{KPI},2020,2020-09-30,la,E06000009,Not a neighbour,40,number,{SRC},Y
-{KPI},2020,2020-09-30,la,E06099999,Ourselves,1,number,{SRC},Y
-agency_worker_pct,2020,2020-09-30,england,E92000001,England,15.4,percent,{SRC},N
+{KPI},2019,2019-09-30,england,E92000001,England,16.9,number,{SRC},N,,
+{KPI},2020,2020-09-30,england,E92000001,England,16.3,number,{SRC},N,,
+{KPI},2019,2019-09-30,region,E12000001,North East,17.0,number,{SRC},Y,,
+{KPI},2020,2020-09-30,region,E12000001,North East,16.5,number,{SRC},Y,,
+{KPI},2020,2020-09-30,region,E12000002,North West,99.0,number,{SRC},Y,,
+{KPI},2019,2019-09-30,la,E06000001,Aford,18,number,{SRC},N,801,
+{KPI},2019,2019-09-30,la,E06000002,Bford,20,number,{SRC},N,802,
+{KPI},2019,2019-09-30,la,E06000003,Cford,22,number,{SRC},N,803,
+{KPI},2020,2020-09-30,la,E06000001,Aford,15,number,{SRC},N,801,
+{KPI},2020,2020-09-30,la,E06000002,Bford,,number,{SRC},N,802,c
+{KPI},2020,2020-09-30,la,E06000003,Cford,19,number,{SRC},N,803,
+{KPI},2020,2020-09-30,la,E06000009,Not a neighbour,40,number,{SRC},N,809,
+{KPI},2020,2020-09-30,la,E06099999,Ourselves,1,number,{SRC},N,899,
+{KPI},2020,2020-09-30,la,E06000008,Made up,2,number,{SRC},Y,,
+agency_worker_pct,2020,2020-09-30,england,E92000001,England,15.4,percent,{SRC},N,,
 """
+
+
+BFORD = (
+    "2020: no figure for Bford (c — suppressed to protect confidentiality), so the neighbour mean "
+    "is of 2 not 3."
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +71,12 @@ def setting(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["la_code_new"] = "E06099999"
     raw["region_code"] = "E12000001"
+    raw["la_code"] = "899"
     raw["statistical_neighbours"] = [
-        {"name": "Aford", "la_code_new": "E06000001"},
-        {"name": "Bford", "la_code_new": "E06000002"},
-        {"name": "Cford", "la_code_new": "E06000003"},
-        {"name": "Ourselves", "la_code_new": "E06099999"},  # the council never counts itself
+        {"name": "Aford", "la_code": "801"},  # DfE LA number, as import-neighbours writes
+        {"name": "Bford", "la_code": "802"},
+        {"name": "Cford", "la_code_new": "E06000003"},  # or ONS code, as typed by hand
+        {"name": "Ourselves", "la_code": "899"},  # the council never counts itself
     ]
     config_path = folder / "council.yaml"
     config_path.write_text(yaml.safe_dump(raw), encoding="utf-8")
@@ -84,7 +95,14 @@ def test_lines_and_the_neighbour_mean_leaving_out_a_neighbour_with_no_figure(set
     assert list(neighbours["value"]) == [20.0, 17.0]
     assert list(neighbours["used"]) == [3, 2]
     assert list(series[series["line"] == "North East"]["value"]) == [17.0, 16.5]
-    assert bench.notes == ("2020: no figure for Bford, so the neighbour mean is of 2 not 3.",)
+    assert bench.notes == (BFORD,)
+    # Each neighbour's own figure for 2020, in words: Bford's is the DfE's symbol and meaning.
+    figures = bench.neighbour_values[bench.neighbour_values["period"] == "2020"]
+    assert dict(zip(figures["name"], figures["figure"], strict=True)) == {
+        "Aford": "15.0",
+        "Bford": "c — suppressed to protect confidentiality",
+        "Cford": "19.0",
+    }
     # Each annual figure covers the year that ends on its period end.
     first = series.iloc[0]
     assert (first["period_start"], first["period_end"]) == (date(2018, 10, 1), date(2019, 9, 30))
@@ -106,21 +124,24 @@ def test_council_latest_against_england_region_neighbours_and_rank(setting) -> N
     # 16.8 - 17.0 = -0.2: below the neighbour mean, better.
     assert by_type["NEIGHBOURS"].difference == pytest.approx(-0.2)
     assert by_type["NEIGHBOURS"].judgement == "better"
-    # Rank among the neighbours with a 2020 figure (Aford 15, Cford 19): only Aford is lower,
-    # so the council is 2nd of 3.
-    assert (result.rank, result.rank_of) == (2, 3)
+    # Rank among every council's published 2020 figure (not the council's own row, not the
+    # illustrative one, not Bford's suppressed one): Aford 15, Cford 19, Not a neighbour 40.
+    # A lower caseload is better; only Aford (15) is below 16.8, so 2nd of 4. Quartile band:
+    # place 2 of 4 is in the second quarter, B.
+    assert (result.rank.place, result.rank.of, result.rank.band) == (2, 4, "B")
     assert result.rank_sentence("Testshire") == (
-        "Testshire ranks 2nd of 3 (best first) against its statistical neighbours' 2020 figures."
+        "Testshire would rank 2nd of 4 councils (best first) against every council's published "
+        "2020 figure: quartile band B (A is the best quarter, D the worst)."
     )
-    assert result.notes == ("2020: no figure for Bford, so the neighbour mean is of 2 not 3.",)
-    assert result.england_phrase() == "Above England average (worse): 16.3 in 2020"
+    assert result.notes == (BFORD,)
+    assert result.england_phrase() == "Above England average (worse): 16.3 in 2020; quartile B"
     table = comparison.comparison_table(result, "Testshire")
     assert list(table["Compared with"]) == [
         "England",
         "North East",
         "Statistical neighbours (mean of 2–3)",
     ]
-    assert list(table["Figures"]) == ["published", "illustrative", "illustrative"]
+    assert list(table["Figures"]) == ["published", "illustrative", "published"]
     assert list(table["Difference"]) == ["0.5", "0.3", "0.2"]
 
 
@@ -139,16 +160,16 @@ def test_agency_share_against_england(setting) -> None:
     result = comparison.compare(db, "agency_worker_pct", date(2021, 5, 1), config)
     assert result.council_value == pytest.approx(100 / 3)
     assert result.england_phrase() == "Above England average (worse): 15.4% in 2020"
-    assert result.rank is None  # no neighbour figures for this KPI
+    assert result.rank is None  # no council figures for this KPI
 
 
 def test_a_store_without_the_benchmarks_table_reads_as_no_benchmarks(tmp_path: Path) -> None:
     import duckdb
 
     db = tmp_path / "old.duckdb"
+    db.touch()  # first: a master newer than its snapshot would be published again
     con = duckdb.connect(str(tmp_path / "old.snapshot.duckdb"))
     con.execute("CREATE TABLE store_meta (key VARCHAR, value VARCHAR)")
     con.close()
-    db.touch()
     assert comparison.published(db, KPI).empty
     assert isinstance(comparison.benchmarks(db, KPI).series, pd.DataFrame)

@@ -35,7 +35,7 @@ if not REAL.is_dir():
 
 EES_WORDS = ("DfE published statistics file", "explore education statistics")
 SN_WORDS = ("DfE's statistical neighbours table",)
-SN_FIX = ("config/council.yaml", "statistical_neighbours")
+SN_FIX = ("python -m etl import-neighbours", "la_code in config/council.yaml")
 #: Every real file the loader refuses: (words its message holds, words its fix holds).
 EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sf-liiatools__cin-2022.xml": (
@@ -65,12 +65,39 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         )
     },
 }
-#: EES tables whose indicators config/ees_indicators.yaml maps today, and what they give.
-EES_SUPPORTED = {
-    "dfe-cscoe__c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv": (
-        "icpc_within_15wd_pct",
+#: Every DfE table in the folder: the table's name as config/ees_indicators.yaml gives it, and
+#: the KPIs import-ees takes from it (none: refused, saying why no KPI uses it).
+EES_TABLES = {
+    "dfe-cscoe__b1_children_in_need_2013_to_2025.csv": ("table B1", ()),
+    "dfe-cscoe__c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv": (
+        "table C1",
+        ("rereferrals_12m_pct",),
     ),
-    "dfe-cscoe__csww_indicators_2017_to_2025.csv": ("caseload_avg_per_fte", "agency_worker_pct"),
+    "dfe-cscoe__c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv": (
+        "table C4",
+        ("icpc_within_15wd_pct",),
+    ),
+    "dfe-cscoe__csww_indicators_2017_to_2025.csv": (
+        "social work workforce",
+        (
+            "caseload_avg_per_fte",
+            "agency_worker_pct",
+            "workforce_turnover_pct",
+            "workforce_vacancy_pct",
+        ),
+    ),
+    "dfe-cscoe__d3_cpps_subsequent_plan_2013_to_2025.csv": (
+        "table D3",
+        ("cp_plan_second_or_subsequent_pct",),
+    ),
+    "dfe-cscoe__la_care_leavers_accommodation_suitability.csv": (
+        "accommodation",
+        ("care_leavers_suitable_accommodation_pct",),
+    ),
+    "dfe-cscoe__la_cla_swcount.csv": (
+        "number of social workers",
+        ("cla_3plus_social_workers_pct",),
+    ),
 }
 EES_FILES = sorted(name for name, (words, _) in EXPECTED.items() if words == EES_WORDS)
 
@@ -154,20 +181,19 @@ def test_ees_file_load_advice_agrees_with_what_import_ees_does(
     db = tmp_path / "x.duckdb"
     advice = _etl("load", "--db", db, REAL / file_name).stdout
     imported = _etl("import-ees", "--db", db, REAL / file_name)
+    table, kpis = EES_TABLES[file_name]
+    assert table in advice and table in imported.stdout + imported.stderr
     taken = re.search(r"it takes (.+?) from this table", advice)
-    if file_name in EES_SUPPORTED:
-        assert taken and taken[1] == ", ".join(EES_SUPPORTED[file_name])
-    if taken:
+    if kpis:
+        assert taken and taken[1] == ", ".join(kpis)
         assert imported.returncode == 0, imported.stdout + imported.stderr
         assert f"benchmark figure(s) for {taken[1]}." in imported.stdout
         assert "1 file(s): 1 loaded, 0 unchanged, 0 rejected." in imported.stdout
         assert _return_rows(db)["benchmarks"] > 0
     else:
-        assert "none of the indicators mapped in config/ees_indicators.yaml" in advice
+        assert taken is None and "which import-ees refuses: " in advice
         assert imported.returncode == 1
-        assert "None of the indicators in config/ees_indicators.yaml is in this file" in (
-            imported.stderr
-        )
+        assert "It is not imported: " in imported.stderr and "no KPI" in imported.stderr
         assert _return_rows(db) == dict.fromkeys(all_returns(), 0)
 
 
