@@ -11,7 +11,9 @@ from ui.upload import upload_panel
 require_role("analyst")
 st.title("Load returns")
 st.caption(
-    "Caseloads, statutory visits, ICPC and case supervision returns, one file per return per "
-    "month. See the returns contract (docs/returns.md) for columns and rules."
+    "Monthly returns (one file per return per month, CSV or Excel), or the council's Ofsted "
+    "Annex A workbook as exported. Columns holding names, dates of birth, addresses or "
+    "postcodes are left out as each file is read. See the returns contract (docs/returns.md) "
+    "for columns and rules."
 )
 upload_panel(current_db())

@@ -67,13 +67,16 @@ class ListSummary:
 
     def line(self) -> str:
         """The list as an analyst reads it in the report."""
-        head = f"List {self.number} ({self.sheet})"
+        named = _LIST_NAME.match(self.sheet.strip())
+        head = f"List {self.number}" + ("" if named else f" (sheet {self.sheet})")
         if self.used_by is None:
             return f"{head}: not used by the dashboard"
         months = _month_range(self.months)
         dropped = f"; left out: {'; '.join(self.dropped)}" if self.dropped else ""
+        unused = self.rows_read - self.rows_used
+        why = f" ({unused:,} fall in no month filled)" if unused else ""
         return (
-            f"{head} → {self.used_by}: {self.rows_read:,} rows read, {self.rows_used:,} used"
+            f"{head} → {self.used_by}: {self.rows_read:,} rows read, {self.rows_used:,} used{why}"
             f"{', months ' + months if months else ''}{dropped}"
         )
 
@@ -200,7 +203,8 @@ def list_return(found: FoundList, file_name: str, as_at: date) -> RawReturn:
 def split_months(
     frame: pd.DataFrame, split: MonthSplit, last_month: date
 ) -> Iterator[tuple[date, pd.DataFrame]]:
-    """An event list's typed rows, month by month, from its first month to ``last_month``.
+    """An event list's typed rows, month by month, from its first event's month to
+    ``last_month``.
 
     A row is in the month of its event; before that, in every month at whose end it was
     still waiting (from its ``open_from`` month); a row flagged ``unless`` only in its
@@ -215,7 +219,10 @@ def split_months(
     )
     if start.isna().all():
         return
-    month = start.min().date().replace(day=1)
+    # The period the list covers starts with its first event: a case open since long before
+    # (an assessment started two years ago) must not make the list claim those months.
+    first = event.min() if event.notna().any() else start.min()
+    month = first.date().replace(day=1)
     while month <= last_month:
         first, last = pd.Timestamp(month), pd.Timestamp(month_end(month))
         held = event.between(first, last) & ~flagged

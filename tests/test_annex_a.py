@@ -8,7 +8,6 @@ loader into a real DuckDB store and read back through the metrics API.
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 import tempfile
@@ -110,18 +109,15 @@ def test_list5_across_easter_counts_as_inspectors_count(tmp_path: Path, pseudony
     db = tmp_path / "csc.duckdb"
     [result] = load_paths(db, [book])
     assert result.status == "loaded", result.report.to_text()
-    # The earliest strategy discussion (10 March) to the list date: March and April.
-    assert api.months(db) == [MARCH, APRIL]
+    # From the first conference held (13 April) to the list date: April only. March would
+    # miss the conferences held then for enquiries started before the list's period.
+    assert api.months(db) == [APRIL]
     # April: held in April A1, A2, A3 (not A4, A5: deemed unnecessary); in time A1, A2.
     assert _value(db, "icpc_within_15wd_pct", APRIL) == pytest.approx(200 / 3)
     assert _value(db, "icpc_within_15wd_pct", APRIL, "Team A") == 100.0  # A1, A2
     assert _value(db, "icpc_within_15wd_pct", APRIL, "Team B") == 0.0  # A3
     # Overdue at 30 April: A6 only (A4 deemed unnecessary is never awaiting; A7 at 8 days).
     assert _value(db, "icpc_awaiting_overdue", APRIL) == 1
-    # March: no conference held (no data, not 0 %); A1-A3 waiting at 31 March, none past
-    # 15 working days (A3: 19-31 Mar = 9); A5 deemed unnecessary is not waiting.
-    assert math.isnan(_value(db, "icpc_within_15wd_pct", MARCH))
-    assert _value(db, "icpc_awaiting_overdue", MARCH) == 0
     assert "Team not recorded" in api.teams(db)
 
 
@@ -181,6 +177,9 @@ def test_six_month_list_fills_six_months_and_a_monthly_return_needs_replace(
 
 def test_a_list_taken_mid_month_does_not_fill_that_month(tmp_path: Path, pseudonym_key) -> None:
     rows = [list5_row("P1", "2021-03-01", "No", "2021-03-12", "Team A")]
+    # An enquiry started long before the list's period, still awaiting: it must not make the
+    # list claim 2019.
+    rows.append(list5_row("P0", "2019-06-03", "No", None, "Team A"))
     rows.append(list5_row("P2", "2021-04-06", "No", "2021-04-12", "Team A"))
     book = write_workbook(tmp_path / "Annex A 15.04.2021.xlsx", {"List_5": (LIST5, rows)})
     db = tmp_path / "csc.duckdb"
@@ -232,7 +231,7 @@ def test_lists_6_7_8_give_visits_as_at_the_list_date(tmp_path: Path, pseudonym_k
     assert _value(db, "visits_asat_in_timescale_pct", APRIL) == pytest.approx(60.0)
     assert _value(db, "visits_asat_in_timescale_pct", APRIL, "Team A") == pytest.approx(50.0)
     lines = "\n".join(result.report.lists)
-    assert "List 8 (List 8) → visits_asat: 2 rows read, 2 used" in lines
+    assert "List 8 → visits_asat: 2 rows read, 2 used" in lines
     assert "Placement postcode (personal data)" in lines
     con = store.open_reader(db)
     try:
@@ -289,8 +288,14 @@ def test_the_published_liiatools_workbook_loads_with_its_list_date(tmp_path: Pat
         [*run, "--as-at", "2021-03-31"], capture_output=True, text=True, env=env, check=False
     )
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "List 5 (List 5) → icpc: 5 rows read, 5 used" in second.stdout
-    assert "List 11 (List 11): not used by the dashboard" in second.stdout
+    assert "List 3 → referrals: 6 rows read, 6 used" in second.stdout
+    assert "List 4 → assessments: 5 rows read, 5 used" in second.stdout
+    # Two enquiries needing no conference were started in September 2020, before the first
+    # conference in the list (5 October 2020): they fall in no month the list fills.
+    assert "List 5 → icpc: 5 rows read, 3 used (2 fall in no month filled)" in second.stdout
+    # The pre-2023 List 9: no pathway plan review dates or personal advisers, still used.
+    assert "List 9 → care_leavers: 6 rows read, 6 used" in second.stdout
+    assert "List 11: not used by the dashboard" in second.stdout
     assert "Placement postcode (personal data)" in second.stdout
-    for name in ("Delta", "Hazlett", "Eugene Swift", "T28 2WB"):
+    for name in ("Delta", "Hazlett", "Defore", "Jae Vang", "Eugene Swift", "T28 2WB"):
         assert name.encode() not in db.read_bytes()

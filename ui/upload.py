@@ -157,8 +157,13 @@ def _accepted(db: Path, key: str, check: FileCheck) -> None:
     st.markdown(f"**{check.file_name}** — {_describe(check)}")
     for line in check.report.lists:
         st.text(line)  # plain text: headings from the file are never rendered as Markdown
-    for warning in check.report.warnings:
-        st.text(f"! {warning.line()}")
+    if check.report.warnings:
+        with st.expander(
+            f"{len(check.report.warnings)} note(s) on this file: columns left out, "
+            "blanks allowed, names pseudonymised"
+        ):
+            for warning in check.report.warnings:
+                st.text(f"! {warning.line()}")
     if key in done:
         st.success(f"{done[key].status.capitalize()}: {done[key].message}", icon="✔")
         return
