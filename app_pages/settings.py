@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from etl import store
+from etl.neighbours import NeighbourFileError
 from metrics import settings_store
 from metrics.config import load_config
 from metrics.formatting import format_value, uk_date
@@ -77,6 +78,8 @@ st.markdown(
             ),
             f"- Child protection conference due within {config.icpc_limit_working_days} "
             "working days of the strategy discussion",
+            f"- Out-of-hours (EDT) contact handed over by "
+            f"{config.edt_handover_deadline_hour:02d}:00 on the next working day",
             *(
                 f"- Supervision cycle, {plan}: {days} days"
                 for plan, days in config.supervision_cycle_days.items()
@@ -90,6 +93,53 @@ st.markdown(
     )
 )
 st.info(settings_store.REFRESH_NOTE, icon=":material/info:")
+
+st.subheader("How we compare", divider="gray")
+st.caption(
+    "The statistical neighbours' figure is drawn beside the council's. LAIT shows their mean; "
+    "the DfE's children's social care National Framework dashboard shows their median. "
+    f"Neighbours now: {', '.join(str(n.get('name')) for n in config.statistical_neighbours)}."
+)
+average = st.radio(
+    "Neighbours' figure",
+    settings_store.NEIGHBOUR_AVERAGES,
+    index=settings_store.NEIGHBOUR_AVERAGES.index(config.neighbour_average),
+    horizontal=True,
+    key="settings:average",
+)
+table = st.file_uploader(
+    "Set the ten neighbours from the DfE's statistical neighbour table (CSV, either layout)",
+    type=["csv"],
+    key="settings:neighbours",
+    help=f"They are read for this council's DfE number, la_code {config.la_code or '(not set)'}.",
+)
+neighbours = None
+if table is not None:
+    try:
+        neighbours = settings_store.neighbours_in_table(table.getvalue(), config.la_code)
+    except NeighbourFileError as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        st.text(  # names from a file: plain text
+            f"{len(neighbours)} neighbours in the table, closest first: "
+            + ", ".join(n["name"] for n in neighbours)
+        )
+if st.button("Save how we compare", key="settings:save-compare", icon=":material/save:"):
+    try:
+        lines = settings_store.save_comparison(
+            db,
+            user.who,
+            neighbours=neighbours,
+            average=average,
+            source=table.name if table is not None else "",
+        )
+    except (settings_store.SettingsInvalid, store.StoreBusy) as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        st.session_state[SAVED_KEY] = [f"Saved. {line}" for line in lines] or [
+            "Nothing to change: these are the settings in force."
+        ]
+        st.rerun()
 
 st.subheader("Check and save", divider="gray")
 changes, problems = settings_store.plan(asked, board_dates)

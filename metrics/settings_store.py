@@ -377,6 +377,15 @@ def _flow(entry: Mapping[str, str]) -> CommentedMap:
     return out
 
 
+def neighbours_in_table(data: bytes, la_code: str) -> list[dict[str, str]]:
+    """The council's ten neighbours, closest first, from a DfE statistical-neighbour table
+    (either published layout), as ``save_comparison`` takes them. Raises
+    ``etl.neighbours.NeighbourFileError`` naming what is wrong with the file."""
+    from etl.neighbours import as_settings, read_table
+
+    return as_settings(read_table(data).for_council(la_code))
+
+
 def save_comparison(
     db: Path,
     who: str,

@@ -25,6 +25,7 @@ ADMIN = {"is_logged_in": True, "email": "performance.lead@northmoor.example"}  #
 ADMIN_PAGES = ("app_pages/settings.py", "app_pages/audit_log.py")
 REFUSED = "This page is for administrators only"
 #: A comment in the shipped council.yaml that a save must keep.
+ROOT = Path(__file__).resolve().parent.parent
 KNOWN_COMMENT = "# Small numbers in exports are hidden so no child can be singled out."
 
 
@@ -236,3 +237,32 @@ def test_the_audit_log_shows_who_what_when_newest_first_and_filters(admin_mode: 
     at.selectbox(key="audit:action").set_value("settings")
     at.selectbox(key="audit:who").set_value(audit.os_actor()).run()  # who built the demo
     assert not at.dataframe and any("No entries match" in i.value for i in at.info)
+
+
+def test_an_administrator_sets_neighbours_from_the_dfe_table_and_the_median(
+    admin_mode: Path,
+) -> None:
+    """The Council settings page's own door for the DfE's statistical-neighbour table."""
+    table = (
+        ROOT.parent / "shared" / "real-formats"
+        / "dfe-cscoe__New_Statistical_Neighbour_Groupings_April_2021.csv"
+    )  # fmt: skip
+    config = load_config()
+    # As if Northmoor were Camden (DfE 202), whose neighbours the table lists first to last.
+    config.path.write_text(
+        config.path.read_text(encoding="utf-8").replace('la_code: "999"', 'la_code: "202"'),
+        encoding="utf-8",
+    )
+    at = _settings_page()
+    at.radio(key="settings:average").set_value("median")
+    at.get("file_uploader")[0].set_value((table.name, table.read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception and not at.error
+    assert any("10 neighbours in the table" in t.value for t in at.text)
+    at.button(key="settings:save-compare").click().run()
+    assert not at.exception and not at.error
+    changed = load_config()
+    assert changed.neighbour_average == "median"
+    codes = [str(n.get("la_code")) for n in changed.statistical_neighbours]
+    assert codes[:5] == ["213", "205", "207", "206", "212"]  # Camden's SN1..SN5, closest first
+    assert any("Statistical neighbours (from" in d for *_, d in _audit(admin_mode, "settings"))
