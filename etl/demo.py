@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +89,12 @@ def progress(month: date) -> float:
     eased = base * base * (3 - 2 * base)
     dip = 0.3 if date(2020, 12, 1) <= month <= date(2021, 2, 1) else 0.0
     return max(eased - dip, 0.0)
+
+
+def team_quality(team: Team, month: date) -> float:
+    """How well one team is doing this month, 0 to 1: the council's progress moved by the
+    team's offset (less so as the council improves), so Safeguarding 2 lags behind."""
+    return min(max(progress(month) + team.offset * (1 - progress(month) / 2), 0.0), 1.0)
 
 
 @dataclass
@@ -174,7 +180,7 @@ class Council:
         rows: dict[str, list[dict[str, str]]] = {n: [] for n in RETURN_COLUMNS}
         end = month_end(month)
         for team in self.teams:
-            q = min(max(progress(month) + team.offset * (1 - progress(month) / 2), 0.0), 1.0)
+            q = team_quality(team, month)
             self._turnover(team, q)
             self._allocate(team, q)
             for worker in team.workers:
@@ -185,6 +191,12 @@ class Council:
                     self._visit_by_month_end(child, end, q)
             rows["icpc"].extend(self._icpc_rows(team, month, end, q))
         rows["visits_asat"] = visits_asat_rows(self, month).to_dict("records")
+        from etl.demo_front_door import front_door_rows  # it reads this module's council
+
+        rows.update(front_door_rows(self, month))
+        from etl.demo_practice import practice_rows  # it reads this module's council
+
+        rows.update(practice_rows(self, month))
         return rows
 
     def _turnover(self, team: Team, q: float) -> None:
@@ -381,6 +393,16 @@ RETURN_COLUMNS = {
         "seen_alone",
         "end_date",
     ],
+    # The front door, changes of social worker and care leavers (etl/demo_front_door.py).
+    **{
+        name: get_return(name).column_names
+        for name in ("referrals", "assessments", "allocations", "care_leavers")
+    },
+    # The quality-of-practice returns (etl/demo_practice.py), with their declared columns.
+    **{
+        name: get_return(name).column_names
+        for name in ("audits", "edt_contacts", "closures", "case_review", "asye_feedback")
+    },
 }
 #: Months the demo simulates before the first month it writes, so caseloads have settled.
 WARM_UP = 3
@@ -398,15 +420,16 @@ ANNEX_A_ICPC = {
 
 
 def _exported(name: str, month: date, rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Rows as that month's export writes them (UK dates every third month)."""
+    """Rows as that month's export writes them (UK dates and date-times every third month)."""
     if month.month % 3:
         return rows
-    dates = [c.name for c in get_return(name).columns if c.type == "date"]
+    formats = {"date": "%d/%m/%Y", "datetime": "%d/%m/%Y %H:%M"}
+    dates = {c.name: formats[c.type] for c in get_return(name).columns if c.type in formats}
     uk = [dict(row) for row in rows]
     for row in uk:
         for column in dates:
             if row[column]:
-                row[column] = date.fromisoformat(row[column]).strftime("%d/%m/%Y")
+                row[column] = datetime.fromisoformat(row[column]).strftime(dates[column])
     return uk
 
 
@@ -416,9 +439,13 @@ def _headers(name: str, month: date, columns: list[str]) -> list[str]:
     return columns
 
 
-#: The last months the demo sends as an Ofsted Annex A workbook (List 5, and lists 6–8 at the
-#: list date) instead of monthly ICPC files and the last visits-as-at file.
+#: The last months the demo sends as an Ofsted Annex A workbook (lists 3, 4 and 5, and lists
+#: 6–9 at the list date) instead of monthly files: the returns its lists covering a period give
+#: (each case started in the period once, as last seen), and those giving the list date's
+#: position.
 ANNEX_A_MONTHS = 6
+ANNEX_A_EVENTS = ("referrals", "assessments", "icpc")
+ANNEX_A_SNAPSHOTS = ("visits_asat", "care_leavers")
 
 
 def write_returns(
@@ -439,7 +466,7 @@ def write_returns(
     ]
     all_months = month_starts(months + WARM_UP, end)
     annex_from = all_months[-ANNEX_A_MONTHS] if scale == 1 and months >= 12 else None
-    s47: dict[tuple[str, str], dict[str, str]] = {}
+    events: dict[str, dict[tuple[str, str], dict[str, str]]] = {n: {} for n in ANNEX_A_EVENTS}
     paths: list[Path] = []
     for index, month in enumerate(all_months):
         steps = [council.step(month) for council in councils]
@@ -447,7 +474,9 @@ def write_returns(
             continue
         in_annex = annex_from is not None and month >= annex_from
         for name, columns in RETURN_COLUMNS.items():
-            if in_annex and (name == "icpc" or (name == "visits_asat" and month == end)):
+            if in_annex and (
+                name in ANNEX_A_EVENTS or (name in ANNEX_A_SNAPSHOTS and month == end)
+            ):
                 continue  # given by the workbook
             path = folder / f"{name}_{month:%Y-%m}.csv"
             with path.open("w", newline="", encoding="utf-8") as handle:
@@ -457,11 +486,15 @@ def write_returns(
                     for row in _exported(name, month, rows[name]):
                         writer.writerow([row[c] for c in columns])
             paths.append(path)
-        if in_annex:  # the list holds each enquiry started in its period once, as last seen
-            for row in steps[0]["icpc"]:
-                if date.fromisoformat(row["strategy_date"]) >= annex_from:
-                    s47[row["child_id"], row["strategy_date"]] = row
+        for name, cases in events.items() if in_annex else ():
+            started = get_return(name).annex_a.split.open_from
+            for row in steps[0][name]:
+                if date.fromisoformat(row[started]) >= annex_from:
+                    cases[row["child_id"], row[started]] = row
     if annex_from is not None:
-        visits = pd.DataFrame(steps[0]["visits_asat"], columns=RETURN_COLUMNS["visits_asat"])
-        paths.append(write_annex_a(folder, month_end(end), list(s47.values()), visits))
+        snapshots = {
+            n: pd.DataFrame(steps[0][n], columns=RETURN_COLUMNS[n]) for n in ANNEX_A_SNAPSHOTS
+        }
+        listed = {name: list(cases.values()) for name, cases in events.items()}
+        paths.append(write_annex_a(folder, month_end(end), listed, snapshots))
     return paths

@@ -24,6 +24,8 @@ SQL_TYPES = {
     "code": "VARCHAR",
     "flag": "BOOLEAN",
     "date": "DATE",
+    #: A date and a time of day, for deadlines on the clock ("by 10:00 the next working day").
+    "datetime": "TIMESTAMP",
     "number": "DOUBLE",
     "integer": "INTEGER",
 }
@@ -53,6 +55,9 @@ class Column:
     max: float | None = None
     min_exclusive: bool = False
     not_before: str | None = None
+    #: A date planned ahead (a due date): it may lie after the return month, up to the end of
+    #: the working-day calendar, where any other date is refused after the following month.
+    future_allowed: bool = False
     #: The column may be left out of a file altogether (read as blank). Every other declared
     #: column must be present, even where its cells may be blank: a file without
     #: ``last_supervision_date`` is "column missing", never "nobody supervised".
@@ -160,13 +165,14 @@ class DeclarationError(ValueError):
 _RETURN_KEYS = {"name", "title", "grain", "monthly", "columns", "unique", "replace_by", "annex_a"}
 _COLUMN_KEYS = {
     "type", "description", "required", "optional", "aliases", "codes", "code_aliases",
-    "min", "max", "min_exclusive", "not_before",
+    "min", "max", "min_exclusive", "not_before", "future_allowed",
 }  # fmt: skip
 _ANNEX_KEYS = {"period", "lists", "split", "as_at_column", "blank_as", "pseudonymise"}
 _LIST_KEYS = {"list", "title", "fill", "signature"}
 _SPLIT_KEYS = {"event", "open_from", "unless"}
 _TYPES = {
     "required": bool, "optional": bool, "min_exclusive": bool, "monthly": bool,
+    "future_allowed": bool,
     "min": (int, float), "max": (int, float), "aliases": list, "codes": list,
     "code_aliases": dict, "unique": list, "replace_by": list, "description": str,
     "title": str, "grain": str, "name": str, "not_before": str, "type": str,
@@ -217,6 +223,7 @@ def _column(where: str, name: str, body: dict | None, common: dict) -> Column:
         max=merged.get("max"),
         min_exclusive=merged.get("min_exclusive", False),
         not_before=merged.get("not_before"),
+        future_allowed=merged.get("future_allowed", False),
     )
 
 

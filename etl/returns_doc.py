@@ -43,6 +43,9 @@ exported from the case management system once a month. Rows carry **pseudonymous
   `31-Mar-2021` (a time after the date is ignored), or a date cell in `.xlsx`. Dates
   before 1 January 2000, after the end of the month following the return month, or impossible
   (`31/02/2021`) are refused.
+- **Dates and times** (where the type says *date and time*): a date as above followed by a
+  time on the 24-hour clock, `02/04/2021 18:30`, `2021-04-02 18:30` or `2021-04-02T18:30:00`.
+  The time is required: a deadline on the clock cannot be judged from a date alone.
 - **Flags**: `Y`/`N` (also `Yes`/`No`, `True`/`False`, `T`/`F`, `1`/`0`).
 - **Codes**: the listed codes, or a listed alias (stored as the code).
 - **Size**: at most `CSC_MAX_FILE_MB` megabytes (200 by default).
@@ -60,6 +63,7 @@ TYPE_WORDS = {
     "code": "code",
     "flag": "Y/N",
     "date": "date",
+    "datetime": "date and time",
     "number": "number",
     "integer": "whole number",
 }
@@ -75,6 +79,8 @@ def _rule(column: Column) -> str:
         parts.append(f"≤ {column.max:g}")
     if column.not_before:
         parts.append(f"not before `{column.not_before}`")
+    if column.future_allowed:
+        parts.append("may be after the return month (planned ahead)")
     return "; ".join(parts)
 
 

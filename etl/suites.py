@@ -8,7 +8,10 @@ the analyst reads when it fails.
 
 Dates are checked against a window passed at run time as suite parameters: not before
 ``min_date`` (1 January 2000) and not after ``max_date`` (the end of the month after the
-return month, since exports are usually run a few weeks after month end).
+return month, since exports are usually run a few weeks after month end). Date-time columns
+have the same window, to the last instant of its last day. A date declared
+``future_allowed`` (a due date, planned ahead) runs to ``max_future_date`` instead: the end
+of the working-day calendar.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 
 from etl.returns import Column, ReturnSpec, all_returns
+from etl.workdays import LAST_YEAR
 
 UK_DATE_FIX = "Dates must be real dates written DD/MM/YYYY or YYYY-MM-DD."
 
@@ -59,16 +63,21 @@ def _column_expectations(col: Column) -> list[dict]:
                 f"Correct {col.name} on those rows.",
             )
         )
-    if col.type == "date":
+    if col.type in ("date", "datetime"):
+        latest, too_late = (
+            ("max_future_date", f"after {LAST_YEAR}")
+            if col.future_allowed
+            else ("max_date", "later than the return month allows")
+        )
         out.append(
             _expectation(
                 "expect_column_values_to_be_between",
                 {
                     "column": col.name,
                     "min_value": {"$PARAMETER": "min_date"},
-                    "max_value": {"$PARAMETER": "max_date"},
+                    "max_value": {"$PARAMETER": latest},
                 },
-                f"{col.name} is before 2000 or later than the return month allows",
+                f"{col.name} is before 2000 or {too_late}",
                 "Check the date: it may be mistyped, or the file may be for another month.",
             )
         )

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from etl.reader import RawReturn
 from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
 from etl.returns import Column, ReturnSpec
-from etl.workdays import FIRST_YEAR
+from etl.workdays import FIRST_YEAR, LAST_YEAR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 log = logging.getLogger(__name__)
@@ -113,6 +113,25 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return out
 
 
+#: The time of day at the end of a date-time cell: ``18:30``, ``18:30:00`` or ``18:30:00.000``.
+CLOCK = r"[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$"
+
+
+def parse_datetimes(values: pd.Series) -> pd.Series:
+    """Date-times (``02/04/2021 18:30``, ``2021-04-02T18:30:00``) → datetime64; else NaT.
+
+    The date is read as ``parse_dates`` reads it. The time must be there and real (``24:00``
+    and ``18:60`` are not): a deadline on the clock, such as "by 10:00 the next working day",
+    cannot be judged from a date alone, and midnight must not be guessed.
+    """
+    text = values.fillna("").astype("str").str.strip()
+    clock = text.str.extract(CLOCK).apply(pd.to_numeric)
+    hours, minutes, seconds = clock[0], clock[1], clock[2].fillna(0)
+    real = hours.lt(24) & minutes.lt(60) & seconds.lt(60)
+    time_of_day = pd.to_timedelta(hours * 3600 + minutes * 60 + seconds, unit="s")
+    return (parse_dates(text) + time_of_day).where(real)
+
+
 def _unparsed(col: Column, text: pd.Series, parsed: pd.Series, what: str, fix: str) -> Finding:
     bad = (text != "") & parsed.isna()
     rows = [int(i) + 2 for i in bad[bad].index]
@@ -162,6 +181,13 @@ def _type_column(col: Column, text: pd.Series) -> tuple[pd.Series, Finding | Non
         return parsed, (
             _unparsed(col, text, parsed, what, "Use DD/MM/YYYY.") if bad.any() else None
         )
+    if col.type == "datetime":
+        parsed = parse_datetimes(text)
+        bad = ~blank & parsed.isna()
+        fix = "Use DD/MM/YYYY HH:MM (24-hour clock), e.g. 02/04/2021 18:30."
+        return parsed, (
+            _unparsed(col, text, parsed, "dates with a time", fix) if bad.any() else None
+        )
     # number / integer
     numeric = pd.to_numeric(text.mask(blank), errors="coerce").astype("float64")
     bad = ~blank & numeric.isna()
@@ -180,14 +206,18 @@ def _month_end(month: date) -> date:
 
 
 def date_window(month: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Dates must lie from 1 January 2000 to the end of the month after the return month."""
+    """Dates must lie from 1 January 2000 to the end of the month after the return month.
+
+    The upper bound is the last instant of that day, so a date-time at 18:30 on it is inside.
+    """
     if month is None:
         today = date.today()
         upper = date(today.year + 1, 12, 31)
     else:
         nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         upper = _month_end(nxt)
-    return pd.Timestamp(FIRST_YEAR, 1, 1), pd.Timestamp(upper)
+    last_instant = pd.Timestamp(upper) + pd.Timedelta(days=1, microseconds=-1)
+    return pd.Timestamp(FIRST_YEAR, 1, 1), last_instant
 
 
 #: Expectations about the file as a whole. A file checked in one chunk has them run by Great
@@ -252,7 +282,11 @@ def _gx_findings(
     run = partial(
         definition.run,
         batch_parameters={"dataframe": frame},
-        expectation_parameters={"min_date": low, "max_date": high},
+        expectation_parameters={
+            "min_date": low,
+            "max_date": high,
+            "max_future_date": pd.Timestamp(LAST_YEAR, 12, 31, 23, 59, 59),
+        },
     )
     # Most files pass: a yes/no run is quickest. Only a failing chunk is run again for the
     # counts and row numbers its report needs.
@@ -416,6 +450,7 @@ def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
 ROW_COLUMN = "_row"
 _ARROW_TYPES = {
     "date": pa.timestamp("ns"),
+    "datetime": pa.timestamp("ns"),
     "flag": pa.bool_(),
     "number": pa.float64(),
     "integer": pa.float64(),  # typed as float64 above; cast to INTEGER when stored

@@ -13,7 +13,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from etl.report import FileRejected, Finding
 
@@ -43,9 +43,12 @@ def _reject(check: str, message: str, fix: str = "") -> FileRejected:
 
 
 def cell_text(value: object) -> str:
-    """A cell as text: date cells as ISO dates, whole numbers without ``.0``."""
+    """A cell as text: date cells as ISO dates (with the time of day when there is one, for
+    date-time columns such as ``received_at``), whole numbers without ``.0``."""
     if hasattr(value, "date") and hasattr(value, "hour"):  # datetime from a date cell
-        return value.date().isoformat()
+        if value.time() == time.min:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():

@@ -16,10 +16,11 @@ from typing import Any
 import yaml
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "council.yaml"
-THRESHOLD_KINDS = ("cap", "floor", "target_by_date", "month_on_month_increase")
+THRESHOLD_KINDS = ("cap", "floor", "target_by_date", "month_on_month_increase", "rise_until")
 #: How a visit timescale is counted -> its words. Working days skip weekends and England and
 #: Wales bank holidays (the ``calendar`` table); days are calendar days.
 TIMESCALE_UNITS = {"working_days": "working days", "days": "days"}
+NEIGHBOUR_AVERAGES = ("mean", "median")
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Threshold:
     @property
     def line(self) -> float | None:
         """The value a chart draws as the threshold line, if the rule has one."""
-        if self.kind in ("cap", "floor"):
+        if self.kind in ("cap", "floor", "rise_until"):
             return self.limit
         if self.kind == "target_by_date":
             return self.target
@@ -76,10 +77,17 @@ class VisitTimescale:
 
 @dataclass(frozen=True)
 class Suppression:
-    """Small-number suppression for exports."""
+    """Small-number suppression for board packs and exports, in one of ``SUPPRESSION_MODES``:
+    ``internal`` (the default: a board inside the council sees its teams' figures) or
+    ``for_publication`` (counts under ``threshold`` and percentages of so few are withheld,
+    and the pack says so)."""
 
-    enabled_for_exports: bool = True
+    enabled_for_exports: bool = False
     threshold: int = 5
+
+    @property
+    def mode(self) -> str:
+        return "for_publication" if self.enabled_for_exports else "internal"
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +96,8 @@ class CouncilConfig:
 
     council_name: str
     la_code_new: str
-    la_code_old: str
+    #: The DfE's three-digit LA number (``la_code``; older files call it ``la_code_old``).
+    la_code: str
     region: str
     statistical_neighbours: list[dict[str, Any]]
     caseload_caps: dict[str, float]
@@ -100,8 +109,20 @@ class CouncilConfig:
     thresholds: dict[str, Threshold]
     path: Path
     region_code: str = ""  # ONS code of the region benchmarks compare with
+    #: How statistical neighbours' figures are averaged: ``mean`` (LAIT) or ``median`` (the
+    #: DfE's CSC National Framework dashboard).
+    neighbour_average: str = "mean"
     #: Days that refused and drop-folder files are kept beside the store (``etl.retention``).
     retention_days: int = 90
+    #: An assessment is on time if authorised within this many working days of its start
+    #: (Working Together to Safeguard Children: at most 45).
+    assessment_limit_working_days: int = 45
+    #: A care leaver's pathway plan is reviewed in time if the latest review was at most this
+    #: many months before the list date (the Care Leavers (England) Regulations 2010: six).
+    pathway_plan_review_months: int = 6
+    #: An out-of-hours (EDT) contact is handed over in time if with day services by this hour
+    #: (24-hour clock) on the next working day. Local policy; 10:00 is common.
+    edt_handover_deadline_hour: int = 10
 
     def threshold(self, key: str) -> Threshold | None:
         return self.thresholds.get(key)
@@ -118,6 +139,10 @@ class CouncilConfig:
         return {
             "caseload_caps": SqlLookup(self.caseload_caps),
             "icpc_limit_working_days": int(self.icpc_limit_working_days),
+            "assessment_limit_working_days": int(self.assessment_limit_working_days),
+            "pathway_plan_review_months": int(self.pathway_plan_review_months),
+            "edt_handover_deadline_hour": self.edt_handover_deadline_hour,
+            "edt_handover_deadline": f"{self.edt_handover_deadline_hour:02d}:00",
             "supervision_cycle_days": SqlLookup(self.supervision_cycle_days),
             **{
                 f"visit_timescale_{unit}": SqlLookup(
@@ -168,7 +193,8 @@ def _threshold(raw: dict[str, Any]) -> Threshold:
         warn_within=raw.get("warn_within"),
         overrides=raw.get("overrides") or {},
     )
-    needed = {"cap": "limit", "floor": "limit", "target_by_date": "target"}.get(kind)
+    needed = {"cap": "limit", "floor": "limit", "rise_until": "limit", "target_by_date": "target"}
+    needed = needed.get(kind)
     if needed and getattr(rule, needed) is None:
         raise ValueError(f"a {kind} threshold needs `{needed}`")
     if kind == "target_by_date" and not isinstance(rule.date, date):
@@ -205,6 +231,35 @@ def _visit_timescales(raw: Any) -> dict[str, VisitTimescale]:
     return out
 
 
+def _hour(name: str, value: Any) -> int:
+    """A whole hour of the 24-hour clock, 0 to 23, strictly: ``10:00`` unquoted is read by
+    YAML as the number 600, and a deadline must not quietly move."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 23:
+        raise ValueError(f"{name} must be a whole hour from 0 to 23 (e.g. 10): {value!r}")
+    return value
+
+
+def _neighbour_average(value: Any) -> str:
+    """``mean`` or ``median``, strictly: a typo must not quietly change the figure shown."""
+    if value not in NEIGHBOUR_AVERAGES:
+        raise ValueError(f"neighbour_average must be mean or median: {value!r}")
+    return value
+
+
+SUPPRESSION_MODES = ("internal", "for_publication")
+
+
+def _suppression_mode(raw: dict[str, Any]) -> str:
+    """``mode`` (``internal`` or ``for_publication``), strictly; a file from before modes
+    that says ``enabled_for_exports: true`` means for publication."""
+    mode = raw.get("mode")
+    if mode is None:
+        return "for_publication" if raw.get("enabled_for_exports") else "internal"
+    if mode not in SUPPRESSION_MODES:
+        raise ValueError(f"suppression mode must be internal or for_publication: {mode!r}")
+    return mode
+
+
 def config_path() -> Path:
     """``$CSC_CONFIG`` if set, else ``config/council.yaml`` in the repository."""
     return Path(os.environ.get("CSC_CONFIG") or DEFAULT_CONFIG).expanduser().resolve()
@@ -217,22 +272,28 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
     return CouncilConfig(
         council_name=raw["council_name"],
         la_code_new=str(raw.get("la_code_new", "")),
-        la_code_old=str(raw.get("la_code_old", "")),
+        la_code=str(raw.get("la_code", raw.get("la_code_old", ""))),
         region=raw.get("region", ""),
         statistical_neighbours=list(raw.get("statistical_neighbours") or []),
         caseload_caps=dict(raw["caseload_caps"]),
         icpc_limit_working_days=int(raw["icpc_limit_working_days"]),
+        assessment_limit_working_days=int(raw.get("assessment_limit_working_days", 45)),
+        pathway_plan_review_months=int(raw.get("pathway_plan_review_months", 6)),
+        edt_handover_deadline_hour=_hour(
+            "edt_handover_deadline_hour", raw.get("edt_handover_deadline_hour", 10)
+        ),
         supervision_cycle_days=dict(raw["supervision_cycle_days"]),
         visit_timescales=_visit_timescales(raw.get("visit_timescales")),
         board_meeting_dates=sorted(raw.get("board_meeting_dates") or []),
         suppression=Suppression(
-            enabled_for_exports=bool(suppression.get("enabled_for_exports", True)),
+            enabled_for_exports=_suppression_mode(suppression) == "for_publication",
             threshold=int(suppression.get("threshold", 5)),
         ),
         thresholds={k: _threshold(v) for k, v in (raw.get("thresholds") or {}).items()},
         path=path,
         region_code=str(raw.get("region_code", "")),
         retention_days=_retention_days(raw.get("retention_days", 90)),
+        neighbour_average=_neighbour_average(raw.get("neighbour_average", "mean")),
     )
 
 

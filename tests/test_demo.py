@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from etl.demo import (
+    ANNEX_A_EVENTS,
     ANNEX_A_MONTHS,
+    ANNEX_A_SNAPSHOTS,
     DEMO_END,
     RETURN_COLUMNS,
     month_starts,
@@ -42,10 +44,11 @@ def test_month_starts_end_on_the_demo_end() -> None:
 def test_every_return_for_every_month_april_2019_to_march_2022(demo_files) -> None:
     months = month_starts(36, DEMO_END)
     assert months[0] == date(2019, 4, 1) and months[-1] == date(2022, 3, 1)
-    # The last six months' ICPC and the last visits-as-at come as an Annex A workbook, as a
-    # council under inspection sends them; every other return-month as a monthly CSV.
-    annex = {f"icpc_{m:%Y-%m}.csv" for m in months[-ANNEX_A_MONTHS:]}
-    annex.add(f"visits_asat_{months[-1]:%Y-%m}.csv")
+    # The last six months' referrals, assessments and ICPC, and the last visits-as-at and care
+    # leavers, come as an Annex A workbook, as a council under inspection sends them; every
+    # other return-month as a monthly CSV.
+    annex = {f"{n}_{m:%Y-%m}.csv" for n in ANNEX_A_EVENTS for m in months[-ANNEX_A_MONTHS:]}
+    annex |= {f"{n}_{months[-1]:%Y-%m}.csv" for n in ANNEX_A_SNAPSHOTS}
     expected = {f"{name}_{m:%Y-%m}.csv" for name in RETURN_COLUMNS for m in months} - annex
     assert set(demo_files) == expected | {"Annex_A_2022-03-31.xlsx"}
 
@@ -55,7 +58,9 @@ def test_the_demo_annex_a_workbook_fills_what_the_monthly_files_leave(demo_files
     assert checked.accepted, checked.report.to_text()
     filled = {(u.spec.name, u.month) for u in checked.units}
     months = month_starts(ANNEX_A_MONTHS, DEMO_END)
-    assert filled == {("icpc", m) for m in months} | {("visits_asat", DEMO_END)}
+    assert filled == {(n, m) for n in ANNEX_A_EVENTS for m in months} | {
+        (n, DEMO_END) for n in ANNEX_A_SNAPSHOTS
+    }
     text = checked.report.to_text()
     assert "Placement postcode (personal data)" in text and "staff names replaced" in text
 
