@@ -1,10 +1,14 @@
-"""Board mode: one area at a time, readable on a projector from the back of the room.
+"""Board mode: one measure per screen, readable on a projector from the back of the room.
 
-Large type (the headline figure is 96 px), the trend against threshold and target date with
-its projection, the status in words and icon, and the teams furthest off track. Previous and
-next step through the areas; auto-advance moves on by itself. The "as at" month is the
-shared one from the sidebar; "compare with" defaults to the last board meeting's month.
-Every figure is the metrics layer's, and the pack to take away is built by the same code as
+Every measure with figures for the month, one per screen, in the declared order (area by
+area), with a visible "Measure 3 of 14". Every word is at least 24 px on a 1920 × 1080
+screen (the headline figure 96 px) and the chart's text at least 20 px. A presentation
+clicker sends Right / Page Down / Space (forward) and Left / Page Up (back); Home and End go
+to the first and last measure; a small script turns those keys into presses of the on-screen
+buttons, so the keyboard, the clicker and the mouse take the same path. Each screen compares
+with one month only: the "compare with" month (by default the last board meeting's), so a
+status reason worked out on the month before is replaced by the rule in words. Every figure
+is the metrics layer's; the pack to take away is built by the same code as
 ``python -m reports board-pack``.
 """
 
@@ -18,25 +22,45 @@ from pathlib import Path
 import streamlit as st
 
 from metrics import api
-from metrics.formatting import format_value, uk_month
-from metrics.narrative import change_phrase, kpi_sentences, worst_teams
+from metrics.declarations import KPI
+from metrics.formatting import count_text, format_value, uk_month
+from metrics.narrative import (
+    board_kpis,
+    change_phrase,
+    kpi_sentences,
+    passed_clause,
+    since_due,
+    team_figure,
+    worst_teams,
+)
+from metrics.status import OFF_TRACK, describe
 from metrics.suppression import SHOW_ALL
 from reports.content import area_trend_figure
 from reports.meetings import compare_month
 from reports.pack import MIME, pack_bytes
-from ui.layout import status_badge
+from ui.layout import status_badge_html
 from ui.state import as_at_month, current_db, month_key
 
-AREA_KEY = "board:area"
+STEP_KEY = "board:step"
 ADVANCED_AT_KEY = "board:advanced_at"
 ADVANCE_SECONDS = 30
 FIGURE_PX = 96
+TEXT_PX = 24  # the least a board member reads across a room on a 1920 × 1080 screen
+CHART_TEXT_PX = 20
+PREVIOUS, NEXT, FIRST, LAST = "◀ Previous", "Next ▶", "« First", "Last »"
 
 _CSS = f"""
 <style>
-.csc-board-figure {{font-size:{FIGURE_PX}px; font-weight:700; line-height:1.05;}}
-.csc-board-label {{font-size:28px; font-weight:600;}}
-.csc-board-text {{font-size:24px; line-height:1.35;}}
+[data-testid="stMain"] .csc-board-figure {{
+  font-size:{FIGURE_PX}px; font-weight:700; line-height:1.05;}}
+[data-testid="stMain"] .csc-board-count {{font-size:40px; font-weight:600;}}
+[data-testid="stMain"] .csc-board-label {{font-size:28px; font-weight:600;}}
+[data-testid="stMain"] .csc-board-text {{font-size:{TEXT_PX}px; line-height:1.35;}}
+[data-testid="stMain"] .csc-board-position {{font-size:28px; font-weight:700;}}
+[data-testid="stMain"] :is(p, li, label, button, summary, span, div, input) {{
+  font-size:max(1em, {TEXT_PX}px);}}
+[data-testid="stMain"] h1 {{font-size:48px;}}
+[data-testid="stMain"] .csc-badge {{font-size:{TEXT_PX}px;}}
 </style>
 """
 _PRESENTING_CSS = """
@@ -45,18 +69,51 @@ section[data-testid="stSidebar"], header[data-testid="stHeader"],
 div[data-testid="stToolbar"], div[data-testid="stAlert"] {display:none;}
 </style>
 """
+# Clicker and keyboard: each key presses the on-screen button of the same name. Listened for
+# once per page load (the guard); never while a text box or list has the keys, but a switch
+# just clicked (a checkbox) does not stop the clicker.
+_KEYS = f"""
+<script>
+if (!window.cscBoardKeys) {{
+  window.cscBoardKeys = true;
+  const names = {{
+    ArrowRight: "{NEXT}", PageDown: "{NEXT}", " ": "{NEXT}",
+    ArrowLeft: "{PREVIOUS}", PageUp: "{PREVIOUS}", Home: "{FIRST}", End: "{LAST}"
+  }};
+  window.addEventListener("keydown", (event) => {{
+    const name = names[event.key];
+    const target = event.target;
+    if (!name || event.altKey || event.ctrlKey || event.metaKey) return;
+    const typing = "textarea, select, [role=combobox], [contenteditable=true], "
+      + "input:not([type=checkbox]):not([type=radio]):not([type=button])";
+    if (target.closest && target.closest(typing)) return;
+    const button = [...document.querySelectorAll("[data-testid=stMain] button")]
+      .find((b) => b.innerText.trim() === name);
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  }}, true);
+}}
+</script>
+"""
 
 
-def _step(by: int, count: int) -> None:
-    st.session_state[AREA_KEY] = (st.session_state.get(AREA_KEY, 0) + by) % count
+def _go(to: int | None, by: int, count: int) -> None:
+    """Move ``by`` steps (wrapping), or to position ``to`` (0 first, -1 last)."""
+    now = st.session_state.get(STEP_KEY, 0)
+    st.session_state[STEP_KEY] = (to % count) if to is not None else (now + by) % count
     st.session_state[ADVANCED_AT_KEY] = time.monotonic()
 
 
 def _controls(db: Path, month: date, count: int) -> tuple[date, bool]:
-    """Previous / next, the "compare with" month and the auto-advance switch."""
-    back, forward, compare_box, switches = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
-    back.button("◀ Previous", on_click=_step, args=(-1, count), width="stretch")
-    forward.button("Next ▶", on_click=_step, args=(1, count), width="stretch")
+    """First / previous / next / last, the "compare with" month and the switches."""
+    first, back, forward, last, compare_box = st.columns(
+        [1, 1.2, 1.2, 1, 2.4], vertical_alignment="bottom"
+    )
+    first.button(FIRST, on_click=_go, args=(0, 0, count), width="stretch")
+    back.button(PREVIOUS, on_click=_go, args=(None, -1, count), width="stretch")
+    forward.button(NEXT, on_click=_go, args=(None, 1, count), width="stretch")
+    last.button(LAST, on_click=_go, args=(-1, 0, count), width="stretch")
     earlier = [m for m in reversed(api.months(db)) if month_key(m) < month_key(month)]
     default = compare_month(db, month)
     compare = compare_box.selectbox(
@@ -67,8 +124,9 @@ def _controls(db: Path, month: date, count: int) -> tuple[date, bool]:
         key=f"board:compare:{month_key(month)}",
         help="Defaults to the month of the last board meeting (config/council.yaml).",
     )
-    auto = switches.toggle(f"Move on every {ADVANCE_SECONDS} s", key="board:auto")
-    if switches.toggle("Presenting (hide sidebar and banners)", key="board:presenting"):
+    left, right = st.columns(2)
+    auto = left.toggle(f"Move on every {ADVANCE_SECONDS} seconds", key="board:auto")
+    if right.toggle("Presenting (hide sidebar and banners)", key="board:presenting"):
         st.html(_PRESENTING_CSS)
     return compare, auto
 
@@ -78,68 +136,76 @@ def _row(values, month: date):
     return rows.iloc[0] if len(rows) else None
 
 
-def _headline(db: Path, kpi_id: str, month: date, compare: date) -> None:
-    """The area's lead measure: a very large figure, its status in words and the change."""
-    k = api.kpi(kpi_id)
-    values = api.kpi_values(db, [kpi_id], months=[compare, month], teams=[api.ALL])
+def _headline(db: Path, k: KPI, month: date, compare: date) -> None:
+    """The measure's figure very large with its counts, one change wording, the status."""
+    values = api.kpi_values(db, [k.id], months=[compare, month], teams=[api.ALL])
     now, before = _row(values, month), _row(values, compare)
     if now is None:
         st.info(f"No data for {uk_month(month)}.")
         return
-    shown = format_value(now["value"], k.unit)
+    counts = count_text(now["numerator"], now["denominator"]) if k.unit == "percent" else ""
+    change = change_phrase(k, now, before, compare, SHOW_ALL)
+    threshold = api.threshold(k.id)
+    rule = describe(threshold, k.unit, k.higher_is_better)
+    history = since_due(db, k, month)
+    if threshold is not None and history is not None and now["status"] == OFF_TRACK:
+        clause = passed_clause(threshold, k.unit, k.higher_is_better, history)
+        rule = clause[0].upper() + clause[1:] + "."
     st.markdown(
-        f'<div class="csc-board-label">{escape(k.title)}</div>'
-        f'<div class="csc-board-figure">{escape(shown)}</div>'
-        f'<div class="csc-board-text">{escape(uk_month(month))}: '
-        f"{escape(change_phrase(k, now, before, compare, SHOW_ALL))}</div>",
+        f'<div class="csc-board-figure">{escape(format_value(now["value"], k.unit))}</div>'
+        + (f'<div class="csc-board-count">({escape(counts)})</div>' if counts else "")
+        + f'<div class="csc-board-text">{escape(uk_month(month))}: {escape(change)}</div>'
+        f'<div class="csc-board-text">{status_badge_html(now["status"], now["icon"])} '
+        f"{escape(rule)}</div>",
         unsafe_allow_html=True,
     )
-    status_badge(now["status"], now["icon"], now["reason"])
 
 
-def _furthest_off_track(db: Path, kpi_id: str, month: date) -> None:
-    k = api.kpi(kpi_id)
-    rows = api.kpi_values(db, [kpi_id], months=[month])
+def _furthest_off_track(db: Path, k: KPI, month: date) -> None:
+    """Teams off track, then at risk, worst level first, with their counts."""
+    rows = api.kpi_values(db, [k.id], months=[month])
     worst = worst_teams(rows[(rows["team"] != api.ALL) & rows["value"].notna()], k)
-    st.markdown(
-        '<div class="csc-board-label">Teams furthest off track</div>', unsafe_allow_html=True
-    )
-    lines = [
-        f"{row.icon} {row.team} — {format_value(row.value, k.unit)} ({row.status})"
-        for row in worst.itertuples()
-    ]
+    lines = [f"{row.icon} {team_figure(row, k, SHOW_ALL)}" for row in worst.itertuples()]
     text = "<br>".join(escape(line) for line in lines) or "Every team is on track."
-    st.markdown(f'<div class="csc-board-text">{text}</div>', unsafe_allow_html=True)
+    st.markdown(
+        '<div class="csc-board-label">Teams furthest off track</div>'
+        f'<div class="csc-board-text">{text}</div>',
+        unsafe_allow_html=True,
+    )
 
 
-def _area(db: Path, month: date, compare: date, auto: bool) -> None:
-    """One area; with auto-advance on, re-run every few seconds and move on when it is time."""
-    areas = api.areas()
+def _measure(db: Path, month: date, compare: date, auto: bool) -> None:
+    """One measure; with auto-advance on, re-run every few seconds and move on when it is time."""
+    kpis = board_kpis(db, month)
+    if not kpis:
+        st.info(f"No measure has figures for {uk_month(month)}.")
+        return
     last = st.session_state.setdefault(ADVANCED_AT_KEY, time.monotonic())
     if auto and time.monotonic() - last >= ADVANCE_SECONDS:
-        _step(1, len(areas))
-    index = st.session_state.get(AREA_KEY, 0) % len(areas)
-    area = areas[index]
-    lead = area.kpis[0]
-    st.title(area.title)
-    st.caption(f"Area {index + 1} of {len(areas)}")
+        _go(None, 1, len(kpis))
+    index = st.session_state.get(STEP_KEY, 0) % len(kpis)
+    k = kpis[index]
+    area = next(a for a in api.areas() if a.id == k.area)
+    st.markdown(
+        f'<div class="csc-board-position">Measure {index + 1} of {len(kpis)}'
+        f" · {escape(area.title)}</div>",
+        unsafe_allow_html=True,
+    )
+    st.title(k.title)
     left, right = st.columns([2, 3], vertical_alignment="top")
+    sentences = kpi_sentences(db, k.id, month, compare)
     with left:
-        _headline(db, lead.id, month, compare)
-        _furthest_off_track(db, lead.id, month)
+        _headline(db, k, month, compare)
+        _furthest_off_track(db, k, month)
     with right:
-        sentences = kpi_sentences(db, lead.id, month, compare)
         st.plotly_chart(
-            area_trend_figure(db, lead.id, month, height=480),
-            key=f"board:trend:{area.id}",
+            area_trend_figure(db, k.id, month, height=560, font_size=CHART_TEXT_PX),
+            key=f"board:trend:{k.id}",
             config={"displayModeBar": False},
             alt=" ".join(sentences),
         )
-    for sentence in sentences:
-        st.markdown(f"- {sentence}")
-    with st.expander("Other measures in this area"):
-        for k in area.kpis[1:]:
-            st.markdown(kpi_sentences(db, k.id, month, compare)[0])
+    for sentence in sentences[1:]:  # the first is the headline's figure and change again
+        st.markdown(f'<div class="csc-board-text">{escape(sentence)}</div>', unsafe_allow_html=True)
 
 
 def _pack_download(db: Path, month: date, compare: date) -> None:
@@ -166,11 +232,12 @@ def _pack_download(db: Path, month: date, compare: date) -> None:
 def render() -> None:
     db, month = current_db(), as_at_month()
     st.html(_CSS)
+    st.html(_KEYS, unsafe_allow_javascript=True)
     if month is None:
         st.info("No returns are loaded yet, so there is nothing to show.")
         return
-    compare, auto = _controls(db, month, len(api.areas()))
-    st.fragment(run_every=5 if auto else None)(_area)(db, month, compare, auto)
+    compare, auto = _controls(db, month, max(len(board_kpis(db, month)), 1))
+    st.fragment(run_every=5 if auto else None)(_measure)(db, month, compare, auto)
     _pack_download(db, month, compare)
 
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from metrics import api, comparison
 from metrics.config import load_config
-from metrics.formatting import format_value, uk_month
-from ui.charts import sparkline_figure
+from metrics.formatting import count_text, format_value, uk_month
+from ui.charts import sparkline_figure, sparkline_range
 from ui.layout import change_text, kpi_tile
 from ui.navigation import area_page_path
 from ui.state import as_at_month, current_db, month_key
@@ -51,16 +51,22 @@ for start in range(0, len(headline), TILES_PER_ROW):
                 icon=row.icon,
                 reason=row.reason,
                 sparkline=sparkline_figure(
-                    list(trend["month"]), list(trend["value"]), unit=row.unit, status=row.status
+                    list(trend["month"]),
+                    list(trend["value"]),
+                    unit=row.unit,
+                    status=row.status,
+                    threshold=row.threshold,
                 ),
+                spark_range=sparkline_range(
+                    list(trend["month"]), list(trend["value"]), row.unit, row.threshold
+                ),
+                count=count_text(row.numerator, row.denominator) if row.unit == "percent" else None,
                 link=area_page_path(kpi.area),
                 link_label=f"Open {area_titles[kpi.area]}",
                 help=kpi.description,
                 key=f"spark:{row.kpi}",
             )
-            standing = comparison.england_position(db, row.kpi, month)
-            if standing:
-                st.caption(standing)
+            st.caption(comparison.england_position(db, row.kpi, month))
 
 st.subheader(f"What changed since {uk_month(previous)}" if previous is not None else "What changed")
 changes = api.changes(db, month, previous) if previous is not None else []

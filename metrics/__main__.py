@@ -17,8 +17,8 @@ import sys
 import pandas as pd
 
 from etl import store
-from metrics import api, compute
-from metrics.formatting import format_value, uk_month
+from metrics import api, comparison, compute
+from metrics.formatting import format_figure, uk_month
 from metrics.materialise import refresh_all
 
 
@@ -41,11 +41,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 1
     who = "whole council" if args.team == api.ALL else args.team
     print(f"{uk_month(month)}, {who}")
-    print(f"  {'KPI':<22} {'value':>9}  {'status':<11} why")
+    print(f"  {'KPI':<22} {'value':>24}  {'status':<11} why")
     for row in frame.itertuples():
         title = api.kpi(row.kpi).short_title
-        value = format_value(row.value, row.unit)
-        print(f"  {title:<22} {value:>9}  {row.icon} {row.status:<9} {row.reason}")
+        value = format_figure(row.value, row.unit, row.numerator, row.denominator)
+        print(f"  {title:<22} {value:>24}  {row.icon} {row.status:<9} {row.reason}")
+        if args.team == api.ALL:
+            compared = comparison.england_position(db, row.kpi, month)
+            print(f"  {'':<22} {'':>9}  compared: {compared}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""How numbers and dates are written everywhere: "82.4%", "24.3", "31 May 2021", "May 2021".
+"""How numbers and dates are written everywhere: "82.4%", "24.3", "31 May 2021", "May 2021",
+and a percentage with the counts behind it, "78.6% (11 of 14)".
 
 One module so a page, a chart, the board pack and an export never disagree about a figure.
 Month names are written out in English (not the machine's locale).
@@ -27,6 +28,9 @@ MONTH_NAMES = (
     "December",
 )
 DECIMALS = {"percent": 1, "number": 1, "count": 0}
+#: A percentage of fewer cases than this says so: "33.3% (few cases: 1 of 3)". One late
+#: conference in three is not the same news as a third of a hundred.
+FEW_CASES = 5
 
 
 def is_missing(value: object) -> bool:
@@ -72,6 +76,33 @@ def format_value(value: object, unit: str) -> str:
     if text.startswith("-") and float(text.replace(",", "")) == 0:
         text = text[1:]
     return f"{text}%" if unit == "percent" else text
+
+
+def count_text(numerator: object, denominator: object) -> str:
+    """The counts behind a percentage: ``11 of 14``, or ``few cases: 2 of 3`` under 5 cases.
+
+    Empty when either count is missing (a percentage with no denominator is "no data").
+    """
+    if is_missing(numerator) or is_missing(denominator) or float(denominator) <= 0:
+        return ""
+    text = f"{format_value(numerator, 'count')} of {format_value(denominator, 'count')}"
+    return f"few cases: {text}" if float(denominator) < FEW_CASES else text
+
+
+def few_cases(unit: str, denominator: object) -> bool:
+    """True for a percentage resting on fewer than ``FEW_CASES`` cases."""
+    return unit == "percent" and not is_missing(denominator) and 0 < float(denominator) < FEW_CASES
+
+
+def format_figure(value: object, unit: str, numerator: object, denominator: object) -> str:
+    """A KPI value with the counts behind it when it is a percentage: ``78.6% (11 of 14)``.
+
+    A reader judges "down 21.4 points" very differently when it is three conferences of
+    fourteen, so a percentage is never shown alone. Other units are ``format_value``'s.
+    """
+    shown = format_value(value, unit)
+    counts = count_text(numerator, denominator) if unit == "percent" else ""
+    return f"{shown} ({counts})" if counts and shown != NO_DATA else shown
 
 
 def format_change(diff: float, unit: str) -> str:

@@ -4,11 +4,16 @@ Nothing here is typed by hand or worked out again: every figure is a value the m
 layer returns (``metrics.api.kpi_values``), written with ``metrics.formatting`` (or, for a
 pack leaving the council, a ``Suppressor``), so the sentence, the chart and the table agree.
 
-    Conferences held within 15 working days: 82.0% (down from 86.0% in March 2021) — off
-    track; the escalation measure asks for a month-on-month increase.
+    Conferences held within 15 working days: 82.0% (41 of 50), down from 86.0% (43 of 50)
+    in March 2021 — off track; the escalation measure asks for a month-on-month increase
+    until at least 95.0%.
     4 of 10 teams have qualified social workers (QSW) with more than 25 children
-    (March 2021: 7). Furthest from the rule: Safeguarding 2 (31.0%, off track),
-    Family Support (20.0%, off track).
+    (March 2021: 7). Furthest from the rule: Safeguarding 2 (31.0% (4 of 13), off track),
+    Family Support (20.0% (1 of 5), off track).
+
+Every percentage carries the counts behind it, and one resting on fewer than five cases says
+"few cases". Teams are listed by status, then by level (worst first), so the list never puts
+a team at 95.5% above one at 84.8% because of how each moved last month.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from etl.returns import get_return
 from metrics import api
 from metrics.config import Threshold
 from metrics.declarations import KPI
-from metrics.formatting import format_value, is_missing, rounded, uk_date, uk_month
+from metrics.formatting import few_cases, format_value, is_missing, rounded, uk_date, uk_month
 from metrics.projection import kpi_projection
-from metrics.status import AT_RISK, OFF_TRACK
+from metrics.status import AT_RISK, OFF_TRACK, month_end
 from metrics.suppression import SHOW_ALL, Suppressor
 
 ALL = api.ALL
@@ -38,6 +43,11 @@ def rule_clause(rule: Threshold | None, unit: str) -> str:
         return "no threshold is set"
     if rule.kind == "month_on_month_increase":
         return "the escalation measure asks for a month-on-month increase"
+    if rule.kind == "rise_until":
+        return (
+            "the escalation measure asks for a month-on-month increase until at least "
+            f"{format_value(rule.limit, unit)}"
+        )
     if rule.kind == "target_by_date":
         return f"the target is {format_value(rule.target, unit)} by {uk_date(rule.date)}"
     word = "limit" if rule.kind == "cap" else "floor"
@@ -51,8 +61,8 @@ def change_phrase(
     when = uk_month(compare)
     if before is None or is_missing(before["value"]):
         return f"no figure for {when}"
-    old = hide.value(before["value"], k.unit, before["denominator"])
-    if is_missing(now["value"]) or old != format_value(before["value"], k.unit):
+    old = hide.figure(before["value"], k.unit, before["numerator"], before["denominator"])
+    if is_missing(now["value"]) or hide.hides(before["value"], k.unit, before["denominator"]):
         return f"{when}: {old}"
     diff = rounded(now["value"], k.unit) - rounded(before["value"], k.unit)
     if diff == 0:
@@ -60,27 +70,56 @@ def change_phrase(
     return f"{'up' if diff > 0 else 'down'} from {old} in {when}"
 
 
+def passed_clause(rule: Threshold, unit: str, higher_better: bool, history: pd.DataFrame) -> str:
+    """A target date that has passed, said once and plainly: ``target date 31 March 2020
+    passed; not met since`` (or the last month it was met).
+
+    ``history`` is the whole council's rows from the month the date falls in onwards.
+    """
+    due = uk_date(rule.date)
+    target = rounded(rule.target, unit)
+    shown = history["value"].dropna().map(lambda v: rounded(v, unit))
+    met = shown >= target if higher_better else shown <= target
+    if not met.any():
+        return f"target date {due} passed; not met since"
+    last = history.loc[met[met].index, "month"].max()
+    return f"target date {due} passed; last met in {uk_month(last)}"
+
+
 def council_sentence(
-    k: KPI, now: pd.Series, before: pd.Series | None, compare: date, hide: Suppressor
+    k: KPI,
+    now: pd.Series,
+    before: pd.Series | None,
+    compare: date,
+    hide: Suppressor,
+    history: pd.DataFrame | None = None,
 ) -> str:
-    """The whole council's figure, its change since ``compare``, its status and the rule."""
-    shown = hide.value(now["value"], k.unit, now["denominator"])
+    """The whole council's figure with its counts, its change since ``compare``, its status
+    and the rule (a target date that has passed said as such, if ``history`` is given)."""
+    shown = hide.figure(now["value"], k.unit, now["numerator"], now["denominator"])
     change = change_phrase(k, now, before, compare, hide)
-    rule = rule_clause(api.threshold(k.id), k.unit)
-    return f"{k.title}: {shown} ({change}) — {now['status']}; {rule}."
+    rule = api.threshold(k.id)
+    clause = rule_clause(rule, k.unit)
+    if (
+        rule is not None
+        and rule.kind == "target_by_date"
+        and history is not None
+        and now["status"] == OFF_TRACK
+    ):
+        clause = passed_clause(rule, k.unit, k.higher_is_better, history)
+    return f"{k.title}: {shown}, {change} — {now['status']}; {clause}."
 
 
 def worst_teams(rows: pd.DataFrame, k: KPI, n: int = WORST) -> pd.DataFrame:
-    """The ``n`` teams furthest off track (then at risk) in one month's team rows.
+    """The ``n`` teams off track (then at risk) in one month's team rows, worst level first.
 
-    Distance is from the threshold line, or for "must rise" rules from the team's previous
-    month, in the direction that is bad for this KPI.
+    Ordered by status, then by level in the direction that is bad for this KPI: a list
+    ordered by last month's movement put a team at 95.5% above one at 84.8%.
     """
     bad = rows[rows["status"].isin(list(_BAD))]
-    line = bad["threshold"].where(bad["threshold"].notna(), bad["previous_value"])
-    gap = (bad["value"] - line) * (1 if not k.higher_is_better else -1)
-    ranked = bad.assign(gap=gap, rank=bad["status"].map(_BAD))
-    return ranked.sort_values(["rank", "gap", "team"], ascending=[True, False, True]).head(n)
+    worse = bad["value"] * (1 if not k.higher_is_better else -1)
+    ranked = bad.assign(worse=worse, rank=bad["status"].map(_BAD))
+    return ranked.sort_values(["rank", "worse", "team"], ascending=[True, False, True]).head(n)
 
 
 def _breaching(k: KPI, rule: Threshold | None) -> tuple[str, str] | None:
@@ -96,11 +135,14 @@ def _team_count(k: KPI, rows: pd.DataFrame, rule: Threshold | None) -> int:
     return int((rows["status"] == OFF_TRACK).sum())
 
 
-def _named(row, k: KPI, hide: Suppressor) -> str:
-    """``Safeguarding 2 (31.0%, off track)``; a hidden figure's status would hint at it."""
+def team_figure(row, k: KPI, hide: Suppressor) -> str:
+    """``Safeguarding 2 (31.0% (4 of 13), off track)``; a status on fewer than five cases is
+    marked ``off track on few cases``; a hidden figure's status would hint at it, so it goes."""
     if hide.hides(row.value, k.unit, row.denominator):
         return f"{row.team} ({hide.value(row.value, k.unit, row.denominator)})"
-    return f"{row.team} ({format_value(row.value, k.unit)}, {row.status})"
+    shown = hide.figure(row.value, k.unit, row.numerator, row.denominator)
+    status = f"{row.status} on few cases" if few_cases(k.unit, row.denominator) else row.status
+    return f"{row.team} ({shown}, {status})"
 
 
 def teams_sentence(
@@ -121,13 +163,23 @@ def teams_sentence(
     worst = worst_teams(counted, k)
     if worst.empty:
         return text + " Every team is on track."
-    named = ", ".join(_named(row, k, hide) for row in worst.itertuples())
+    named = ", ".join(team_figure(row, k, hide) for row in worst.itertuples())
     return f"{text} Furthest from the rule: {named}."
 
 
 def _one(frame: pd.DataFrame, month: date) -> pd.Series | None:
     rows = frame[frame["month"] == month]
     return rows.iloc[0] if len(rows) else None
+
+
+def since_due(db: Path | str, k: KPI, month: date) -> pd.DataFrame | None:
+    """The whole council's rows from a passed target date's month up to ``month``."""
+    rule = api.threshold(k.id)
+    if rule is None or rule.kind != "target_by_date" or rule.date > month_end(month):
+        return None
+    rows = api.kpi_values(db, [k.id], teams=[ALL])
+    start = rule.date.replace(day=1)
+    return rows[(rows["month"] >= start) & (rows["month"] <= month)]
 
 
 def kpi_sentences(
@@ -150,7 +202,7 @@ def kpi_sentences(
         return [f"{k.title}: no data for {uk_month(month)}."]
     teams = values[values["team"] != ALL]
     sentences = [
-        council_sentence(k, now, _one(council, compare), compare, hide),
+        council_sentence(k, now, _one(council, compare), compare, hide, since_due(db, k, month)),
         teams_sentence(
             k, teams[teams["month"] == month], teams[teams["month"] == compare], compare, hide
         ),
@@ -159,6 +211,14 @@ def kpi_sentences(
     if projection is not None and not projection.already_met:
         sentences.append(projection.sentence())
     return [s for s in sentences if s]
+
+
+def board_kpis(db: Path | str, month: object) -> list[KPI]:
+    """The measures board mode steps through, in a fixed order: declared order (area by
+    area), each that has a whole-council figure for ``month``."""
+    values = api.kpi_values(db, months=[month], teams=[ALL])
+    present = set(values.loc[values["value"].notna(), "kpi"])
+    return [k for k in api.all_kpis() if k.id in present]
 
 
 def area_sentences(

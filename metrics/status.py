@@ -1,7 +1,7 @@
 """Status rules: from a KPI value and its council threshold to on track / at risk / off track.
 
 A status always comes with its reason in words and an icon, so it never rests on colour:
-"✖ off track — Down 3.1 points on April 2021; must rise every month."
+"✖ off track — Down 3.1 points on April 2021; must rise every month until at least 95.0%."
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ OFF_TRACK = "off track"
 NO_DATA = "no data"
 ICONS = {ON_TRACK: "✔", AT_RISK: "▲", OFF_TRACK: "✖", NO_DATA: "–"}
 MUST_RISE = "must rise every month"
+
+
+def must_rise(until: float | None, unit: str) -> str:
+    """What a rise rule asks, in words: ``must rise every month until at least 95.0%``."""
+    return MUST_RISE if until is None else f"{MUST_RISE} until at least {format_value(until, unit)}"
 
 
 @dataclass(frozen=True)
@@ -78,25 +83,38 @@ def _target_rule(rule: Threshold, value: float, unit: str, higher_better: bool, 
     if met:
         return _status(ON_TRACK, f"{v}, meets the target of {t} (due by {due})")
     if month_end(month) >= rule.date:
-        return _status(OFF_TRACK, f"{v}; the target of {t} was due by {due} and is not met")
+        return _status(OFF_TRACK, f"{v}; target date {due} passed, the target of {t} not met")
     return _status(AT_RISK, f"{v}; must reach {t} by {due}")
 
 
 def _rise_rule(
-    value: float, unit: str, previous: float | None, previous_month: date | None
+    value: float,
+    unit: str,
+    previous: float | None,
+    previous_month: date | None,
+    until: float | None = None,
 ) -> Status:
-    """Must rise every month: rise on track, no change at risk, fall off track."""
+    """Must rise every month (until at least ``until``, if set): rise on track, no change at
+    risk, fall off track.
+
+    A level at or above ``until`` is on track whatever the month before was: without it a
+    team at 95.5% that dipped from 96% was off track while one at 84.8% rising was on track.
+    """
+    asks = must_rise(until, unit)
+    if until is not None and rounded(value, unit) >= rounded(until, unit):
+        v, lim = format_value(value, unit), format_value(until, unit)
+        return _status(ON_TRACK, f"{v}, at or above the level of {lim}")
     if unit == "percent" and rounded(value, unit) >= 100:
         return _status(ON_TRACK, f"at {format_value(value, unit)}, as high as it can be")
     if is_missing(previous) or previous_month is None:
-        return _status(AT_RISK, f"no earlier month to compare with; {MUST_RISE}")
+        return _status(AT_RISK, f"no earlier month to compare with; {asks}")
     diff = rounded(value, unit) - rounded(previous, unit)
     when = uk_month(previous_month)
     if diff > 0:
-        return _status(ON_TRACK, f"up {format_change(diff, unit)} on {when}; {MUST_RISE}")
+        return _status(ON_TRACK, f"up {format_change(diff, unit)} on {when}; {asks}")
     if diff == 0:
-        return _status(AT_RISK, f"no change on {when}; {MUST_RISE}")
-    return _status(OFF_TRACK, f"down {format_change(diff, unit)} on {when}; {MUST_RISE}")
+        return _status(AT_RISK, f"no change on {when}; {asks}")
+    return _status(OFF_TRACK, f"down {format_change(diff, unit)} on {when}; {asks}")
 
 
 def judge(
@@ -118,7 +136,8 @@ def judge(
         return _limit_rule(rule, float(value), unit)
     if rule.kind == "target_by_date":
         return _target_rule(rule, float(value), unit, higher_better, month)
-    return _rise_rule(float(value), unit, previous, previous_month)
+    until = rule.limit if rule.kind == "rise_until" else None
+    return _rise_rule(float(value), unit, previous, previous_month, until)
 
 
 def describe(rule: Threshold | None, unit: str, higher_better: bool) -> str:
@@ -127,6 +146,12 @@ def describe(rule: Threshold | None, unit: str, higher_better: bool) -> str:
         return "No threshold is set."
     if rule.kind == "month_on_month_increase":
         return "Must rise every month: a rise is on track, no change at risk, a fall off track."
+    if rule.kind == "rise_until":
+        level = format_value(rule.limit, unit)
+        return (
+            f"Must rise every month until at least {level}: {level} or more is on track; "
+            "below it a rise is on track, no change at risk, a fall off track."
+        )
     if rule.kind == "target_by_date":
         way = "at least" if higher_better else "at most"
         return (
@@ -193,40 +218,55 @@ def _target_frame(rule: Threshold, values: np.ndarray, unit: str, higher: bool, 
     statuses = np.where(met, ON_TRACK, np.where(late, OFF_TRACK, AT_RISK))
     tails = {
         ON_TRACK: f", meets the target of {t} (due by {due})",
-        OFF_TRACK: f"; the target of {t} was due by {due} and is not met",
+        OFF_TRACK: f"; target date {due} passed, the target of {t} not met",
         AT_RISK: f"; must reach {t} by {due}",
     }
     return statuses, [f"{written[v]}{tails[s]}" for v, s in zip(values, statuses, strict=True)]
 
 
-def _rise_frame(values: np.ndarray, unit: str, previous: np.ndarray, previous_months: list):
+def _rise_frame(
+    values: np.ndarray,
+    unit: str,
+    previous: np.ndarray,
+    previous_months: list,
+    until: float | None = None,
+):
     """``_rise_rule`` over arrays of present values and the values before them."""
     shown = _rounded(values, unit)
+    asks = must_rise(until, unit)
+    level = (
+        shown >= rounded(until, unit) if until is not None else np.zeros(len(values), dtype=bool)
+    )
     full = shown >= 100 if unit == "percent" else np.zeros(len(values), dtype=bool)
     earlier = np.array([not is_missing(m) for m in previous_months], dtype=bool)
     earlier &= ~np.isnan(previous)
     before = np.where(earlier, _rounded(previous, unit), np.nan)
     diffs = shown - before
     when = _texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
-    written = _texts(values[full], lambda v: format_value(v, unit))
+    written = _texts(values[full | level], lambda v: format_value(v, unit))
     moved = _texts(diffs[earlier & (diffs != 0)], lambda d: format_change(d, unit))
+    reached = "" if until is None else f", at or above the level of {format_value(until, unit)}"
     statuses, reasons = [], []
-    for v, d, m, top, ok in zip(values, diffs, previous_months, full, earlier, strict=True):
-        if top:
+    rows = zip(values, diffs, previous_months, level, full, earlier, strict=True)
+    for v, d, m, high, top, ok in rows:
+        if high:
+            statuses.append(ON_TRACK)
+            reasons.append(f"{written[v]}{reached}")
+        elif top:
             statuses.append(ON_TRACK)
             reasons.append(f"at {written[v]}, as high as it can be")
         elif not ok:
             statuses.append(AT_RISK)
-            reasons.append(f"no earlier month to compare with; {MUST_RISE}")
+            reasons.append(f"no earlier month to compare with; {asks}")
         elif d > 0:
             statuses.append(ON_TRACK)
-            reasons.append(f"up {moved[d]} on {when[m]}; {MUST_RISE}")
+            reasons.append(f"up {moved[d]} on {when[m]}; {asks}")
         elif d == 0:
             statuses.append(AT_RISK)
-            reasons.append(f"no change on {when[m]}; {MUST_RISE}")
+            reasons.append(f"no change on {when[m]}; {asks}")
         else:
             statuses.append(OFF_TRACK)
-            reasons.append(f"down {moved[d]} on {when[m]}; {MUST_RISE}")
+            reasons.append(f"down {moved[d]} on {when[m]}; {asks}")
     return np.array(statuses, dtype=object), reasons
 
 
@@ -265,7 +305,8 @@ def judge_frame(
             previous = pd.to_numeric(frame["previous_value"], errors="coerce")
             before = previous.to_numpy(dtype=float, na_value=np.nan)[rows]
             earlier = list(frame["previous_month"])
-            judged = _rise_frame(kept, unit, before, [earlier[i] for i in rows])
+            until = rule.limit if rule.kind == "rise_until" else None
+            judged = _rise_frame(kept, unit, before, [earlier[i] for i in rows], until)
         statuses[rows], reasons[rows] = judged[0], np.array(judged[1], dtype=object)
     return pd.DataFrame(
         {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from metrics.config import load_config
-from metrics.formatting import format_value, is_missing
+from metrics.formatting import count_text, format_figure, format_value, is_missing
 
 WITHHELD = "withheld"
 
@@ -53,6 +53,24 @@ class Suppressor:
         if self.withholds(unit, denominator):
             return WITHHELD
         return format_value(value, unit)
+
+    def figure(
+        self, value: object, unit: str, numerator: object = None, denominator: object = None
+    ) -> str:
+        """A KPI value with the counts behind a percentage: ``78.6% (11 of 14)``.
+
+        A hidden value stays ``<5`` / ``withheld``; a shown one has its small counts hidden
+        (``21.4% (<5 of 14)``) when suppression is on.
+        """
+        if self.hides(value, unit, denominator):
+            return self.value(value, unit, denominator)
+        if not self.enabled or unit != "percent":
+            return format_figure(value, unit, numerator, denominator)
+        counts = count_text(numerator, denominator)
+        if counts:
+            counts = f"{self.count(numerator)} of {self.count(denominator)}"
+        shown = format_value(value, unit)
+        return f"{shown} ({counts})" if counts else shown
 
     def count(self, count: object) -> str:
         """A plain count of children or cases (not a KPI value) as shown in this export."""

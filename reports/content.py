@@ -18,8 +18,8 @@ import plotly.graph_objects as go
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI
-from metrics.formatting import uk_date, uk_month
-from metrics.narrative import change_phrase, council_sentence, kpi_sentences
+from metrics.formatting import format_value, uk_date, uk_month
+from metrics.narrative import change_phrase, council_sentence, kpi_sentences, since_due
 from metrics.projection import kpi_projection
 from metrics.status import ICONS
 from metrics.suppression import SHOW_ALL, Suppressor, for_exports
@@ -28,6 +28,9 @@ from ui import charts
 
 ALL = api.ALL
 TREND_MONTHS = 24
+#: The pack's chart text in pixels of a ``reports.images`` picture: 20 px of a 900 px wide
+#: picture printed 16 cm wide (the PDF) or 29 cm wide (a slide) is 10 pt or 18 pt.
+PACK_CHART_FONT_PX = 20
 STATUS_KEY = "   ".join(f"{icon} {status}" for status, icon in ICONS.items())
 
 
@@ -97,7 +100,12 @@ def _history(month: date, length: int) -> list[date]:
 
 
 def area_trend_figure(
-    db: Path | str, kpi_id: str, month: object, hide: Suppressor = SHOW_ALL, height: int = 420
+    db: Path | str,
+    kpi_id: str,
+    month: object,
+    hide: Suppressor = SHOW_ALL,
+    height: int = 420,
+    font_size: int = charts.FONT["size"],
 ) -> go.Figure:
     """The council's trend for a KPI over the last two years up to ``month``.
 
@@ -127,6 +135,7 @@ def area_trend_figure(
         target_date=api.target_date(kpi_id),
         height=height,
         projection=points,
+        font_size=font_size,
     )
 
 
@@ -144,7 +153,7 @@ def _summary(db: Path | str, month: date, compare: date, hide: Suppressor) -> li
             SummaryRow(
                 area=titles[k.area],
                 kpi=k.title,
-                value=hide.value(now["value"], k.unit, now["denominator"]),
+                value=hide.figure(now["value"], k.unit, now["numerator"], now["denominator"]),
                 change=change_phrase(k, now, before, compare, hide),
                 status=now["status"],
                 icon=now["icon"],
@@ -167,7 +176,7 @@ def team_table(db: Path | str, kpis: list[KPI], month: date, hide: Suppressor) -
                 cells.append(ICONS["no data"])
                 continue
             value, denominator = row["value"].iloc[0], row["denominator"].iloc[0]
-            shown = hide.value(value, k.unit, denominator)
+            shown = hide.figure(value, k.unit, row["numerator"].iloc[0], denominator)
             # a hidden figure's status would hint at it, so it goes too
             hidden = hide.hides(value, k.unit, denominator)
             cells.append(shown if hidden else f"{shown} {row['icon'].iloc[0]}")
@@ -179,21 +188,39 @@ COMPARISON_HEADER = ["Measure", "Compared with", "Period", "Their figure", "Ours
 
 
 def comparisons(db: Path | str, month: date, council: str) -> list[list[str]]:
-    """How the council compares with England, its region and neighbours, KPI by KPI.
+    """How the council compares with England, its region, neighbours and all councils, KPI
+    by KPI; the KPIs with none are named in a last row saying "No published comparison".
 
     The rows come from ``metrics.comparison`` (the same table the area pages show); the
-    "Figures" column says whether each benchmark is published or illustrative.
+    "Figures" column says whether each benchmark is published or illustrative, and the
+    neighbours' row names, in its source, any neighbour left out of the average and why (the
+    DfE's symbol and its meaning, e.g. "c — suppressed to protect confidentiality").
     """
     rows = [[*COMPARISON_HEADER, "Figures", "Source"]]
+    uncompared = []
     for k in api.all_kpis():
         result = comparison.compare(db, k.id, month)
         if result is None:
+            uncompared.append(k.short_title)
             continue
         table = comparison.comparison_table(result, council)
         ours, stands = table.columns[3], table.columns[5]  # named after the council
         for row in table.to_dict("records"):
             picked = ["Compared with", "Period", "Their figure", ours, stands, "Figures", "Source"]
-            rows.append([k.short_title, *(str(row[c]) for c in picked)])
+            cells = [k.short_title, *(str(row[c]) for c in picked)]
+            if row["Compared with"].startswith("Statistical neighbours") and result.notes:
+                cells[-1] += ". " + " ".join(result.notes)
+            rows.append(cells)
+        if result.rank is not None:
+            r = result.rank
+            mine = format_value(result.council_value, k.unit)
+            place, band = f"ranks {r.place} of {r.of}", f"quartile {r.band}"
+            source = "Every council's published figure; A is the best quarter"
+            rows.append(
+                [k.short_title, "All councils", r.period, place, mine, band, "published", source]
+            )
+    if uncompared:  # one row, so the page stays one page however many measures there are
+        rows.append([", ".join(uncompared), comparison.NO_COMPARISON, "", "", "", "", "", ""])
     return rows
 
 
@@ -206,7 +233,8 @@ def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor)
         mine = council[council["kpi"] == k.id].set_index("month")
         if month in mine.index:
             before = mine.loc[compare] if compare in mine.index else None
-            headlines.append(council_sentence(k, mine.loc[month], before, compare, hide))
+            history = since_due(db, k, month)
+            headlines.append(council_sentence(k, mine.loc[month], before, compare, hide, history))
     narrative = [s for k in kpis for s in kpi_sentences(db, k.id, month, compare, hide)]
     start = _history(month, TREND_MONTHS)[0]
     alt = (
@@ -216,7 +244,7 @@ def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor)
     return AreaSection(
         area_id=area.id,
         title=area.title,
-        chart=area_trend_figure(db, lead.id, month, hide),
+        chart=area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX),
         chart_alt=alt,
         headlines=headlines,
         narrative=narrative,

@@ -17,7 +17,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
-WIDTH, HEIGHT, SCALE = 1100, 460, 2
+#: A pack picture's size in CSS pixels: text sized for it (``content.PACK_CHART_FONT_PX``)
+#: prints at 9 pt or more at the widths the PDF and slides give it.
+WIDTH, HEIGHT, SCALE = 900, 420, 2
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
 

@@ -1,8 +1,15 @@
-"""The board pack as a PDF: real text (searchable, read aloud by screen readers), with a title.
+"""The board pack as a PDF: real text (searchable, read aloud by screen readers), with a
+title, the document language (en-GB) and "Page 3 of 12" on every page.
 
 Landscape A4: a cover, the summary of every KPI, then each area starting on a new page with
-its chart, narrative and team table. Text is set in DejaVu Sans (Debian's fonts-dejavu-core),
-which has the status icons (✔ ▲ ✖); the standard PDF fonts do not.
+its chart and headlines side by side, the narrative and the team table (which run on to the
+next page rather than shrink: nothing is printed under 9 pt). Text is set in DejaVu Sans
+(Debian's fonts-dejavu-core), which has the status icons (✔ ▲ ✖); the standard fonts do not.
+
+Not yet a tagged PDF: reportlab writes no structure tree, so a screen reader gets the text in
+reading order but no headings or table cells. WeasyPrint's ``pdf/ua-1`` variant (HTML with
+``<h1>``, ``<th>`` and ``alt``) is the well-kept way to get PDF/UA; until then each chart's
+text alternative is printed under it.
 """
 
 from __future__ import annotations
@@ -17,9 +24,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
-    KeepInFrame,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -36,6 +43,7 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PAGE = landscape(A4)
 MARGIN = 1.5 * cm
+SMALLEST_PT = 9  # the least printed text size: a board member reads it at arm's length
 
 
 def _register_fonts() -> None:
@@ -45,14 +53,18 @@ def _register_fonts() -> None:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13, spaceAfter=5)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=14.5, spaceAfter=5)
     return {
         "cover": ParagraphStyle("cover", parent=body, fontName=BOLD, fontSize=28, leading=34),
         "h1": ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=18, leading=22),
         "big": ParagraphStyle("big", parent=body, fontSize=14, leading=20),
         "body": body,
-        "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5, spaceAfter=0),
-        "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=8.5, leading=10.5),
+        "cell": ParagraphStyle(
+            "cell", parent=body, fontSize=SMALLEST_PT, leading=11.5, spaceAfter=0
+        ),
+        "head": ParagraphStyle(
+            "head", parent=body, fontName=BOLD, fontSize=SMALLEST_PT, leading=11.5
+        ),
     }
 
 
@@ -103,7 +115,14 @@ def _summary(pack: BoardPack, styles: dict) -> list:
 def _comparisons(pack: BoardPack, styles: dict) -> list:
     if len(pack.comparisons) < 2:
         return []
-    widths = [w * cm for w in (3.4, 4.6, 2.0, 2.2, 2.0, 4.4, 2.4, 5.3)]
+    widths = [w * cm for w in (4.4, 5.4, 2.4, 2.6, 2.4, 4.6, 2.8, 1.6)]
+    # Sources (some with long notes on left-out neighbours) go under the table, numbered: in
+    # a cell at 9 pt one of them made a row taller than the page.
+    sources: dict[str, int] = {}
+    rows = [pack.comparisons[0]]
+    for row in pack.comparisons[1:]:
+        number = sources.setdefault(row[-1], len(sources) + 1)
+        rows.append([*row[:-1], str(number)])
     return [
         Paragraph("How we compare", styles["h1"]),
         Paragraph(
@@ -116,38 +135,73 @@ def _comparisons(pack: BoardPack, styles: dict) -> list:
             ),
             styles["body"],
         ),
-        _table(pack.comparisons, styles, widths),
+        _table(rows, styles, widths),
+        Spacer(1, 0.3 * cm),
+        *[Paragraph(escape(f"Source {n}: {text}"), styles["cell"]) for text, n in sources.items()],
         PageBreak(),
     ]
 
 
 def _area(section, picture: bytes, styles: dict) -> list:
-    """One page: chart and team table on the left, the narrative on the right.
+    """An area from a new page: the chart with each measure's headline beside it, the chart's
+    text alternative, then the narrative and the team table, running on as far as they need.
 
-    Each column shrinks to fit if it must, so an area never spills onto a second page.
+    The chart is printed 16 cm wide, so its 20 px text (of 900 px) is 10 pt.
     """
-    width, height = PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 2 * cm  # less heading, padding
-    left_width = 0.55 * width
-    right_width = width - left_width - 0.4 * cm
-    left = [
-        Image(BytesIO(picture), width=left_width, height=left_width * HEIGHT / WIDTH),
-        Paragraph(escape(f"Chart: {section.chart_alt}"), styles["cell"]),
-        Spacer(1, 0.3 * cm),
-        _table(section.team_table, styles),
-        Paragraph(escape(f"Status key: {STATUS_KEY}"), styles["cell"]),
-    ]
-    right = [Paragraph(escape(s), styles["body"]) for s in section.narrative]
-    columns = Table(
+    width = PAGE[0] - 2 * MARGIN
+    chart_width = 0.6 * width
+    side_width = width - chart_width - 0.4 * cm
+    top = Table(
         [
             [
-                KeepInFrame(left_width, height, left, mode="shrink"),
-                KeepInFrame(right_width, height, right, mode="shrink"),
+                Image(BytesIO(picture), width=chart_width, height=chart_width * HEIGHT / WIDTH),
+                [Paragraph(escape(s), styles["body"]) for s in section.headlines],
             ]
         ],
-        colWidths=[left_width + 0.4 * cm, right_width],
+        colWidths=[chart_width + 0.4 * cm, side_width],
         style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
     )
-    return [Paragraph(escape(section.title), styles["h1"]), columns, PageBreak()]
+    headlines = set(section.headlines)
+    return [
+        Paragraph(escape(section.title), styles["h1"]),
+        top,
+        Paragraph(escape(f"Chart: {section.chart_alt}"), styles["cell"]),
+        Spacer(1, 0.3 * cm),
+        *[Paragraph(escape(s), styles["body"]) for s in section.narrative if s not in headlines],
+        Spacer(1, 0.2 * cm),
+        _table(section.team_table, styles),
+        Paragraph(escape(f"Status key: {STATUS_KEY}"), styles["cell"]),
+        PageBreak(),
+    ]
+
+
+class _NumberedCanvas(Canvas):
+    """Writes "Page 3 of 12" and the pack's title at the foot of every page.
+
+    The total is known only once every page is laid out, so each page's drawing is kept and
+    the footers are written at the end (reportlab's own two-pass pattern).
+    """
+
+    footer = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.setFont(FONT, SMALLEST_PT)
+            self.setFillColor(colors.HexColor("#333333"))
+            self.drawString(MARGIN, MARGIN / 2, self.footer)
+            self.drawRightString(PAGE[0] - MARGIN, MARGIN / 2, f"Page {number} of {total}")
+            super().showPage()
+        super().save()
 
 
 def write_pdf(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> None:
@@ -169,4 +223,5 @@ def write_pdf(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> No
         subject=f"Children's social care performance, {uk_month(pack.month)}",
         lang="en-GB",
     )
-    doc.build(story[:-1])  # no blank page after the last area
+    footer = type("Footer", (_NumberedCanvas,), {"footer": pack.title})
+    doc.build(story[:-1], canvasmaker=footer)  # no blank page after the last area

@@ -1,8 +1,11 @@
 """The board pack as PowerPoint slides (16:9), for the meeting screen or to send on.
 
-A cover slide, the summary table, then one slide per area: the chart as a picture with alt
-text, each measure's headline sentence beside it and the team table below. The full
-narrative for the area goes in the slide's speaker notes.
+A cover slide, the summary table, then per area: the chart across the slide (alt text on the
+picture), each measure's headline sentence, and the team figures as a real table. Every
+word is at least 18 pt and every slide is numbered. python-pptx's default template is 4:3,
+so its title placeholders are moved and sized for the 13.33 in × 7.5 in slide; everything
+else sits below the title band, so nothing overlaps it. Long tables run on to further
+slides ("continued") rather than shrink. The full narrative for the area goes in the notes.
 """
 
 from __future__ import annotations
@@ -11,84 +14,155 @@ from io import BytesIO
 from pathlib import Path
 
 from pptx import Presentation
+from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from metrics.formatting import uk_month
 from reports.content import STATUS_KEY, AreaSection, BoardPack
+from reports.images import HEIGHT, WIDTH
 
 TITLE_AND_SUBTITLE, TITLE_ONLY = 0, 5
 WIDE, HIGH = Inches(13.333), Inches(7.5)
+SIDE = Inches(0.4)
+TITLE_TOP, TITLE_HIGH = Inches(0.25), Inches(0.9)
+BODY_TOP = TITLE_TOP + TITLE_HIGH + Inches(0.15)  # everything below the title band
+FOOT = Inches(0.5)  # the slide number's band at the bottom
+BODY_PT, TITLE_PT = 18, 30
+#: Rows (with the header) and columns a table slide holds at 18 pt, cells wrapping to two
+#: lines; a cell longer than ``LONGEST_CELL`` characters is left to the notes.
+TABLE_ROWS, TABLE_COLUMNS = 7, 6
+LONGEST_CELL = 120
 
 
-def _text_box(slide, left, top, width, height, lines: list[str], size: int) -> None:
+def _text_box(slide, left, top, width, height, lines: list[str], size: int = BODY_PT) -> None:
     frame = slide.shapes.add_textbox(left, top, width, height).text_frame
     frame.word_wrap = True
     for i, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.text = line
         paragraph.font.size = Pt(size)
-        paragraph.space_after = Pt(4)
+        paragraph.space_after = Pt(6)
 
 
-def _table(slide, rows: list[list[str]], left, top, width, size: int) -> None:
-    row_height = Emu(int(Pt(size) * 2.0))
-    height = row_height * len(rows)
-    shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, height)
+def _table(slide, rows: list[list[str]], top) -> None:
+    """A real table (a screen reader reads its cells), header row bold, 18 pt."""
+    row_height = Emu(int(Pt(BODY_PT) * 2.1))
+    width = WIDE - 2 * SIDE
+    shape = slide.shapes.add_table(
+        len(rows), len(rows[0]), SIDE, top, width, row_height * len(rows)
+    )
+    # Columns as wide as their longest text needs (within limits), so few cells wrap.
+    needs = [min(max(len(row[c]) for row in rows), 40) + 6 for c in range(len(rows[0]))]
+    needs[0] += 6  # row names (teams, measures) break mid-word sooner than figures
+    for column, need in zip(shape.table.columns, needs, strict=True):
+        column.width = Emu(int(width * need / sum(needs)))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             cell = shape.table.cell(r, c)
             cell.text = text
             for paragraph in cell.text_frame.paragraphs:
-                paragraph.font.size = Pt(size)
+                paragraph.font.size = Pt(BODY_PT)
                 paragraph.font.bold = r == 0
-            cell.margin_top = cell.margin_bottom = Pt(1)
+            cell.margin_top = cell.margin_bottom = Pt(2)
+
+
+def _place_title(slide, title: str) -> None:
+    shape = slide.shapes.title
+    shape.left, shape.top, shape.width, shape.height = SIDE, TITLE_TOP, WIDE - 2 * SIDE, TITLE_HIGH
+    shape.text = title
+    paragraph = shape.text_frame.paragraphs[0]
+    paragraph.font.size = Pt(TITLE_PT)
+    paragraph.font.bold = True
 
 
 def _titled(prs: Presentation, title: str):
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
-    slide.shapes.title.text = title
-    slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(28)
+    _place_title(slide, title)
     return slide
 
 
 def _cover(prs: Presentation, pack: BoardPack) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_AND_SUBTITLE])
-    slide.shapes.title.text = f"{pack.council}: improvement board pack, {uk_month(pack.month)}"
-    slide.placeholders[1].text = "\n".join(pack.cover_lines)
-    for paragraph in slide.placeholders[1].text_frame.paragraphs:
-        paragraph.font.size = Pt(16)
+    _place_title(slide, f"{pack.council}: improvement board pack, {uk_month(pack.month)}")
+    slide.shapes.title.top = Inches(1.5)
+    body = slide.placeholders[1]
+    body.left, body.top, body.width, body.height = SIDE, Inches(3), WIDE - 2 * SIDE, Inches(3.6)
+    body.text = "\n".join(pack.cover_lines)
+    for paragraph in body.text_frame.paragraphs:
+        paragraph.font.size = Pt(BODY_PT + 2)
+
+
+def _chunks(rows: list[list[str]], size: int) -> list[list[list[str]]]:
+    """The body rows in groups of ``size``, each group under the header row again."""
+    header, body = rows[0], rows[1:]
+    return [[header, *body[i : i + size]] for i in range(0, max(len(body), 1), size)]
+
+
+def _table_slides(prs: Presentation, title: str, rows: list[list[str]], notes: str = "") -> None:
+    """As many slides as the table needs at 18 pt; the first column repeats on each."""
+    rest = list(range(1, len(rows[0])))
+    step = TABLE_COLUMNS - 1
+    columns = [rest[i : i + step] for i in range(0, len(rest), step)] or [[]]
+    parts = [
+        [[row[0], *(row[c] for c in cols)] for row in chunk]
+        for cols in columns
+        for chunk in _chunks(rows, TABLE_ROWS - 1)
+    ]
+    for i, part in enumerate(parts):
+        slide = _titled(prs, title if i == 0 else f"{title} (continued)")
+        _table(slide, part, BODY_TOP)
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
 
 
 def _summary(prs: Presentation, pack: BoardPack) -> None:
-    slide = _titled(prs, "Summary of every measure")
     rows = [["Measure", uk_month(pack.month), f"Change since {uk_month(pack.compare)}", "Status"]]
     rows += [[r.kpi, r.value, r.change, f"{r.icon} {r.status}"] for r in pack.summary]
-    _table(slide, rows, Inches(0.4), Inches(1.3), WIDE - Inches(0.8), 11)
-    _text_box(slide, Inches(0.4), HIGH - Inches(0.5), Inches(12), Inches(0.4), [STATUS_KEY], 10)
+    _table_slides(prs, "Summary of every measure", rows, f"Status key: {STATUS_KEY}")
 
 
 def _comparisons(prs: Presentation, pack: BoardPack) -> None:
     if len(pack.comparisons) < 2:
         return
-    slide = _titled(prs, "How we compare")
-    rows = [row[:-1] for row in pack.comparisons]  # sources are in the notes
-    _table(slide, rows, Inches(0.4), Inches(1.3), WIDE - Inches(0.8), 10)
+    rows, long = [], []
+    for row in pack.comparisons:  # figures and sources are in the notes
+        if len(row[0]) > LONGEST_CELL:  # the list of measures nothing is published for
+            long.append(f"{row[1]}: {row[0]}")
+            row = ["Other measures (listed in the notes)", *row[1:]]
+        rows.append(row[:6])
     sources = sorted({row[-1] for row in pack.comparisons[1:]})
-    slide.notes_slide.notes_text_frame.text = "Sources: " + "; ".join(sources)
+    notes = "\n".join([*long, "Sources: " + "; ".join(sources)])
+    _table_slides(prs, "How we compare", rows, notes)
 
 
 def _area(prs: Presentation, section: AreaSection, picture: bytes) -> None:
+    """The chart across the slide (its 20 px text of 900 px prints at about 18 pt), then the
+    headlines, then the team table."""
     slide = _titled(prs, section.title)
-    chart_width = Inches(7.6)
-    pic = slide.shapes.add_picture(BytesIO(picture), Inches(0.3), Inches(1.2), width=chart_width)
+    room = HIGH - BODY_TOP - FOOT
+    chart_width = min(WIDE - 2 * SIDE, Emu(int(room * WIDTH / HEIGHT)))
+    left = int((WIDE - chart_width) / 2)
+    pic = slide.shapes.add_picture(BytesIO(picture), left, BODY_TOP, width=chart_width)
     pic._element.nvPicPr.cNvPr.set("descr", section.chart_alt)  # alt text (no public API)
-    right = Inches(0.3) + chart_width + Inches(0.2)
-    _text_box(
-        slide, right, Inches(1.2), WIDE - right - Inches(0.3), pic.height, section.headlines, 11
-    )
-    top = Inches(1.3) + pic.height
-    _table(slide, section.team_table, Inches(0.3), top, WIDE - Inches(0.6), 9)
-    slide.notes_slide.notes_text_frame.text = "\n".join([*section.narrative, STATUS_KEY])
+    notes = "\n".join([*section.narrative, STATUS_KEY])
+    slide.notes_slide.notes_text_frame.text = notes
+    for i in range(0, max(len(section.headlines), 1), 3):
+        lines = section.headlines[i : i + 3] or ["No figures for this month."]
+        words = _titled(prs, f"{section.title}: the headlines")
+        _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, lines)
+        words.notes_slide.notes_text_frame.text = notes
+    _table_slides(prs, f"{section.title}: by team", section.team_table, STATUS_KEY)
+
+
+def _number(prs: Presentation) -> None:
+    """ "3 of 24" at the foot of every slide after the cover."""
+    total = len(prs.slides)
+    for n, slide in enumerate(prs.slides, start=1):
+        if n == 1:
+            continue
+        width = Inches(2)
+        _text_box(slide, WIDE - SIDE - width, HIGH - FOOT, width, FOOT, [f"{n} of {total}"])
+        slide.shapes[-1].text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
 
 
 def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> None:
@@ -103,4 +177,5 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     _comparisons(prs, pack)
     for section, picture in zip(pack.sections, pictures, strict=True):
         _area(prs, section, picture)
+    _number(prs)
     prs.save(out if isinstance(out, BytesIO) else str(out))

@@ -26,7 +26,7 @@ ADMIN_PAGES = ("app_pages/settings.py", "app_pages/audit_log.py")
 REFUSED = "This page is for administrators only"
 #: A comment in the shipped council.yaml that a save must keep.
 ROOT = Path(__file__).resolve().parent.parent
-KNOWN_COMMENT = "# Small numbers in exports are hidden so no child can be singled out."
+KNOWN_COMMENT = "# Small numbers in board packs and exports. Two modes:"
 
 
 @pytest.fixture

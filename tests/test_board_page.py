@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import api
-from metrics.formatting import format_value, uk_month
-from metrics.narrative import kpi_sentences
+from metrics.formatting import count_text, format_value, uk_month
+from metrics.narrative import board_kpis, kpi_sentences
 from reports.meetings import compare_month
 from tests.conftest import app_reads
 from ui.navigation import PAGES
@@ -19,6 +20,14 @@ from ui.state import AS_AT_KEY, month_key
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARD = "app_pages/board.py"
+PREVIOUS, NEXT, FIRST, LAST = "◀ Previous", "Next ▶", "« First", "Last »"
+# A month a figure is compared with: "from 86.0% in March 2021", "no change on March 2021",
+# "(March 2021: 7)". "Last met in January 2022" says when a passed target was last met: a
+# fact about the target, not a second base month.
+COMPARED = re.compile(
+    r"(?:(?<!last met )\bin|\bon|\() ((?:January|February|March|April|May|June|July|"
+    r"August|September|October|November|December) \d{4})"
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,48 +50,74 @@ def _figure(at: AppTest) -> tuple[str, int]:
     html = next(m.value for m in at.markdown if "csc-board-figure" in m.value)
     value = re.search(r'class="csc-board-figure">([^<]*)<', html).group(1)
     css = " ".join(h.value for h in at.get("html"))
-    size = re.search(r"csc-board-figure \{font-size:(\d+)px", css)
+    size = re.search(r"csc-board-figure \{\{?\s*font-size:(\d+)px", css)
     return value, int(size.group(1)) if size else 0
 
 
-def _expected(db: Path, area, month) -> str:
-    lead = area.kpis[0]
-    frame = api.kpi_values(db, [lead.id], months=[month], teams=["ALL"])
-    return format_value(frame["value"].iloc[0], lead.unit)
+def _expected(db: Path, k, month) -> str:
+    frame = api.kpi_values(db, [k.id], months=[month], teams=["ALL"])
+    return format_value(frame["value"].iloc[0], k.unit)
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
 
 
 def test_board_mode_is_in_the_navigation() -> None:
     assert BOARD in {entry.path for entry in PAGES}
 
 
-def test_next_steps_through_every_area_and_wraps(db: Path) -> None:
+def test_next_steps_through_every_measure_in_order_and_wraps(db: Path) -> None:
     month = api.months(db)[-1]
     at = _board()
-    areas = api.areas()
-    for i, area in enumerate([*areas, areas[0]]):
+    kpis = board_kpis(db, month)
+    assert [k.id for k in kpis] == [k.id for k in api.all_kpis() if k in kpis]  # fixed order
+    compare = compare_month(db, month)
+    for i, k in enumerate([*kpis, kpis[0]]):
         if i:
-            at.button[1].click().run()  # Next ▶
+            _button(at, NEXT).click().run()
             assert not at.exception
-        assert at.title[0].value == area.title
+        assert at.title[0].value == k.title
+        shown = " ".join(m.value for m in at.markdown)
+        assert f"Measure {i % len(kpis) + 1} of {len(kpis)}" in shown
         value, size = _figure(at)
-        assert value == _expected(db, area, month)
-        assert size >= 48
-        compare = compare_month(db, month)
-        shown = [m.value for m in at.markdown]
-        for sentence in kpi_sentences(db, area.kpis[0].id, month, compare):
-            assert f"- {sentence}" in shown
+        assert value == _expected(db, k, month)
+        assert size >= 96
+        for sentence in kpi_sentences(db, k.id, month, compare)[1:]:
+            assert escape(sentence) in shown
 
 
-def test_previous_goes_back_and_follows_the_as_at_month(db: Path) -> None:
+def test_previous_first_and_last_and_the_as_at_month(db: Path) -> None:
     month = api.months(db)[-13]
     at = _board(month)
-    areas = api.areas()
-    at.button[0].click().run()  # ◀ Previous from the first area wraps to the last
-    assert at.title[0].value == areas[-1].title
-    assert _figure(at)[0] == _expected(db, areas[-1], month)
+    kpis = board_kpis(db, month)
+    _button(at, PREVIOUS).click().run()  # from the first measure wraps to the last
+    assert at.title[0].value == kpis[-1].title
+    assert _figure(at)[0] == _expected(db, kpis[-1], month)
+    _button(at, FIRST).click().run()
+    assert at.title[0].value == kpis[0].title
+    _button(at, LAST).click().run()
+    assert at.title[0].value == kpis[-1].title
     compare = at.selectbox(key=f"board:compare:{month_key(month)}")
     assert compare.value == compare_month(db, month)
     assert uk_month(compare.value) in " ".join(m.value for m in at.markdown)
+
+
+def test_one_comparison_month_per_screen_and_counts_beside_the_figure(db: Path) -> None:
+    """The screen names only the "compare with" month (never the status reason's month
+    before), and a percentage has its counts beside it."""
+    month = api.months(db)[-1]
+    compare = compare_month(db, month)
+    at = _board()
+    kpis = board_kpis(db, month)
+    for i, k in enumerate(kpis):
+        if i:
+            _button(at, NEXT).click().run()
+        screen = " ".join(m.value for m in at.markdown)
+        assert set(COMPARED.findall(screen)) <= {uk_month(compare)}, k.id
+        if k.unit == "percent":
+            row = api.kpi_values(db, [k.id], months=[month], teams=["ALL"]).iloc[0]
+            assert f"({count_text(row['numerator'], row['denominator'])})" in screen
 
 
 def test_teams_furthest_off_track_are_listed(db: Path) -> None:

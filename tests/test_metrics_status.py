@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from metrics.config import Threshold
 from metrics.status import judge
 
@@ -36,7 +38,8 @@ def test_target_by_date_is_at_risk_before_and_off_track_after() -> None:
     after = Threshold(kind="target_by_date", target=0, date=date(2021, 5, 31))
     assert _judge(before, 4.0, higher=False).status == "at risk"
     verdict = _judge(after, 4.0, higher=False)
-    assert verdict.status == "off track" and "was due by 31 May 2021" in verdict.reason
+    assert verdict.status == "off track"
+    assert verdict.reason == "4.0%; target date 31 May 2021 passed, the target of 0.0% not met"
     assert _judge(after, 0.0, higher=False).status == "on track"
 
 
@@ -48,6 +51,39 @@ def test_month_on_month_rise() -> None:
     fall = _judge(rule, 78, previous=80, previous_month=april)
     assert fall.status == "off track" and fall.reason.startswith("Down 2.0 points on April 2021")
     assert _judge(rule, 90).status == "at risk"  # nothing to compare with
+
+
+def test_rise_until_a_level_is_on_track_at_or_above_the_level() -> None:
+    """The contradiction the rule removes: under "rise every month" a team at 95.5% that
+    dipped from 96.0% was off track while one at 84.8% up from 84.0% was on track."""
+    rule = Threshold(kind="rise_until", limit=95)
+    april = date(2021, 4, 1)
+    high = _judge(rule, 95.5, previous=96.0, previous_month=april)
+    assert (high.status, high.reason) == ("on track", "95.5%, at or above the level of 95.0%")
+    # 94.96 is shown as 95.0%: at the level, so on track even though it fell.
+    assert _judge(rule, 94.96, previous=99, previous_month=april).status == "on track"
+    # 94.94 is shown as 94.9%: below the level, and down 4.1 points on 99.0%.
+    low = _judge(rule, 94.94, previous=99, previous_month=april)
+    assert low.status == "off track"
+    assert low.reason == (
+        "Down 4.1 points on April 2021; must rise every month until at least 95.0%"
+    )
+    up = _judge(rule, 84.8, previous=84.0, previous_month=april)
+    assert (up.status, up.reason) == (
+        "on track",
+        "Up 0.8 points on April 2021; must rise every month until at least 95.0%",
+    )
+    assert _judge(rule, 84.0, previous=84.0, previous_month=april).status == "at risk"
+    assert _judge(rule, 84.0).status == "at risk"  # below the level, nothing to compare with
+    assert _judge(rule, 97.0).status == "on track"  # at the level needs no earlier month
+
+
+def test_rise_until_needs_its_level() -> None:
+    from metrics.config import _threshold
+
+    with pytest.raises(ValueError, match="needs `limit`"):
+        _threshold({"kind": "rise_until"})
+    assert _threshold({"kind": "rise_until", "limit": 95}).line == 95
 
 
 def test_no_value_is_no_data_not_a_fail() -> None:

@@ -27,6 +27,8 @@ RULES = {
     "target_due_in_may": Threshold(kind="target_by_date", target=10, date=date(2021, 5, 31)),
     "target_due_mid_may": Threshold(kind="target_by_date", target=10, date=date(2021, 5, 15)),
     "rise": Threshold(kind="month_on_month_increase"),
+    "rise_until": Threshold(kind="rise_until", limit=95),
+    "rise_until_zero": Threshold(kind="rise_until", limit=0),
     "asye_cap": Threshold(
         kind="cap", limit=25, overrides={"role": {"ASYE": {"limit": 18}}}
     ).for_breakdown({"role": "ASYE"}),

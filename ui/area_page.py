@@ -18,7 +18,7 @@ import streamlit as st
 from etl.returns import get_return
 from metrics import api, comparison
 from metrics.config import load_config
-from metrics.formatting import format_value, uk_month
+from metrics.formatting import count_text, format_value, uk_month
 from ui import charts
 from ui.layout import change_text, status_badge, status_words
 from ui.rows_table import rows_table
@@ -132,6 +132,9 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
             delta_color="off",
             delta_arrow="off",  # the words say which way; the arrow followed the sign only
         )
+        counts = count_text(point["numerator"], point["denominator"]) if point is not None else ""
+        if counts and kpi.unit == "percent":
+            st.markdown(f"({counts})")
         status = point["status"] if point is not None else None
         icon = point["icon"] if point is not None else ""
         reason = point["reason"] if point is not None else "No data for this month."
@@ -157,8 +160,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
         summary = trend_summary(series, kpi.unit, month)
         st.plotly_chart(figure, key=f"trend:{kpi.id}", alt=summary)
         st.caption(summary)
-        if not bench.empty:
-            comparison_panel(db, kpi.id, month)
+        comparison_panel(db, kpi.id, month, bench)
 
     cells = values[values["team"] != ALL]
     if not cells.empty:
@@ -181,23 +183,33 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
     )
 
 
-def comparison_panel(db: Path, kpi_id: str, month: date) -> None:
-    """The whole council's figure against the latest published England, region and neighbours."""
+def comparison_panel(db: Path, kpi_id: str, month: date, bench: comparison.Benchmarks) -> None:
+    """The whole council's figure against the latest published England, region, neighbours
+    and all councils; each neighbour's own figure (or the DfE's symbol and its meaning)."""
+    if bench.empty:
+        st.caption(f"{comparison.NO_COMPARISON}: the DfE publishes no figure for this measure.")
+        return
     result = comparison.compare(db, kpi_id, month)
     if result is None:
-        st.caption(f"No published comparison covers {uk_month(month)} yet.")
+        st.caption(f"{comparison.NO_COMPARISON} covers {uk_month(month)} yet.")
         return
-    name = load_config().council_name
+    config = load_config()
+    name = config.council_name
     st.markdown(f"**How the whole council compares** ({uk_month(month)})")
     st.table(comparison.comparison_table(result, name).drop(columns="Source"), hide_index=True)
     notes = [result.rank_sentence(name), *result.notes]
     notes.append(
-        "Published figures are annual (drawn as steps); the statistical-neighbour figure is "
-        "the mean of the neighbours with a figure for that year."
+        "Published figures are annual (drawn as steps; a year with no figure is a gap); the "
+        f"statistical-neighbour figure is the {config.neighbour_average} of the neighbours "
+        "with a figure for that year."
     )
     if result.illustrative:
         notes.append("Figures marked illustrative are made up for the demo, not published.")
     st.caption(" ".join(n for n in notes if n))
+    neighbours = comparison.neighbour_table(result)
+    if len(neighbours):
+        with st.expander("Each statistical neighbour's figure", icon=":material/groups:"):
+            st.table(neighbours, hide_index=True)
 
 
 def render_area(area_id: str) -> None:

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from etl.load import check_file
 from metrics import api
 from metrics.formatting import format_value, uk_month
+from metrics.narrative import board_kpis
 from tests.e2e.browser import (
     assert_no_exception,
     choose,
@@ -135,18 +136,17 @@ def test_an_analyst_uploads_a_bad_file_and_sees_why_it_was_refused(
     assert_no_exception(page)
 
 
-def test_board_mode_steps_through_every_area_with_the_metrics_layers_figures(
+def test_board_mode_steps_through_every_measure_with_the_metrics_layers_figures(
     page: Page, app_url: str, e2e_store
 ) -> None:
     db, month = e2e_store.db, e2e_store.latest
-    areas = api.areas()
+    kpis = board_kpis(db, month)
     open_page(page, f"{app_url}/board", as_at=month)
-    for step, area in enumerate([*areas, areas[0]]):
-        expect(page.locator('[data-testid="stMain"] h1')).to_have_text(area.title)
-        index = step % len(areas)
-        expect(page.get_by_text(f"Area {index + 1} of {len(areas)}")).to_be_visible()
-        lead = area.kpis[0]
-        expect(page.locator(".csc-board-figure")).to_have_text(_value(db, lead.id, month))
+    for step, k in enumerate([*kpis, kpis[0]]):
+        expect(page.locator('[data-testid="stMain"] h1')).to_have_text(k.title)
+        index = step % len(kpis)
+        expect(page.get_by_text(f"Measure {index + 1} of {len(kpis)}")).to_be_visible()
+        expect(page.locator(".csc-board-figure")).to_have_text(_value(db, k.id, month))
         assert page.locator(".js-plotly-plot .main-svg .scatterlayer .trace").count() > 0
         page.get_by_role("button", name="Next ▶").click()
         wait_idle(page)

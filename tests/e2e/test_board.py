@@ -1,0 +1,98 @@
+"""Board mode in a room, in real Chromium at 1920 × 1080: a presentation clicker's keys step
+through every measure, and every word on the screen is large enough to read from the back.
+
+A clicker sends Right / Page Down / Space forward and Left / Page Up back; the test presses
+exactly those keys, with nothing focused but the page, as a clicker would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from metrics import api
+from metrics.formatting import format_value
+from metrics.narrative import board_kpis
+from tests.e2e.browser import assert_no_exception, open_page, wait_idle
+from tests.e2e.conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.e2e
+
+ROOM = {"width": 1920, "height": 1080}
+TEXT_PX, CHART_TEXT_PX = 24, 18
+
+# Every visible text in the main area, with its computed font size and whether it is a
+# chart's (SVG) text. The sidebar is hidden when presenting, so it is not read here.
+_TEXT_SIZES = """() => {
+  const out = [];
+  const main = document.querySelector('[data-testid="stMain"]');
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.trim();
+    if (!text) continue;
+    const el = node.parentElement;
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!box.width || !box.height || style.visibility === 'hidden') continue;
+    if (el.closest('[data-testid="stExpanderDetails"]')) continue;  // closed pack panel
+    out.push({text: text.slice(0, 60), px: parseFloat(style.fontSize), chart: !!el.closest('svg')});
+  }
+  return out;
+}"""
+
+
+def _too_small(page: Page) -> list[dict]:
+    return [
+        t
+        for t in page.evaluate(_TEXT_SIZES)
+        if t["px"] < (CHART_TEXT_PX if t["chart"] else TEXT_PX)
+    ]
+
+
+def _on_screen(page: Page, db, month, kpis, index: int) -> None:
+    k = kpis[index]
+    expect(page.locator('[data-testid="stMain"] h1')).to_have_text(k.title)
+    expect(page.locator(".csc-board-position")).to_contain_text(
+        f"Measure {index + 1} of {len(kpis)}"
+    )
+    value = api.kpi_values(db, [k.id], months=[month], teams=[api.ALL])["value"].iloc[0]
+    expect(page.locator(".csc-board-figure")).to_have_text(format_value(value, k.unit))
+
+
+def _press(page: Page, key: str) -> None:
+    page.keyboard.press(key)
+    wait_idle(page)
+
+
+def test_a_clicker_steps_through_every_measure_and_back(
+    page: Page, app_url: str, e2e_store
+) -> None:
+    db, month = e2e_store.db, e2e_store.latest
+    kpis = board_kpis(db, month)
+    page.set_viewport_size(ROOM)
+    open_page(page, f"{app_url}/board", as_at=month)
+    page.get_by_text("Presenting (hide sidebar and banners)").click()
+    wait_idle(page)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for index in range(len(kpis)):
+        _on_screen(page, db, month, kpis, index)
+        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+        if index < 2:
+            page.screenshot(path=SCREENSHOTS / f"board_measure_{index + 1}_1920x1080.png")
+        assert not _too_small(page), _too_small(page)[:10]
+        _press(page, "ArrowRight")
+    _on_screen(page, db, month, kpis, 0)  # wrapped round to the first
+    _press(page, "PageUp")
+    _on_screen(page, db, month, kpis, len(kpis) - 1)
+    _press(page, "Home")
+    _on_screen(page, db, month, kpis, 0)
+    _press(page, "PageDown")
+    _press(page, "Space")
+    _on_screen(page, db, month, kpis, 2)
+    _press(page, "ArrowLeft")
+    _on_screen(page, db, month, kpis, 1)
+    _press(page, "End")
+    _on_screen(page, db, month, kpis, len(kpis) - 1)
+    assert_no_exception(page)
