@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from etl.load import demo_needed
 from metrics import api, quality
 from ui import auth, layout, navigation, state
 
@@ -21,11 +22,11 @@ layout.apply_style()
 
 db = state.current_db()
 user = auth.gate(db)
-if not state.store_exists(db):
-    if auth.sign_in_required():  # a council's own deployment: never invent demo data
+if auth.sign_in_required():  # a council's own deployment: never invent demo data
+    if not state.store_exists(db):
         st.info("No returns are loaded yet. An analyst can load them on the Load returns page.")
-    else:
-        layout.build_demo_store(db)
+elif demo_needed(db):  # no store yet, or a demo store whose first build never finished
+    layout.wait_for_demo(db)
 
 page = navigation.navigation(role=user.role)
 month = layout.as_at_picker(api.months(db))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from benchmarks import app_runs, loading, queries
+from benchmarks import app_runs, browser, loading, queries
 from benchmarks.report import results_block, write_report
 from benchmarks.stores import StoreInfo, build_store
 from benchmarks.timing import Measurement, report
@@ -38,10 +38,12 @@ class Plan:
     load_rows: int
     memory_mb: tuple[int, ...]
     memory_cap_mb: int
+    browser_runs: int
+    first_start_runs: int
 
 
-FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 8_000)
-QUICK = Plan((1, 3), 12, 3, 2, 1, False, 10_000, (4,), 4_000)
+FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 8_000, 3, 3)
+QUICK = Plan((1, 3), 12, 3, 2, 1, False, 10_000, (4,), 4_000, 1, 1)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -81,6 +83,10 @@ def run(plan: Plan, folder: Path) -> tuple[list[Measurement], list[tuple[StoreIn
             report(m, results)
         if plan.cold_every_store or info is stores[-1][0]:
             report(app_runs.cold_start(info, plan.cold_runs), results)
+    # In a real browser, on the one-council store (what a council's own dashboard holds).
+    for m in browser.page_views(stores[0][0].db, stores[0][0].label, plan.browser_runs, folder):
+        report(m, results)
+    report(browser.first_start(plan.first_start_runs, folder), results)
     files = folder / "files"
     base = loading.visits_file(files, plan.load_rows)
     for m in loading.load_time(base, plan.load_rows, plan.runs):

@@ -22,7 +22,7 @@ import numpy as np
 
 from etl import store
 from etl.demo import RETURN_COLUMNS, WARM_UP, Council, month_starts
-from etl.load import DEMO_BENCHMARKS, load_paths
+from etl.load import DEMO_BENCHMARKS, DEMO_COMPLETE_KEY, load_paths
 from etl.returns import Column, get_return
 from etl.validate import FALSE_FLAGS, TRUE_FLAGS
 from metrics.materialise import refresh_all
@@ -164,4 +164,23 @@ def build_store(
             path.unlink()
         raw.rmdir()
         load_paths(db, [DEMO_BENCHMARKS], source="demo", kind="demo")
+    _mark_complete(db)
     return StoreInfo(db, councils, months, row_counts(db))
+
+
+def _mark_complete(db: Path) -> None:
+    """Say the store is whole, as a finished demo build does: the app rebuilds a demo store
+    without the mark (a first start cut short), which would replace the benchmark's store.
+    Stores built before the mark existed get it here, without a rebuild."""
+    con = store.open_reader(db)
+    try:
+        done = con.execute(
+            "SELECT count(*) FROM store_meta WHERE key = ?", [DEMO_COMPLETE_KEY]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    if not done:
+        with store.open_writer(db) as con:
+            con.execute(
+                "INSERT INTO store_meta VALUES (?, current_timestamp::VARCHAR)", [DEMO_COMPLETE_KEY]
+            )

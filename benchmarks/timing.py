@@ -28,7 +28,10 @@ class Measurement:
     """One figure, the bound it is compared with, and the target it is judged against.
 
     ``target`` is ``(limit, unit)``: unit ``x`` compares the ratio, ``s`` the figure itself;
-    ``None`` for figures reported without a target.
+    ``None`` for figures reported without a target. ``ratio_limit`` adds a ratio the figure
+    must also stay within (a page must be both fast and near Streamlit's own floor).
+    ``context`` is printed beside the figure: the machine's load average when it was taken,
+    for figures a shared machine's other work can move.
     """
 
     key: str
@@ -41,6 +44,8 @@ class Measurement:
     bound: float
     target: tuple[float, str] | None = None
     note: str = ""
+    ratio_limit: float | None = None
+    context: str = ""
 
     @property
     def ratio(self) -> float:
@@ -52,14 +57,16 @@ class Measurement:
             return "no target"
         limit, unit = self.target
         measured = self.ratio if unit == "x" else self.value
-        return "met" if measured <= limit else "missed"
+        within = self.ratio_limit is None or self.ratio <= self.ratio_limit
+        return "met" if measured <= limit and within else "missed"
 
     @property
     def target_text(self) -> str:
         if self.target is None:
             return "—"
         limit, unit = self.target
-        return f"≤ {limit:g}×" if unit == "x" else f"≤ {limit:g} {unit}"
+        text = f"≤ {limit:g}×" if unit == "x" else f"≤ {limit:g} {unit}"
+        return text + (f" and ≤ {self.ratio_limit:g}×" if self.ratio_limit is not None else "")
 
     def figure(self, amount: float) -> str:
         return f"{amount:,.3f} s" if self.unit == "s" else f"{amount:,.0f} MB"
@@ -68,7 +75,8 @@ class Measurement:
         """The printed line: figure, bound, ratio and verdict (the CI test looks for these)."""
         return (
             f"[{self.key}] {self.what} ({self.store}): {self.figure(self.value)} "
-            f"median of {self.runs}; bound {self.bound_what}: {self.figure(self.bound)}; "
+            f"median of {self.runs}{f' ({self.context})' if self.context else ''}; "
+            f"bound {self.bound_what}: {self.figure(self.bound)}; "
             f"ratio {self.ratio:.2f}x; target {self.target_text}: {self.verdict}"
         )
 
@@ -76,7 +84,8 @@ class Measurement:
         cells = [
             self.what,
             self.store,
-            f"{self.figure(self.value)} ({self.runs} run{'s' if self.runs > 1 else ''})",
+            f"{self.figure(self.value)} ({self.runs} run{'s' if self.runs > 1 else ''}"
+            + (f"; {self.context})" if self.context else ")"),
             f"{self.bound_what}: {self.figure(self.bound)}",
             f"{self.ratio:.2f}×",
             self.target_text,

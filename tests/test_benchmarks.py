@@ -37,6 +37,11 @@ KEYS = [
     "load",
     "load_check",
     "memory",
+    "browser_cold:overview",
+    "browser_content:overview",
+    "browser_warm:overview",
+    "browser_cold:caseloads",
+    "first_start",
 ]
 
 

@@ -19,6 +19,9 @@ from metrics.formatting import format_value, rounded, uk_date, uk_month
 from ui.charts import status_colour, status_key
 from ui.state import AS_AT_KEY, month_key
 
+#: How often a visitor's page shows the demo build's progress.
+DEMO_POLL_S = 0.5
+
 STATUS_WORDS = {
     "on_track": "On track",
     "at_risk": "At risk",
@@ -32,6 +35,7 @@ _CSS = """
   border:2px solid var(--csc-colour); background:color-mix(in srgb, var(--csc-colour) 18%, white);
   color:#1A1A1A; white-space:nowrap;}
 .csc-reason {color:#444; font-size:0.9rem;}
+.csc-count {color:#1A1A1A; font-size:1rem; margin-top:-0.6rem;}
 div[data-testid="stMetricValue"] {font-size:2.1rem;}
 @media (min-width: 2000px) { html {font-size: 20px;} }
 </style>
@@ -153,13 +157,17 @@ def kpi_tile(
     link_label: str | None = None,
     help: str | None = None,
     key: str | None = None,
+    count: str | None = None,
+    spark_range: str | None = None,
 ) -> None:
     """One bordered tile: the value, its change in words, the status badge and a sparkline.
 
     The change is shown without a red/green arrow colour (it is not colour-blind safe and
     "up" is good for some measures and bad for others); the badge says whether it is good.
     No arrow either: Streamlit draws it from a leading minus sign, so "Down 2.5 points"
-    showed an up arrow. The words say which way it went.
+    showed an up arrow. The words say which way it went. ``count`` is the counts behind a
+    percentage ("11 of 14"), printed right under it; ``spark_range`` says the sparkline's
+    range and threshold in words, since it has no axis.
     """
     with st.container(border=True):
         st.metric(
@@ -170,29 +178,39 @@ def kpi_tile(
             delta_arrow="off",
             help=help,
         )
+        if count:
+            st.markdown(f'<div class="csc-count">({escape(count)})</div>', unsafe_allow_html=True)
         status_badge(status, icon, reason)
         if sparkline is not None:
             st.plotly_chart(
                 sparkline,
                 key=key,
                 config={"displayModeBar": False, "staticPlot": True},
-                alt=f"Trend of {title} over recent months",
+                alt=f"Trend of {title} over recent months. {spark_range or ''}".strip(),
             )
+            if spark_range:
+                st.caption(spark_range)
         if link:
             st.page_link(link, label=link_label or f"See {title}", icon=":material/arrow_forward:")
 
 
-def build_demo_store(db: Path) -> None:
-    """First start with no store: build the fictional demo council, showing progress."""
-    from etl.load import build_demo
+def wait_for_demo(db: Path) -> None:
+    """First start with no complete store: show the demo build's progress until it is done.
 
-    heading = st.empty()
-    heading.markdown("**Building demo data for a fictional council (Northmoor)…**")
-    bar = st.progress(0.0, text="Starting")
+    The build runs in the server process (``etl.first_start``), not in this session, so a
+    reload or a second visitor watches the same build; when it is done the page reruns.
+    """
+    from etl.first_start import start
 
-    def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
-    build_demo(db, progress=progress)
-    bar.empty()
-    heading.empty()
+    build = start(db)
+    st.markdown("**Building demo data for a fictional council (Northmoor)…**")
+    st.caption(
+        "This happens once, on the first start. Everyone who opens the app meanwhile sees it."
+    )
+    bar = st.progress(build.fraction, text=build.message)
+    while not build.finished.wait(DEMO_POLL_S):
+        bar.progress(build.fraction, text=build.message)
+    if build.error:
+        st.error(f"Building the demo data failed: {build.error}. Reload the page to try again.")
+        st.stop()
+    st.rerun()
