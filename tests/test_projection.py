@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import api
+from metrics.config import load_config
 from metrics.projection import NOT_MET, kpi_projection, project
 
 MONTHS = [date(2021, m, 1) for m in range(1, 7)]  # January to June 2021
@@ -99,5 +100,9 @@ def test_kpi_projection_fits_the_metrics_layer_values(demo_db: Path) -> None:
     assert got.due == date(2020, 3, 31)
 
 
-def test_must_rise_measures_have_no_projection(demo_db: Path) -> None:
-    assert kpi_projection(demo_db, "visits_in_time_pct", date(2021, 6, 1)) is None
+def test_a_rise_until_measure_projects_toward_its_level(demo_db: Path) -> None:
+    # "Rise month on month until at least 95 %" has a level to reach, so a trend toward it;
+    # there is no due date, only the level.
+    projection = kpi_projection(demo_db, "visits_in_time_pct", date(2021, 6, 1))
+    assert projection is not None and projection.due is None
+    assert projection.target == load_config().threshold("visits_in_time_pct").limit

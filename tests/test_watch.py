@@ -54,11 +54,12 @@ def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_pa
     inbox, db = tmp_path / "inbox", tmp_path / "store" / "csc.duckdb"
     inbox.mkdir()
     command = ["watch", str(inbox), "--db", str(db), "--settle", "1.0", "--wait", "0.5"]
+    log_file = tmp_path / "watch.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "etl", *command],
         cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=log_file.open("w"),  # read as it grows: each verdict is awaited, not raced
         text=True,
     )
     try:
@@ -101,9 +102,12 @@ def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_pa
         # The same file sent again changes nothing, and both copies are kept.
         (inbox / "visits_2021-05.csv").write_bytes(data)
         assert _wait_for(lambda: len(_processed(db, "visits_2021-05.csv")) == 2)
+        # The verdict is logged after the file is moved: wait for it, then stop the watcher.
+        assert _wait_for(lambda: "visits_2021-05.csv: unchanged" in log_file.read_text())
     finally:
         proc.terminate()
-        _, stderr = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+    stderr = log_file.read_text()
     assert "visits_2021-05.csv" in stderr and "rejected" in stderr
     assert "visits_2021-05.csv: unchanged" in stderr
     assert "store busy (another load is running); will retry supervision_2021-05.csv" in stderr

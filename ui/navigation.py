@@ -114,4 +114,6 @@ def navigation(entries: list[PageEntry] | None = None, role: str | None = None) 
                 default=entry.default,
             )
         )
-    return st.navigation([page for pages in sections.values() for page in pages])
+    # Every page listed: with a page per area there are more than ten, and a board member
+    # should not have to find "View more" to reach the measure being discussed.
+    return st.navigation([page for pages in sections.values() for page in pages], expanded=True)

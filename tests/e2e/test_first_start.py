@@ -21,26 +21,18 @@ from pathlib import Path
 import pytest
 
 from benchmarks.app_runs import local_env
-from benchmarks.browser import chromium, free_port, new_tab, server_command, settled, wait_healthy
+from benchmarks.browser import free_port, new_tab, server_command, settled, wait_healthy
 from etl import store
 from etl.demo import month_starts, write_returns
 from etl.load import DEMO_COMPLETE_KEY
 from tests.e2e.browser import assert_no_exception
-from tests.e2e.conftest import CHROMIUM, ROOT
+from tests.e2e.conftest import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DEMO_MONTHS = 36  # what the app's first start builds
 BUILD_TIMEOUT_S = 300
 BUILDING = "Building demo data"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); e2e tests need it")
-    with chromium() as launched:
-        yield launched
 
 
 @contextmanager
