@@ -80,6 +80,10 @@ st.markdown(
             "working days of the strategy discussion",
             f"- Out-of-hours (EDT) contact handed over by "
             f"{config.edt_handover_deadline_hour:02d}:00 on the next working day",
+            f"- Assessment authorised within {config.assessment_limit_working_days} working "
+            "days of its start",
+            f"- Care leaver's pathway plan reviewed at least every "
+            f"{config.pathway_plan_review_months} months",
             *(
                 f"- Supervision cycle, {plan}: {days} days"
                 for plan, days in config.supervision_cycle_days.items()

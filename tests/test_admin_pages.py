@@ -101,6 +101,8 @@ def test_every_rule_is_shown_in_words_with_counting_settings_read_only(admin_mod
     assert "Caseload cap, QSW: 25 children per worker" in text
     assert "Last statutory visit on the list date within, CP: 10 working days" in text
     assert "Last statutory visit on the list date within, CLA: 42 days" in text
+    assert "Assessment authorised within 45 working days of its start" in text
+    assert "pathway plan reviewed at least every 6 months" in text
     keys = {n.key for n in at.number_input}
     assert "settings:caseload_avg_per_fte:limit" not in keys
     assert "settings:agency_worker_pct:limit" in keys

@@ -51,7 +51,8 @@ def open_page(page: Page, url: str, as_at: date | None = None) -> None:
     """
     page.goto(url + (f"?{urlencode({'as_at': uk_month(as_at)})}" if as_at else ""))
     expect(page.get_by_role("combobox", name="As at month")).to_have_value(
-        uk_month(as_at) if as_at else re.compile(".")
+        uk_month(as_at) if as_at else re.compile("."),
+        timeout=30_000,  # a page per area and two test workers on two cores: allow for it
     )
     page.wait_for_selector('[data-testid="stMain"] h1')
     wait_idle(page)
@@ -73,8 +74,9 @@ def drawn_charts(page: Page) -> list[int]:
 
 def metric(page: Page, label: str) -> str:
     """The value shown in the ``st.metric`` whose label is exactly ``label``."""
+    exactly = re.compile(rf"^\s*{re.escape(label)}\s*$")  # "3+ …" is not "CLA 3+ …"
     tile = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=exactly)
     )
     expect(tile).to_have_count(1)
     return tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
