@@ -179,8 +179,15 @@ _TYPES = {
 }  # fmt: skip
 
 
-def _keys(where: str, body: dict, allowed: set[str]) -> dict:
-    """Refuse an unknown (often misspelt) key or a value of the wrong type, naming both."""
+def check_keys(
+    where: str,
+    body: object,
+    allowed: set[str],
+    required: set[str] = frozenset(),
+    types: dict[str, type | tuple[type, ...]] | None = None,
+) -> dict:
+    """Refuse an unknown (often misspelt) key, a missing one or a value of the wrong type,
+    naming the file and the key: one check for every declaration (returns, KPIs)."""
     if not isinstance(body, dict):
         raise DeclarationError(f"{where}: expected a mapping, found {type(body).__name__}")
     unknown = sorted(set(body) - allowed)
@@ -188,12 +195,19 @@ def _keys(where: str, body: dict, allowed: set[str]) -> dict:
         raise DeclarationError(
             f"{where}: unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(allowed))}"
         )
+    missing = sorted(required - set(body))
+    if missing:
+        raise DeclarationError(f"{where}: missing key {missing[0]!r}")
     for key, value in body.items():
-        want = _TYPES.get(key)
+        want = (types or {}).get(key)
         if want and value is not None and not isinstance(value, want):
             names = " or ".join(t.__name__ for t in (want if isinstance(want, tuple) else (want,)))
             raise DeclarationError(f"{where}: {key!r} should be {names}, found {value!r}")
     return body
+
+
+def _keys(where: str, body: object, allowed: set[str]) -> dict:
+    return check_keys(where, body, allowed, types=_TYPES)
 
 
 def _column(where: str, name: str, body: dict | None, common: dict) -> Column:

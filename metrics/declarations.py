@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from etl.returns import all_returns
+from etl.returns import all_returns, check_keys
 from metrics.config import CouncilConfig, load_config
 
 KPI_DIR = Path(__file__).with_name("kpis")
@@ -152,22 +152,10 @@ _KPI_KEYS = {
     "id", "title", "short_title", "description", "return", "unit", "polarity", "numerator",
     "denominator", "value", "breakdowns", "headline", "threshold", "notes",
 }  # fmt: skip
+_KPI_REQUIRED = {
+    "id", "title", "description", "return", "unit", "polarity", "numerator", "denominator",
+}  # fmt: skip
 _MEASURE_KEYS = {*AGGREGATES, "where", "text"}
-
-
-def _keys(where: str, body: object, allowed: set[str], required: set[str] = frozenset()) -> dict:
-    """Refuse a misspelt or unknown key (``headlien:``) or a missing one, naming both."""
-    if not isinstance(body, dict):
-        raise ValueError(f"{where}: expected a mapping, found {type(body).__name__}")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise ValueError(
-            f"{where}: unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(allowed))}"
-        )
-    missing = sorted(required - set(body))
-    if missing:
-        raise ValueError(f"{where}: missing key {missing[0]!r}")
-    return body
 
 
 def _read_files() -> list[tuple[str, dict]]:
@@ -175,16 +163,20 @@ def _read_files() -> list[tuple[str, dict]]:
     files = []
     for path in sorted(KPI_DIR.glob("*.yaml")):
         where = f"metrics/kpis/{path.name}"
-        raw = _keys(where, yaml.safe_load(path.read_text(encoding="utf-8")), _FILE_KEYS, {"area"})
-        _keys(f"{where}: area", raw["area"], _AREA_KEYS, {"id", "title", "order"})
+        raw = check_keys(
+            where, yaml.safe_load(path.read_text(encoding="utf-8")), _FILE_KEYS, {"area"}
+        )
+        check_keys(f"{where}: area", raw["area"], _AREA_KEYS, {"id", "title", "order"})
         for name, body in (raw.get("row_sources") or {}).items():
-            _keys(f"{where}: row_sources.{name}", body, _SOURCE_KEYS)
+            check_keys(f"{where}: row_sources.{name}", body, _SOURCE_KEYS)
         for i, body in enumerate(raw.get("kpis") or ()):
             kid = body.get("id", f"kpis[{i}]") if isinstance(body, dict) else f"kpis[{i}]"
             required = {"id", "title", "description", "return", "unit", "polarity"}
-            _keys(f"{where}: KPI {kid}", body, _KPI_KEYS, required | {"numerator", "denominator"})
+            check_keys(
+                f"{where}: KPI {kid}", body, _KPI_KEYS, required | {"numerator", "denominator"}
+            )
             for part in ("numerator", "denominator"):
-                _keys(f"{where}: KPI {kid}.{part}", body[part], _MEASURE_KEYS)
+                check_keys(f"{where}: KPI {kid}.{part}", body[part], _MEASURE_KEYS)
         files.append((where, raw))
     return sorted(files, key=lambda f: f[1]["area"]["order"])
 
