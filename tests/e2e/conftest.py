@@ -8,11 +8,8 @@ March 2022 to it). Debian's Chromium is driven by Playwright; the browser is nev
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import free_port, wait_healthy
 from etl.demo import write_returns
 from etl.load import load_paths
 from metrics import api
@@ -63,24 +61,12 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> E2EStore:
     return E2EStore(db, max(api.months(db)), held_back)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S}s")
+    """The benchmark's health wait, failing the test with the server's own last words."""
+    try:
+        wait_healthy(url, server, SERVER_START_TIMEOUT_S)
+    except RuntimeError as exc:
+        pytest.fail(f"{exc}:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +74,7 @@ def app_url(e2e_store: E2EStore, tmp_path_factory: pytest.TempPathFactory) -> It
     """``streamlit run app.py`` on a free loopback port, reading the e2e store."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); e2e tests need it")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {
         **os.environ,
