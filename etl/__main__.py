@@ -250,6 +250,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Read the return declarations, the EES mapping and the access file strictly, as
+    start-up does (council settings and KPIs: ``python -m metrics check``)."""
+    import yaml
+
+    from etl.ees import load_mapping
+    from etl.returns import all_returns
+    from etl.schemas import ACCESS_FILE, check_access
+
+    try:
+        returns, mapping = all_returns(), load_mapping()
+        if ACCESS_FILE.exists():
+            check_access(yaml.safe_load(ACCESS_FILE.read_text(encoding="utf-8")), ACCESS_FILE.name)
+    except ValueError as exc:  # DeclarationError is a ValueError: the file and key named
+        print(f"Declarations refused: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"{len(returns)} returns, {len(mapping.indicators)} EES indicators and the access file "
+        "declared; every key known."
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -333,6 +356,11 @@ def parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="write docs/returns.md from the declarations")
     docs.add_argument("--check", action="store_true", help="only check it is in step")
     docs.set_defaults(func=cmd_docs)
+
+    check = sub.add_parser(
+        "check", help="read the return declarations, EES mapping and access file strictly"
+    )
+    check.set_defaults(func=cmd_check)
     return p
 
 

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from etl import store
-from metrics.formatting import uk_date
+from etl.english import uk_date
 
 #: The actions recorded. ``load`` covers every load attempt, refused ones included.
 ACTIONS = ("load", "row_download", "export", "settings")
@@ -30,21 +30,9 @@ ACTIONS = ("load", "row_download", "export", "settings")
 DOWNLOAD_WAIT = 10.0
 
 
-def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the audit table if missing (called by ``store.ensure_schema``)."""
-    con.execute("CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1")
-    con.execute(
-        """
-        CREATE TABLE IF NOT EXISTS audit (
-            audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
-            happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
-            who VARCHAR NOT NULL,     -- signed-in e-mail, or os:<account> for the CLI/watcher
-            action VARCHAR NOT NULL,  -- load / row_download / export / settings
-            what VARCHAR NOT NULL,    -- file name, figure whose rows were taken, or settings
-            detail VARCHAR            -- outcome and size, or before -> after: never row contents
-        )
-        """
-    )
+#: Create the audit table if missing: the table is made with the rest of the store's schema
+#: (``store.ensure_schema``), so the store need not import this module.
+ensure_table = store.ensure_audit_table
 
 
 def os_actor() -> str:

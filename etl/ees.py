@@ -32,6 +32,7 @@ import yaml
 
 from etl.load import LoadResult, load_paths
 from etl.returns import get_return
+from etl.schemas import check_ees
 
 MAPPING_PATH = Path(__file__).resolve().parent.parent / "config" / "ees_indicators.yaml"
 #: EES geographic levels we keep, as the benchmarks return's area types.
@@ -218,7 +219,7 @@ def _table(raw: dict) -> EesTable:
 
 @cache
 def _mapping(path: Path, mtime_ns: int) -> EesMapping:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = check_ees(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     return EesMapping(
         symbols={str(k).lower(): str(v) for k, v in (raw.get("symbols") or {}).items()},
         tables=tuple(_table(t) for t in raw.get("tables") or ()),

@@ -103,11 +103,38 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             "CREATE TABLE calendar AS SELECT date::DATE AS date, is_working_day, "
             "working_day_no FROM cal ORDER BY date"
         )
-    from etl import audit
-    from metrics.materialise import ensure_table
+    ensure_audit_table(con)
+    kpi_layer().ensure_table(con)
 
-    ensure_table(con)
-    audit.ensure_table(con)
+
+def kpi_layer():
+    """``metrics.materialise``: the one import from etl up into metrics.
+
+    The KPI values table lives in the master store and is made, and refreshed, inside a
+    load's own transaction, so a published snapshot never has returns and KPI values out of
+    step. Imported when called (never when ``etl`` is imported), so the layers stay
+    etl <- metrics with no import circle; ``etl.load`` refreshes through it the same way.
+    """
+    from metrics import materialise
+
+    return materialise
+
+
+def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the audit table if missing (``etl.audit`` writes and reads it)."""
+    con.execute("CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1")
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS audit (
+            audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+            happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            who VARCHAR NOT NULL,     -- signed-in e-mail, or os:<account> for the CLI/watcher
+            action VARCHAR NOT NULL,  -- load / row_download / export / settings
+            what VARCHAR NOT NULL,    -- file name, figure whose rows were taken, or settings
+            detail VARCHAR            -- outcome and size, or before -> after: never row contents
+        )
+        """
+    )
 
 
 def store_kind(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.returns import get_return
 from metrics.declarations import DIMENSIONS, KPI, Measure, declarations, get_kpi, row_source
-from metrics.snapshot import as_dates
+from metrics.formatting import as_dates
 
 ALL = "ALL"
 KEY_COLUMNS = ["kpi", "month", "team", *DIMENSIONS]

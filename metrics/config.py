@@ -15,12 +15,61 @@ from typing import Any
 
 import yaml
 
+from etl.returns import DeclarationError, check_keys
+from metrics.rules import KINDS, kind_of
+
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "council.yaml"
-THRESHOLD_KINDS = ("cap", "floor", "target_by_date", "month_on_month_increase", "rise_until")
+#: The status rule kinds, each a class in ``metrics.rules``.
+THRESHOLD_KINDS = tuple(KINDS)
 #: How a visit timescale is counted -> its words. Working days skip weekends and England and
 #: Wales bank holidays (the ``calendar`` table); days are calendar days.
 TIMESCALE_UNITS = {"working_days": "working days", "days": "days"}
 NEIGHBOUR_AVERAGES = ("mean", "median")
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One top-level key of council.yaml: the type(s) it takes, its default (``REQUIRED``:
+    it must be given) and whether KPI SQL and wording may use it as ``{name}``."""
+
+    types: type | tuple[type, ...]
+    default: Any = None
+    sql: bool = False
+
+
+#: Every key council.yaml may have, checked strictly at start-up and by ``python -m metrics
+#: check``: an unknown (often misspelt) key or a value of the wrong type is refused, naming the
+#: file and the key. A whole-number setting with ``sql=True`` reaches KPI SQL and text as
+#: ``{name}`` with no other code: declare it here, give it a value in council.yaml, use it.
+SETTINGS: dict[str, Setting] = {
+    "council_name": Setting(str, REQUIRED),
+    "la_code_new": Setting((str, int), ""),
+    "la_code": Setting((str, int)),
+    "la_code_old": Setting((str, int)),  # the name older files use for la_code
+    "region": Setting(str, ""),
+    "region_code": Setting(str, ""),
+    "neighbour_average": Setting(str, "mean"),
+    "statistical_neighbours": Setting(list, []),
+    "caseload_caps": Setting(dict, REQUIRED),
+    "icpc_limit_working_days": Setting(int, REQUIRED, sql=True),
+    "assessment_limit_working_days": Setting(int, 45, sql=True),
+    "pathway_plan_review_months": Setting(int, 6, sql=True),
+    "edt_handover_deadline_hour": Setting(int, 10, sql=True),
+    "supervision_cycle_days": Setting(dict, REQUIRED),
+    "visit_timescales": Setting(dict, REQUIRED),
+    "board_meeting_dates": Setting(list, []),
+    "suppression": Setting(dict, {}),
+    "retention_days": Setting(int, 90),
+    "thresholds": Setting(dict, {}),
+}
+_SUPPRESSION_KEYS = {"mode", "threshold", "enabled_for_exports"}
+_SUPPRESSION = {"mode": str, "threshold": int, "enabled_for_exports": bool}
+_THRESHOLD_KEYS = {"kind", "limit", "target", "date", "warn_within", "overrides"}
+_NUMBER = (int, float)
+_THRESHOLD_TYPES = {"kind": str, "limit": _NUMBER, "target": _NUMBER, "date": date}
+_THRESHOLD_TYPES |= {"warn_within": _NUMBER, "overrides": dict}
+_NEIGHBOUR_KEYS = {"name", "la_code", "la_code_new"}
 
 
 @dataclass(frozen=True)
@@ -56,11 +105,12 @@ class Threshold:
     @property
     def line(self) -> float | None:
         """The value a chart draws as the threshold line, if the rule has one."""
-        if self.kind in ("cap", "floor", "rise_until"):
-            return self.limit
-        if self.kind == "target_by_date":
-            return self.target
-        return None
+        return kind_of(self).line(self)
+
+    @property
+    def due(self) -> date | None:
+        """The date the rule's level must be reached by, if it has one."""
+        return kind_of(self).due(self)
 
 
 @dataclass(frozen=True)
@@ -123,12 +173,15 @@ class CouncilConfig:
     #: An out-of-hours (EDT) contact is handed over in time if with day services by this hour
     #: (24-hour clock) on the next working day. Local policy; 10:00 is common.
     edt_handover_deadline_hour: int = 10
+    #: every whole-number setting ``SETTINGS`` marks ``sql=True``, by name
+    sql_numbers: dict[str, int] = field(default_factory=dict)
 
     def threshold(self, key: str) -> Threshold | None:
         return self.thresholds.get(key)
 
     def sql_params(self) -> dict[str, Any]:
-        """Settings that KPI SQL templates may use, e.g. ``{caseload_caps[QSW]}``.
+        """Settings that KPI SQL templates may use, e.g. ``{caseload_caps[QSW]}``: every
+        ``sql=True`` setting of ``SETTINGS`` by its name, and the lookups below.
 
         A mapping written with a column, ``{supervision_cycle_days:plan_type}``, becomes a SQL
         ``CASE`` on that column (NULL for a code the mapping does not list). Visit timescales
@@ -137,11 +190,8 @@ class CouncilConfig:
         their wording (``CP 10 working days, ...``), ``{visit_timescales[CP]}`` one of them.
         """
         return {
+            **self.sql_numbers,
             "caseload_caps": SqlLookup(self.caseload_caps),
-            "icpc_limit_working_days": int(self.icpc_limit_working_days),
-            "assessment_limit_working_days": int(self.assessment_limit_working_days),
-            "pathway_plan_review_months": int(self.pathway_plan_review_months),
-            "edt_handover_deadline_hour": self.edt_handover_deadline_hour,
             "edt_handover_deadline": f"{self.edt_handover_deadline_hour:02d}:00",
             "supervision_cycle_days": SqlLookup(self.supervision_cycle_days),
             **{
@@ -181,7 +231,15 @@ def _number(value: Any) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _threshold(raw: dict[str, Any]) -> Threshold:
+def _threshold(raw: dict[str, Any], where: str = "threshold") -> Threshold:
+    check_keys(where, raw, _THRESHOLD_KEYS, types=_THRESHOLD_TYPES)
+    for name, values in (raw.get("overrides") or {}).items():
+        check_keys(f"{where}.overrides", {name: values}, {name}, types={name: dict})
+        for value, changes in values.items():
+            allowed = _THRESHOLD_KEYS - {"kind", "overrides"}
+            check_keys(
+                f"{where}.overrides.{name}.{value}", changes, allowed, types=_THRESHOLD_TYPES
+            )
     kind = raw.get("kind")
     if kind not in THRESHOLD_KINDS:
         raise ValueError(f"threshold kind {kind!r} is not one of {', '.join(THRESHOLD_KINDS)}")
@@ -193,12 +251,7 @@ def _threshold(raw: dict[str, Any]) -> Threshold:
         warn_within=raw.get("warn_within"),
         overrides=raw.get("overrides") or {},
     )
-    needed = {"cap": "limit", "floor": "limit", "rise_until": "limit", "target_by_date": "target"}
-    needed = needed.get(kind)
-    if needed and getattr(rule, needed) is None:
-        raise ValueError(f"a {kind} threshold needs `{needed}`")
-    if kind == "target_by_date" and not isinstance(rule.date, date):
-        raise ValueError("a target_by_date threshold needs `date` (YYYY-MM-DD)")
+    kind_of(kind).check(rule)
     return rule
 
 
@@ -265,9 +318,31 @@ def config_path() -> Path:
     return Path(os.environ.get("CSC_CONFIG") or DEFAULT_CONFIG).expanduser().resolve()
 
 
+def _checked(path: Path, raw: object) -> dict[str, Any]:
+    """council.yaml's keys against ``SETTINGS``, strictly, with the defaults filled in."""
+    name = path.name
+    types = {k: s.types for k, s in SETTINGS.items()}
+    required = {k for k, s in SETTINGS.items() if s.default is REQUIRED}
+    raw = check_keys(name, raw if raw is not None else {}, set(SETTINGS), required, types)
+    for key, value in raw.items():
+        if isinstance(value, bool) and SETTINGS[key].types in (int, (str, int)):
+            raise DeclarationError(f"{name}: {key!r} should be a whole number, found {value!r}")
+    check_keys(
+        f"{name}: suppression", raw.get("suppression") or {}, _SUPPRESSION_KEYS, types=_SUPPRESSION
+    )
+    for i, entry in enumerate(raw.get("statistical_neighbours") or []):
+        check_keys(f"{name}: statistical_neighbours[{i}]", entry, _NEIGHBOUR_KEYS, {"name"})
+    for key in ("caseload_caps", "supervision_cycle_days"):
+        for code, number in raw[key].items():
+            if isinstance(number, bool) or not isinstance(number, _NUMBER):
+                raise DeclarationError(f"{name}: {key}.{code} should be a number, found {number!r}")
+    defaults = {k: s.default for k, s in SETTINGS.items() if s.default not in (REQUIRED, None)}
+    return {**defaults, **{k: v for k, v in raw.items() if v is not None}}
+
+
 @cache
 def _load(path: Path, mtime_ns: int) -> CouncilConfig:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = _checked(path, yaml.safe_load(path.read_text(encoding="utf-8")))
     suppression = raw.get("suppression") or {}
     return CouncilConfig(
         council_name=raw["council_name"],
@@ -289,7 +364,11 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
             enabled_for_exports=_suppression_mode(suppression) == "for_publication",
             threshold=int(suppression.get("threshold", 5)),
         ),
-        thresholds={k: _threshold(v) for k, v in (raw.get("thresholds") or {}).items()},
+        thresholds={
+            k: _threshold(v, f"{path.name}: thresholds.{k}")
+            for k, v in (raw.get("thresholds") or {}).items()
+        },
+        sql_numbers={k: int(raw[k]) for k, s in SETTINGS.items() if s.sql},
         path=path,
         region_code=str(raw.get("region_code", "")),
         retention_days=_retention_days(raw.get("retention_days", 90)),

@@ -12,21 +12,9 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from etl.english import MONTH_NAMES
+
 NO_DATA = "no data"
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 DECIMALS = {"percent": 1, "number": 1, "count": 0}
 #: A percentage of fewer cases than this says so: "33.3% (few cases: 1 of 3)". One late
 #: conference in three is not the same news as a third of a hundred.
@@ -45,6 +33,13 @@ def is_missing(value: object) -> bool:
 
 def _as_date(value: date | datetime | str | pd.Timestamp) -> date:
     return pd.Timestamp(value).date()
+
+
+def as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Month columns as ``datetime.date`` (what every reader of the metrics layer gets)."""
+    if "month" in frame and len(frame):
+        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
 
 
 def uk_date(value: date | datetime | str | pd.Timestamp) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from metrics import api
 from metrics.formatting import format_value, is_missing, rounded, uk_date, uk_month
+from metrics.rules import kind_of
 
 WINDOW = 6
 MIN_POINTS = 3
@@ -27,8 +28,6 @@ HORIZON = 120
 #: how far ahead the dotted line is drawn when the target is further off (or never met)
 DRAW_MONTHS = 12
 NOT_MET = "not met on current trend"
-#: what the level is called in words, by rule kind
-GOALS = {"cap": "limit", "floor": "floor", "target_by_date": "target"}
 
 
 @dataclass(frozen=True)
@@ -151,5 +150,5 @@ def kpi_projection(db: Path | str, kpi_id: str, month: object, team: str = api.A
         unit=k.unit,
         higher_better=k.higher_is_better,
         due=api.target_date(kpi_id),
-        goal=GOALS.get(rule.kind, "target"),
+        goal=kind_of(rule).goal,
     )

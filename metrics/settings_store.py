@@ -2,7 +2,8 @@
 keeping the file's comments and layout, and audited.
 
 Only the numbers and dates of **status rules** (limits, targets, target dates, "at risk"
-margins) and the board meeting dates may be changed here. They take effect at once:
+margins: the ``fields`` each kind in ``metrics.rules`` lists) and the board meeting dates
+may be changed here. They take effect at once:
 ``metrics.config.load_config`` re-reads the file when it changes. Caseload caps, the ICPC
 limit, supervision cycles and visit timescales change how figures are *counted*, so a change
 to them needs ``python -m metrics refresh`` over every stored month; they stay read-only on
@@ -34,16 +35,9 @@ from ruamel.yaml.comments import CommentedMap
 from etl import audit
 from metrics.config import NEIGHBOUR_AVERAGES, Threshold, config_path, load_config
 from metrics.declarations import declarations
-from metrics.formatting import format_change, format_value, uk_date
+from metrics.formatting import uk_date
+from metrics.rules import kind_of
 
-#: The fields of each rule kind that may be changed here, in the order they are asked for.
-FIELDS = {
-    "cap": ("limit", "warn_within"),
-    "floor": ("limit", "warn_within"),
-    "target_by_date": ("target", "date"),
-    "month_on_month_increase": (),
-    "rise_until": ("limit",),
-}
 FIELD_LABELS = {
     "limit": "Limit",
     "target": "Target",
@@ -106,18 +100,8 @@ class Change:
 
 
 def rule_summary(rule: Threshold, unit: str) -> str:
-    """A rule in a few words, for a preview line."""
-    if rule.kind == "month_on_month_increase":
-        return "must rise every month"
-    if rule.kind == "rise_until":
-        return f"must rise every month until at least {format_value(rule.limit, unit)}"
-    if rule.kind == "target_by_date":
-        return f"target {format_value(rule.target, unit)} by {uk_date(rule.date)}"
-    way = "at most" if rule.kind == "cap" else "at least"
-    text = f"{way} {format_value(rule.limit, unit)}"
-    if rule.warn_within is not None:
-        text += f" (at risk if missed by less than {format_change(rule.warn_within, unit)})"
-    return text
+    """A rule in a few words, for a preview line (its kind's ``summary``)."""
+    return kind_of(rule).summary(rule, unit)
 
 
 def _load_yaml() -> YAML:
@@ -143,7 +127,7 @@ def rule_settings(path: Path | None = None) -> list[RuleSetting]:
     out = []
     for key, rule in config.thresholds.items():
         kpi = kpis.get(key)
-        present = [f for f in FIELDS[rule.kind] if f in raw[key]]
+        present = [f for f in kind_of(rule).fields if f in raw[key]]
         tied = [f for f in present if _anchored(raw[key][f])]
         fixed = "; ".join(
             f"the {FIELD_LABELS[f].lower()} is the caseload setting `{_anchored(raw[key][f])}`, "

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from etl import store
+from metrics.formatting import as_dates  # also imported from here by older callers
 
 T = TypeVar("T")
 MAX_OPEN = 4  # stores held open at once (the app reads one; tests and the CLI a few)
@@ -40,13 +41,6 @@ def key(db: Path | str) -> tuple[str, str]:
     """The cache key of a store: its resolved path and current snapshot version."""
     path = Path(db).resolve()
     return str(path), store.snapshot_version(path)
-
-
-def as_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Month columns as ``datetime.date`` (what every reader of this layer gets)."""
-    if "month" in frame and len(frame):
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    return frame
 
 
 def _close(db: str) -> None:

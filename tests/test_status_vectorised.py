@@ -1,20 +1,33 @@
-"""``judge_frame`` (a rule's rows at a time, what the read API uses) says word for word what
-``judge`` (one value, the rules as written) says, on frames that hit every branch and edge.
+"""Every status rule's judgements and words, held as they were when each rule kind became one
+class (``metrics.rules``): ``tests/data/status_words.json.gz`` was written by the two
+implementations it replaced (which agreed word for word), over frames that hit every branch
+and edge of every kind, unit and direction. A change to any word or status fails here.
+
+After a deliberate change of wording, rewrite it with
+``python -m tests.test_status_vectorised`` and read the diff.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
+import sys
 from datetime import date
 from itertools import product
+from pathlib import Path
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics.config import Threshold
-from metrics.status import judge, judge_frame
+from metrics.narrative import rule_clause
+from metrics.rules import KINDS, kind_of
+from metrics.settings_store import rule_summary
+from metrics.status import describe, judge, judge_frame
 
+WORDS = Path(__file__).parent / "data" / "status_words.json.gz"
 APRIL, MAY, JUNE = date(2021, 4, 1), date(2021, 5, 1), date(2021, 6, 1)
 NAN = float("nan")
 
@@ -23,66 +36,76 @@ RULES = {
     "cap_warn": Threshold(kind="cap", limit=20, warn_within=5),
     "floor_warn": Threshold(kind="floor", limit=95, warn_within=5),
     "floor": Threshold(kind="floor", limit=100),
+    "floor0": Threshold(kind="floor", limit=0, warn_within=0.5),
     "target_due_later": Threshold(kind="target_by_date", target=10, date=date(2021, 9, 30)),
     "target_due_in_may": Threshold(kind="target_by_date", target=10, date=date(2021, 5, 31)),
     "target_due_mid_may": Threshold(kind="target_by_date", target=10, date=date(2021, 5, 15)),
+    "target95": Threshold(kind="target_by_date", target=95, date=date(2021, 5, 31)),
     "rise": Threshold(kind="month_on_month_increase"),
     "rise_until": Threshold(kind="rise_until", limit=95),
     "rise_until_zero": Threshold(kind="rise_until", limit=0),
-    "asye_cap": Threshold(
-        kind="cap", limit=25, overrides={"role": {"ASYE": {"limit": 18}}}
-    ).for_breakdown({"role": "ASYE"}),
     "none": None,
 }
 # At the line, just either side of it (shown or not), on the warning band's edge, far off,
 # zero, 100 %, negative, thousands, and no value at all.
 VALUES = [20, 20.04, 20.05, 20.06, 19.96, 25, 24.99, 15, 15.01, 90, 94.95, 95, 100, 100.04]
-VALUES += [99.96, 10, 10.04, 9.9, 0, -0.04, 1234.5, NAN]
-PREVIOUS = [(NAN, None), (20, APRIL), (100, APRIL), (19.96, APRIL), (NAN, APRIL), (15, None)]
-
-
-def _row_by_row(frame: pd.DataFrame, rule: Threshold | None, unit: str, higher: bool) -> list:
-    out = []
-    for row in frame.itertuples(index=False):
-        verdict = judge(
-            rule,
-            None if math.isnan(row.value) else row.value,
-            unit=unit,
-            higher_better=higher,
-            month=row.month,
-            previous=None if math.isnan(row.previous_value) else row.previous_value,
-            previous_month=row.previous_month,
-        )
-        out.append((verdict.status, verdict.reason, verdict.icon))
-    return out
-
-
-def _assert_same(frame: pd.DataFrame, rule: Threshold | None, unit: str, higher: bool) -> None:
-    fast = judge_frame(frame, rule, unit=unit, higher_better=higher)
-    assert list(fast.index) == list(frame.index)
-    got = list(zip(fast["status"], fast["reason"], fast["icon"], strict=True))
-    assert got == _row_by_row(frame, rule, unit, higher)
+VALUES += [99.96, 10, 10.04, 9.9, 0, -0.04, 1234.5, NAN, 0.5, 0.449]
+PREVIOUS = [
+    (NAN, None),
+    (20, APRIL),
+    (100, APRIL),
+    (19.96, APRIL),
+    (NAN, APRIL),
+    (15, None),
+    (10.04, MAY),
+]
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["value", "month", "previous_value", "previous_month"])
-    frame.index = frame.index * 3 + 7  # a frame cut from a bigger one keeps its index
-    return frame
+    return pd.DataFrame(rows, columns=["value", "month", "previous_value", "previous_month"])
 
 
-def test_every_rule_unit_and_edge_judges_as_row_by_row() -> None:
-    rows = [
-        (value, month, *before) for value, month, before in product(VALUES, (MAY, JUNE), PREVIOUS)
-    ]
-    frame = _frame(rows)
-    for rule, unit, higher in product(
-        RULES.values(), ("percent", "number", "count"), (True, False)
+def _words() -> dict:
+    """Every rule under every unit and direction: its judgements of the grid and its words."""
+    frame = _frame([(v, m, *p) for v, m, p in product(VALUES, (MAY, JUNE), PREVIOUS)])
+    out = {}
+    for (name, rule), unit, higher in product(
+        RULES.items(), ("percent", "number", "count"), (True, False)
     ):
-        _assert_same(frame, rule, unit, higher)
+        judged = judge_frame(frame, rule, unit=unit, higher_better=higher)
+        key = f"{name}|{unit}|{higher}"
+        out[key] = {
+            "judged": [
+                list(t)
+                for t in zip(judged["status"], judged["reason"], judged["icon"], strict=True)
+            ],
+            "describe": describe(rule, unit, higher),
+            "clause": rule_clause(rule, unit),
+        }
+        if rule is not None:
+            out[key]["summary"] = rule_summary(rule, unit)
+            out[key]["line"] = rule.line
+            out[key]["fields"] = list(kind_of(rule).fields)
+            out[key]["goal"] = kind_of(rule).goal
+    return out
+
+
+def test_every_rule_says_and_judges_what_it_said_before() -> None:
+    expected = json.loads(gzip.decompress(WORDS.read_bytes()))
+    got = json.loads(json.dumps(_words()))  # the same float and list forms as the file
+    assert sorted(got) == sorted(expected)
+    for key in expected:
+        for part in expected[key]:
+            assert got[key][part] == expected[key][part], (key, part)
+
+
+def test_every_kind_is_held() -> None:
+    """A new kind must be added to ``RULES`` (and the file rewritten) to be held here."""
+    assert {r.kind for r in RULES.values() if r is not None} == set(KINDS)
 
 
 def test_the_frame_gives_the_documented_words() -> None:
-    """Not only equal to ``judge``: the words themselves, for a few rows worked by hand."""
+    """Not only equal to the file: the words themselves, for a few rows worked by hand."""
     frame = _frame([(97.0, MAY, NAN, None), (NAN, MAY, NAN, None), (23.5, MAY, NAN, None)])
     floor = judge_frame(frame, RULES["floor_warn"], unit="percent", higher_better=True)
     # 97.0 is 2 points over the floor of 95 -> on track; no value -> no data for May 2021.
@@ -127,5 +150,26 @@ values = st.one_of(st.just(NAN), st.integers(-50, 2000).map(lambda n: n / 20), s
     unit=st.sampled_from(["percent", "number", "count"]),
     higher=st.booleans(),
 )
-def test_random_frames_judge_as_row_by_row(rows, rule, unit, higher) -> None:
-    _assert_same(_frame(rows), rule, unit, higher)
+def test_a_frame_judges_each_row_as_that_row_alone(rows, rule, unit, higher) -> None:
+    """Judging many rows at once never lets one row's value or month leak into another's,
+    and the frame keeps the index it was given."""
+    frame = _frame(rows)
+    frame.index = frame.index * 3 + 7  # a frame cut from a bigger one keeps its index
+    fast = judge_frame(frame, rule, unit=unit, higher_better=higher)
+    assert list(fast.index) == list(frame.index)
+    for row, got in zip(frame.itertuples(index=False), fast.itertuples(index=False), strict=True):
+        alone = judge(
+            rule,
+            None if math.isnan(row.value) else row.value,
+            unit=unit,
+            higher_better=higher,
+            month=row.month,
+            previous=None if math.isnan(row.previous_value) else row.previous_value,
+            previous_month=row.previous_month,
+        )
+        assert (got.status, got.reason, got.icon) == (alone.status, alone.reason, alone.icon)
+
+
+if __name__ == "__main__" and sys.argv[1:] == []:
+    WORDS.write_bytes(gzip.compress(json.dumps(_words(), sort_keys=True).encode(), mtime=0))
+    print(f"wrote {WORDS}")

@@ -1,0 +1,347 @@
+"""The status rule kinds: one small class each, holding everything a kind means.
+
+A council's ``thresholds:`` entry names a kind (``cap``, ``floor``, ``target_by_date``,
+``month_on_month_increase``, ``rise_until``) and gives its parameters; the parameters are a
+``metrics.config.Threshold``, the meaning is here. Each kind says
+
+- which parameters it needs (``required``) and which the settings page may change
+  (``fields``), and checks them (``check``);
+- how a month is judged, for many values at once (``judge``: statuses and reasons);
+- the rule in words: ``describe`` (how this is calculated), ``summary`` (a preview line on
+  the settings page), ``clause`` (the narrative's "the limit is 20.0%");
+- the level a chart draws and a projection aims for (``line``, ``goal``), and the date it is
+  due by, if any (``due``).
+
+Nothing else switches on a rule's kind: ``metrics.status``, ``metrics.config``,
+``metrics.settings_store``, ``metrics.narrative`` and ``metrics.projection`` ask ``kind_of``.
+Adding a kind (say "must fall every month") is one class here, registered with ``@register``.
+
+Values are compared as shown (``rounded``), so 25.04 under a cap of 25 is at the cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from metrics.formatting import (
+    DECIMALS,
+    format_change,
+    format_value,
+    is_missing,
+    rounded,
+    uk_date,
+    uk_month,
+)
+
+if TYPE_CHECKING:
+    from metrics.config import Threshold
+
+ON_TRACK = "on track"
+AT_RISK = "at risk"
+OFF_TRACK = "off track"
+NO_DATA = "no data"
+MUST_RISE = "must rise every month"
+
+#: (statuses, reasons) for the rows judged: reasons uncapitalised, ``metrics.status`` does that
+Judged = tuple[np.ndarray, list[str]]
+
+
+def month_end(month: date) -> date:
+    return (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+
+
+def must_rise(until: float | None, unit: str) -> str:
+    """What a rise rule asks, in words: ``must rise every month until at least 95.0%``."""
+    return MUST_RISE if until is None else f"{MUST_RISE} until at least {format_value(until, unit)}"
+
+
+def texts(values: Iterable, write: Callable[[Any], str]) -> dict[Any, str]:
+    """Each distinct value written once (a page judges thousands of rows, few of them apart)."""
+    return {v: write(v) for v in set(values)}
+
+
+def rounded_array(values: np.ndarray, unit: str) -> np.ndarray:
+    """``rounded`` for an array: Python's own rounding, so the shown value is the same."""
+    places = DECIMALS.get(unit, 1)
+    return np.array([round(v, places) for v in values.tolist()], dtype=float)
+
+
+class RuleKind:
+    """One kind of status rule. Subclasses set the class attributes and the methods below."""
+
+    kind: ClassVar[str]
+    #: parameters a rule of this kind must give in council.yaml
+    required: ClassVar[tuple[str, ...]] = ()
+    #: parameters the settings page may change, in the order it asks for them
+    fields: ClassVar[tuple[str, ...]] = ()
+    #: what the level is called in a projection ("the limit of 20.0% is met by ...")
+    goal: ClassVar[str] = "target"
+
+    def check(self, rule: Threshold) -> None:
+        """Raise ``ValueError`` naming what a rule of this kind is missing."""
+        for name in self.required:
+            if getattr(rule, name) is None:
+                raise ValueError(f"a {self.kind} threshold needs `{name}`")
+
+    def line(self, rule: Threshold) -> float | None:
+        """The value a chart draws as the threshold line (and a projection aims for)."""
+        return None
+
+    def due(self, rule: Threshold) -> date | None:
+        """The date the rule's level must be reached by, if it has one."""
+        return None
+
+    def judge(
+        self,
+        rule: Threshold,
+        values: np.ndarray,
+        *,
+        unit: str,
+        higher_better: bool,
+        months: list,
+        previous: np.ndarray,
+        previous_months: list,
+    ) -> Judged:
+        """Statuses and reasons for an array of present values, their months and the
+        values (NaN: none) and months before them."""
+        raise NotImplementedError
+
+    def describe(self, rule: Threshold, unit: str, higher_better: bool) -> str:
+        """The rule in a sentence, for "how this is calculated"."""
+        raise NotImplementedError
+
+    def summary(self, rule: Threshold, unit: str) -> str:
+        """The rule in a few words, for the settings page's preview line."""
+        raise NotImplementedError
+
+    def clause(self, rule: Threshold, unit: str) -> str:
+        """What the rule asks for, as the narrative says it: ``the limit is 20.0%``."""
+        raise NotImplementedError
+
+
+KINDS: dict[str, RuleKind] = {}
+
+
+def register(cls: type[RuleKind]) -> type[RuleKind]:
+    """Make a rule kind known to council.yaml and every page (one line per new kind)."""
+    KINDS[cls.kind] = cls()
+    return cls
+
+
+def kind_of(rule: Threshold | str) -> RuleKind:
+    """The kind of a rule (or of a kind's name)."""
+    return KINDS[rule if isinstance(rule, str) else rule.kind]
+
+
+class _Limit(RuleKind):
+    """Cap (at most ``limit``) or floor (at least ``limit``). A miss by less than
+    ``warn_within`` is "at risk" rather than "off track"."""
+
+    required = ("limit",)
+    fields = ("limit", "warn_within")
+    is_cap: ClassVar[bool]
+    word: ClassVar[str]  # "limit" or "floor"
+
+    def line(self, rule: Threshold) -> float | None:
+        return rule.limit
+
+    def judge(self, rule, values, *, unit, higher_better, months, previous, previous_months):
+        shown = rounded_array(values, unit)
+        limit = rounded(rule.limit, unit)
+        lim = format_value(rule.limit, unit)
+        breached = shown > limit if self.is_cap else shown < limit
+        gaps = shown - limit
+        warn = rule.warn_within
+        risk = breached & (np.abs(gaps) < warn) if warn is not None else np.zeros_like(breached)
+        written = texts(values, lambda v: format_value(v, unit))
+        gap_text = texts(gaps[breached], lambda g: format_change(g, unit))
+        within = f", {'at or below' if self.is_cap else 'at or above'} the {self.word} of {lim}"
+        outside = f" {'above' if self.is_cap else 'below'} the {self.word} of {lim}"
+        statuses = np.where(breached, np.where(risk, AT_RISK, OFF_TRACK), ON_TRACK)
+        reasons = [
+            f"{written[v]}, {gap_text[g]}{outside}" if out else f"{written[v]}{within}"
+            for v, g, out in zip(values, gaps, breached, strict=True)
+        ]
+        return statuses, reasons
+
+    def _way(self) -> str:
+        return "at most" if self.is_cap else "at least"
+
+    def describe(self, rule, unit, higher_better):
+        text = f"Must be {self._way()} {format_value(rule.limit, unit)}"
+        if rule.warn_within is not None:
+            text += f"; missing it by less than {format_change(rule.warn_within, unit)} is at risk"
+        return text + "."
+
+    def summary(self, rule, unit):
+        text = f"{self._way()} {format_value(rule.limit, unit)}"
+        if rule.warn_within is not None:
+            text += f" (at risk if missed by less than {format_change(rule.warn_within, unit)})"
+        return text
+
+    def clause(self, rule, unit):
+        return f"the {self.word} is {format_value(rule.limit, unit)}"
+
+
+@register
+class Cap(_Limit):
+    kind = "cap"
+    is_cap = True
+    word = "limit"
+    goal = "limit"
+
+
+@register
+class Floor(_Limit):
+    kind = "floor"
+    is_cap = False
+    word = "floor"
+    goal = "floor"
+
+
+@register
+class TargetByDate(RuleKind):
+    """Reach ``target`` by ``date``; a month ending on or after the date is judged as final:
+    until then a miss is at risk, from that month on off track."""
+
+    kind = "target_by_date"
+    required = ("target",)
+    fields = ("target", "date")
+    goal = "target"
+
+    def check(self, rule: Threshold) -> None:
+        super().check(rule)
+        if not isinstance(rule.date, date):
+            raise ValueError("a target_by_date threshold needs `date` (YYYY-MM-DD)")
+
+    def line(self, rule):
+        return rule.target
+
+    def due(self, rule):
+        return rule.date
+
+    def judge(self, rule, values, *, unit, higher_better, months, previous, previous_months):
+        shown = rounded_array(values, unit)
+        target = rounded(rule.target, unit)
+        met = shown >= target if higher_better else shown <= target
+        t, due = format_value(rule.target, unit), uk_date(rule.date)
+        ended = texts(months, lambda m: month_end(m) >= rule.date)
+        late = np.array([ended[m] for m in months], dtype=bool)
+        written = texts(values, lambda v: format_value(v, unit))
+        statuses = np.where(met, ON_TRACK, np.where(late, OFF_TRACK, AT_RISK))
+        tails = {
+            ON_TRACK: f", meets the target of {t} (due by {due})",
+            OFF_TRACK: f"; target date {due} passed, the target of {t} not met",
+            AT_RISK: f"; must reach {t} by {due}",
+        }
+        return statuses, [f"{written[v]}{tails[s]}" for v, s in zip(values, statuses, strict=True)]
+
+    def describe(self, rule, unit, higher_better):
+        way = "at least" if higher_better else "at most"
+        return (
+            f"Must be {way} {format_value(rule.target, unit)} by {uk_date(rule.date)}: "
+            "until then a miss is at risk, from that month on it is off track."
+        )
+
+    def summary(self, rule, unit):
+        return f"target {format_value(rule.target, unit)} by {uk_date(rule.date)}"
+
+    def clause(self, rule, unit):
+        return f"the target is {format_value(rule.target, unit)} by {uk_date(rule.date)}"
+
+
+@register
+class MonthOnMonthIncrease(RuleKind):
+    """Must rise every month: a rise on track, no change at risk, a fall off track. A
+    percentage at 100 is on track (it cannot rise)."""
+
+    kind = "month_on_month_increase"
+
+    def until(self, rule: Threshold) -> float | None:
+        """The level at or above which the rule is met whatever the month before was."""
+        return None
+
+    def judge(self, rule, values, *, unit, higher_better, months, previous, previous_months):
+        until = self.until(rule)
+        shown = rounded_array(values, unit)
+        asks = must_rise(until, unit)
+        level = (
+            shown >= rounded(until, unit)
+            if until is not None
+            else np.zeros(len(values), dtype=bool)
+        )
+        full = shown >= 100 if unit == "percent" else np.zeros(len(values), dtype=bool)
+        earlier = np.array([not is_missing(m) for m in previous_months], dtype=bool)
+        earlier &= ~np.isnan(previous)
+        before = np.where(earlier, rounded_array(previous, unit), np.nan)
+        diffs = shown - before
+        when = texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
+        written = texts(values[full | level], lambda v: format_value(v, unit))
+        moved = texts(diffs[earlier & (diffs != 0)], lambda d: format_change(d, unit))
+        reached = "" if until is None else f", at or above the level of {format_value(until, unit)}"
+        statuses, reasons = [], []
+        rows = zip(values, diffs, previous_months, level, full, earlier, strict=True)
+        for v, d, m, high, top, ok in rows:
+            if high:
+                statuses.append(ON_TRACK)
+                reasons.append(f"{written[v]}{reached}")
+            elif top:
+                statuses.append(ON_TRACK)
+                reasons.append(f"at {written[v]}, as high as it can be")
+            elif not ok:
+                statuses.append(AT_RISK)
+                reasons.append(f"no earlier month to compare with; {asks}")
+            elif d > 0:
+                statuses.append(ON_TRACK)
+                reasons.append(f"up {moved[d]} on {when[m]}; {asks}")
+            elif d == 0:
+                statuses.append(AT_RISK)
+                reasons.append(f"no change on {when[m]}; {asks}")
+            else:
+                statuses.append(OFF_TRACK)
+                reasons.append(f"down {moved[d]} on {when[m]}; {asks}")
+        return np.array(statuses, dtype=object), reasons
+
+    def describe(self, rule, unit, higher_better):
+        return "Must rise every month: a rise is on track, no change at risk, a fall off track."
+
+    def summary(self, rule, unit):
+        return must_rise(self.until(rule), unit)
+
+    def clause(self, rule, unit):
+        return "the escalation measure asks for a month-on-month increase"
+
+
+@register
+class RiseUntil(MonthOnMonthIncrease):
+    """Must rise every month until at least ``limit``: a level at or above it is on track
+    whatever the month before was (without it a team at 95.5% that dipped from 96% was off
+    track while one at 84.8% rising was on track)."""
+
+    kind = "rise_until"
+    required = ("limit",)
+    fields = ("limit",)
+
+    def until(self, rule):
+        return rule.limit
+
+    def line(self, rule):
+        return rule.limit
+
+    def describe(self, rule, unit, higher_better):
+        level = format_value(rule.limit, unit)
+        return (
+            f"Must rise every month until at least {level}: {level} or more is on track; "
+            "below it a rise is on track, no change at risk, a fall off track."
+        )
+
+    def clause(self, rule, unit):
+        return (
+            "the escalation measure asks for a month-on-month increase until at least "
+            f"{format_value(rule.limit, unit)}"
+        )
