@@ -132,6 +132,14 @@ FORMATS: tuple[ForeignFormat, ...] = (
         zip_part=("application/vnd.oasis.opendocument.",),
     ),
     ForeignFormat(
+        what="xlsm",
+        message="This is a macro-enabled Excel workbook (.xlsm); the dashboard does not take "
+        "files that carry macros",
+        fix="Open it in Excel and save it as .xlsx (Excel Workbook) or CSV UTF-8: that keeps "
+        "the data and leaves the macros out.",
+        zip_part=("macroEnabled", "vbaProject"),
+    ),
+    ForeignFormat(
         what="docx",
         message="This is a Word document (.docx), not a return",
         fix=_EXPORT,
@@ -328,11 +336,18 @@ def _fill(text: str, name: str, head: bytes) -> str:
     return text.format(**values)
 
 
+#: Names that say a workbook carries macros, whatever is inside: refused by name.
+MACRO_NAMES = (".xlsm", ".xltm", ".xlam")
+
+
 def refuse_foreign(name: str, head: bytes) -> None:
     """Refuse a file in a known format the loader does not take, saying what it is and what
     to send instead; return quietly for anything else (the reader judges it as a return)."""
     look = _look(head[:HEAD_BYTES])
-    fmt = next((fmt for fmt in FORMATS if _matches(fmt, look)), None)
+    if name.lower().endswith(MACRO_NAMES):
+        fmt = next(fmt for fmt in FORMATS if fmt.what == "xlsm")
+    else:
+        fmt = next((fmt for fmt in FORMATS if _matches(fmt, look)), None)
     if fmt is None:
         return
     raise FileRejected(

@@ -16,9 +16,15 @@ from etl.returns import fold_header
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(dob|dateofbirth|birthdate|dateofbirh|birthday)"), "a date of birth"),
     (re.compile(r"(postcode|postalcode|zipcode)"), "a postcode"),
-    (re.compile(r"(address|street|houseno|housenumber|^town$|^city$)"), "an address"),
+    (
+        re.compile(r"(address|addr(line)?\d|addrline|street|houseno|housenumber|^town$|^city$)"),
+        "an address",
+    ),
     (re.compile(r"nhs"), "an NHS number"),
-    (re.compile(r"(^upn$|upn$|^upn|uniquepupilnumber|pupilnumber)"), "a unique pupil number"),
+    (
+        re.compile(r"(^upn$|upn$|^upn|uniquepupil|pupilnumber|pupilno|pupilref)"),
+        "a unique pupil number",
+    ),
     (
         re.compile(r"(forename|surname|firstname|lastname|familyname|givenname|middlename)"),
         "a name",
@@ -29,7 +35,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         "a name",
     ),
-    (re.compile(r"^name$"), "a name"),
+    (
+        re.compile(
+            r"^name$|^knownas$|^nameof(the)?(child|person|client|youngperson|pupil|carer|parent|mother|father|worker|staff)|^(preferred|known|alias|nick|maiden|birth)s?(as)?name"
+        ),
+        "a name",
+    ),
 ]
 
 #: Headers containing "name" that are not about a person.

@@ -8,6 +8,7 @@ same text. Adding a return means adding a YAML file, not editing code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,13 +32,37 @@ SQL_TYPES = {
 }
 
 
+#: Letters from other scripts drawn like Latin ones (Unicode's confusables, the ones that
+#: matter in headings): a heading typed or pasted with a Cyrillic "а" must still be known,
+#: above all when it names personal data.
+LOOK_ALIKES = str.maketrans(
+    "аеорсухіјѕԁԛԝвнкмтАВЕЅІЈКМНОРСТХУԌԚԜαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwbhkmtABESIJKMHOPCTXYGQWabeiknoptuxABEZHIKMNOPTYX",
+)
+
+
+def fold_text(text: str) -> str:
+    """``text`` in its plainest form: compatibility forms (NFKC: full-width letters,
+    ligatures), look-alike letters from other scripts as Latin, accents and invisible
+    format characters (zero-width spaces, direction marks) removed."""
+    text = unicodedata.normalize("NFKC", text).translate(LOOK_ALIKES)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if unicodedata.category(c) not in ("Mn", "Cf"))
+
+
 def fold_header(text: str) -> str:
-    """Fold a header for matching: lower case, punctuation, spaces and underscores removed.
+    """Fold a header for matching: look-alikes folded (``fold_text``), lower case,
+    punctuation, spaces and underscores removed.
 
     Real exports write the same column as ``Child Unique ID``, ``child_unique_id`` or
     ``CHILD-UNIQUE-ID``; folding makes them one key.
     """
-    return re.sub(r"[^0-9a-z]", "", text.lower())
+    return re.sub(r"[^0-9a-z]", "", fold_text(text).lower())
+
+
+def looks_disguised(text: str) -> bool:
+    """True when ``text`` is spelt with look-alike letters from another script."""
+    return any(ord(c) in LOOK_ALIKES for c in unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True)
@@ -55,6 +80,8 @@ class Column:
     max: float | None = None
     min_exclusive: bool = False
     not_before: str | None = None
+    #: A flag that may be Y only where the named flag is Y (a child "seen alone" was seen).
+    only_if: str | None = None
     #: A date planned ahead (a due date): it may lie after the return month, up to the end of
     #: the working-day calendar, where any other date is refused after the following month.
     future_allowed: bool = False
@@ -133,6 +160,10 @@ class ReturnSpec:
     #: For non-monthly (reference) returns: a load replaces the rows whose values in these
     #: columns appear in the file. Monthly returns are replaced by month.
     replace_by: tuple[str, ...] = ()
+    #: The same file may be sent for several months (a position that stops changing, such
+    #: as the urgent review's once every case is reviewed). Otherwise a file byte-for-byte
+    #: the same as another month's is refused as that month's file sent under a new name.
+    may_repeat: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -162,20 +193,23 @@ class DeclarationError(ValueError):
     """A declaration that does not say what the loader can follow: the file and key named."""
 
 
-_RETURN_KEYS = {"name", "title", "grain", "monthly", "columns", "unique", "replace_by", "annex_a"}
+_RETURN_KEYS = {
+    "name", "title", "grain", "monthly", "columns", "unique", "replace_by", "annex_a",
+    "may_repeat",
+}  # fmt: skip
 _COLUMN_KEYS = {
     "type", "description", "required", "optional", "aliases", "codes", "code_aliases",
-    "min", "max", "min_exclusive", "not_before", "future_allowed",
+    "min", "max", "min_exclusive", "not_before", "future_allowed", "only_if",
 }  # fmt: skip
 _ANNEX_KEYS = {"period", "lists", "split", "as_at_column", "blank_as", "pseudonymise"}
 _LIST_KEYS = {"list", "title", "fill", "signature"}
 _SPLIT_KEYS = {"event", "open_from", "unless"}
 _TYPES = {
     "required": bool, "optional": bool, "min_exclusive": bool, "monthly": bool,
-    "future_allowed": bool,
+    "future_allowed": bool, "may_repeat": bool,
     "min": (int, float), "max": (int, float), "aliases": list, "codes": list,
     "code_aliases": dict, "unique": list, "replace_by": list, "description": str,
-    "title": str, "grain": str, "name": str, "not_before": str, "type": str,
+    "title": str, "grain": str, "name": str, "not_before": str, "only_if": str, "type": str,
 }  # fmt: skip
 
 
@@ -237,6 +271,7 @@ def _column(where: str, name: str, body: dict | None, common: dict) -> Column:
         max=merged.get("max"),
         min_exclusive=merged.get("min_exclusive", False),
         not_before=merged.get("not_before"),
+        only_if=merged.get("only_if"),
         future_allowed=merged.get("future_allowed", False),
     )
 
@@ -301,10 +336,12 @@ def _load(path: Path, common: dict) -> ReturnSpec:
     columns = tuple(_column(where, n, b, common) for n, b in raw["columns"].items())
     names = {c.name for c in columns}
     for c in columns:
-        if c.not_before is not None and c.not_before not in names:
-            raise DeclarationError(
-                f"{where}: column {c.name!r} not_before names {c.not_before!r}, not a column"
-            )
+        for key in ("not_before", "only_if"):
+            other = getattr(c, key)
+            if other is not None and other not in names:
+                raise DeclarationError(
+                    f"{where}: column {c.name!r} {key} names {other!r}, not a column"
+                )
     return ReturnSpec(
         name=raw["name"],
         title=raw["title"],
@@ -313,6 +350,7 @@ def _load(path: Path, common: dict) -> ReturnSpec:
         unique=tuple(raw.get("unique", ())),
         monthly=raw.get("monthly", True),
         replace_by=tuple(raw.get("replace_by", ())),
+        may_repeat=raw.get("may_repeat", False),
         annex_a=_annex(where, raw["annex_a"], names) if raw.get("annex_a") else None,
     )
 

@@ -79,6 +79,8 @@ def _rule(column: Column) -> str:
         parts.append(f"≤ {column.max:g}")
     if column.not_before:
         parts.append(f"not before `{column.not_before}`")
+    if column.only_if:
+        parts.append(f"Y only where `{column.only_if}` is Y")
     if column.future_allowed:
         parts.append("may be after the return month (planned ahead)")
     return "; ".join(parts)
@@ -113,6 +115,12 @@ def _section(spec: ReturnSpec) -> str:
         )
     if spec.unique:
         lines += ["", f"Each {', '.join(f'`{u}`' for u in spec.unique)} appears once per file."]
+    if spec.may_repeat:
+        lines += [
+            "",
+            "The same file may be sent for several months (the position can stop changing); "
+            "other returns refuse a file byte-for-byte the same as another month's.",
+        ]
     if spec.replace_by:
         keys = ", ".join(f"`{k}`" for k in spec.replace_by)
         lines += ["", f"A load replaces the stored rows with the same {keys} as the file."]

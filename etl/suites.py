@@ -95,6 +95,20 @@ def _column_expectations(col: Column) -> list[dict]:
                 f"{col.name} cannot come before {col.not_before}; check both dates.",
             )
         )
+    if col.only_if:
+        out.append(
+            _expectation(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                {
+                    "column_A": col.only_if,
+                    "column_B": col.name,
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                f"{col.name} is Y where {col.only_if} is N",
+                f"{col.name} can be Y only where {col.only_if} is Y; check both on those rows.",
+            )
+        )
     return out
 
 

@@ -22,9 +22,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etl.date_checks import DateOrder, MonthSpread
 from etl.reader import RawReturn
 from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
 from etl.returns import Column, ReturnSpec
+from etl.staging import (
+    ROW_COLUMN,
+    WHOLE_FILE,
+    expectation_column,
+    expectation_finding,
+    staged_schema,
+)
+from etl.whole_file import whole_file_findings
 from etl.workdays import FIRST_YEAR, LAST_YEAR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -32,7 +41,11 @@ log = logging.getLogger(__name__)
 
 TRUE_FLAGS = {"Y", "YES", "TRUE", "1", "T"}
 FALSE_FLAGS = {"N", "NO", "FALSE", "0", "F"}
-TIME_PART = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?"
+#: A time after the date, perhaps with a zone: ISO's ``Z`` (UTC) or an offset (``+01:00``).
+ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"
+TIME_PART = rf"(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\.\d+)?{ZONE}?)?"
+#: Where the council's clocks are: a time given in UTC is read as the time in England.
+LOCAL_ZONE = "Europe/London"
 DATE_FORMATS = [  # (pattern over the whole cell, strptime format of the date part)
     (rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}{TIME_PART}", "%Y-%m-%d"),
     (rf"\d{{1,2}}/\d{{1,2}}/\d{{4}}{TIME_PART}", "%d/%m/%Y"),
@@ -114,7 +127,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
 
 
 #: The time of day at the end of a date-time cell: ``18:30``, ``18:30:00`` or ``18:30:00.000``.
-CLOCK = r"[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?$"
+CLOCK = rf"[ T](\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?(?:\.\d+)?{ZONE}?$"
 
 
 def parse_datetimes(values: pd.Series) -> pd.Series:
@@ -129,7 +142,16 @@ def parse_datetimes(values: pd.Series) -> pd.Series:
     hours, minutes, seconds = clock[0], clock[1], clock[2].fillna(0)
     real = hours.lt(24) & minutes.lt(60) & seconds.lt(60)
     time_of_day = pd.to_timedelta(hours * 3600 + minutes * 60 + seconds, unit="s")
-    return (parse_dates(text) + time_of_day).where(real)
+    out = (parse_dates(text) + time_of_day).where(real)
+    zone = text.str.extract(rf"[ T][\d:.]+({ZONE})$")[0]
+    zoned = zone.notna() & out.notna()
+    if zoned.any():  # an instant in UTC (or at an offset from it) → the time in England
+        sign = zone[zoned].str[0].map({"Z": 0, "+": 1, "-": -1})
+        digits = zone[zoned].str.replace(r"\D", "", regex=True).str.pad(4, fillchar="0")
+        offset = sign * (digits.str[:2].astype(int) * 60 + digits.str[2:].astype(int))
+        utc = out[zoned] - pd.to_timedelta(offset, unit="m")
+        out[zoned] = utc.dt.tz_localize("UTC").dt.tz_convert(LOCAL_ZONE).dt.tz_localize(None)
+    return out
 
 
 def _unparsed(col: Column, text: pd.Series, parsed: pd.Series, what: str, fix: str) -> Finding:
@@ -220,24 +242,6 @@ def date_window(month: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(FIRST_YEAR, 1, 1), last_instant
 
 
-#: Expectations about the file as a whole. A file checked in one chunk has them run by Great
-#: Expectations with the rest; a larger file has them run over all its staged rows by DuckDB
-#: (``etl.whole_file``), since a chunk cannot see a duplicate in another chunk.
-WHOLE_FILE = frozenset(
-    {
-        "expect_table_row_count_to_be_between",
-        "expect_column_values_to_be_unique",
-        "expect_compound_columns_to_be_unique",
-    }
-)
-
-
-def suite_expectations(spec: ReturnSpec) -> list[dict]:
-    """The stored suite's expectations (type, kwargs, meta with message and fix)."""
-    with open(spec.suite_path, encoding="utf-8") as fh:
-        return json.load(fh)["expectations"]
-
-
 @cache
 def _validation_definition(return_name: str, suite_path: str, whole_file: bool):
     """Build (once per process) the GX objects that run one stored suite: all of it, or only
@@ -315,28 +319,6 @@ def _gx_findings(
         count = res.result.get("unexpected_count") or len(rows)
         findings.append(expectation_finding(cfg.type, kwargs, meta, int(count), rows))
     return findings
-
-
-def expectation_column(kwargs: dict) -> str | None:
-    """The column an expectation is about, as a report names it."""
-    column = kwargs.get("column") or kwargs.get("column_A")
-    if column is None and "column_list" in kwargs and len(kwargs["column_list"]) < 4:
-        column = ", ".join(kwargs["column_list"])
-    return column
-
-
-def expectation_finding(
-    kind: str, kwargs: dict, meta: dict, count: int, rows: list[int]
-) -> Finding:
-    """A failed expectation as the analyst reads it, whichever engine ran it."""
-    return Finding(
-        check=kind,
-        message=meta.get("message", kind),
-        column=expectation_column(kwargs),
-        rows_affected=count,
-        example_rows=rows[:EXAMPLE_ROWS],
-        fix=meta.get("fix", ""),
-    )
 
 
 class _Tally:
@@ -419,20 +401,25 @@ def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
     whole_file = second is None  # one chunk: the whole suite runs in Great Expectations
     chunks = itertools.chain([first], [] if whole_file else [second], raw.chunks)
     schema = staged_schema(spec)
+    order, spread = DateOrder(spec), MonthSpread(spec)
     with pq.ParquetWriter(staged, schema) as writer:
         for chunk in chunks:
+            order.add(chunk, raw.month)
             frame, problems = _check_chunk(spec, chunk, raw.month, whole_file)
             for finding in problems:
                 tally.add(finding)
+            spread.add(frame)
             for col in spec.columns:
                 blanks[col.name] = blanks.get(col.name, 0) + int(frame[col.name].isna().sum())
             frame[ROW_COLUMN] = frame.index + 2
             writer.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
             rows += len(frame)
     if not whole_file:
-        from etl.whole_file import whole_file_findings
-
         for finding in whole_file_findings(spec, staged, stage):
+            tally.add(finding)
+    elsewhere = spread.finding(raw.month) if raw.dates_in_month and raw.month else None
+    for finding in (order.finding(), elsewhere):
+        if finding:
             tally.add(finding)
     report = ValidationReport(
         file_name=raw.file_name,
@@ -444,20 +431,3 @@ def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
         + _blank_optional_warnings(spec, {k: n for k, n in blanks.items() if k not in absent}),
     )
     return CheckedReturn(raw, staged, report)
-
-
-#: The staged rows' spreadsheet row number (header = row 1), for whole-file checks' reports.
-ROW_COLUMN = "_row"
-_ARROW_TYPES = {
-    "date": pa.timestamp("ns"),
-    "datetime": pa.timestamp("ns"),
-    "flag": pa.bool_(),
-    "number": pa.float64(),
-    "integer": pa.float64(),  # typed as float64 above; cast to INTEGER when stored
-}
-
-
-def staged_schema(spec: ReturnSpec) -> pa.Schema:
-    """The Parquet schema of a return's typed rows: what ``_type_column`` produces."""
-    fields = [pa.field(c.name, _ARROW_TYPES.get(c.type, pa.string())) for c in spec.columns]
-    return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])

@@ -18,7 +18,7 @@ import duckdb
 
 from etl.report import EXAMPLE_ROWS, Finding
 from etl.returns import ReturnSpec
-from etl.validate import ROW_COLUMN, WHOLE_FILE, expectation_finding, suite_expectations
+from etl.staging import ROW_COLUMN, WHOLE_FILE, expectation_finding, suite_expectations
 
 #: DuckDB's memory for these checks; beyond it, it spills to the staging folder.
 MEMORY_LIMIT = "256MB"

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from etl import reader, store
+from etl.csv_rows import csv_tables, strict_tables, text_rows
 from etl.load import check_file, load_paths
-from etl.reader import _csv_tables, _scan_text, _strict_tables, _text_rows
+from etl.sniff import scan_text
 from tests.conftest import problem_lines, table_checksums
 
 HEADER = "worker_id,team,role,fte,agency,caseload\n"
@@ -128,10 +129,10 @@ def test_a_second_month_in_a_later_chunk_is_refused(monkeypatch: pytest.MonkeyPa
 def test_the_fast_reader_reads_what_the_strict_one_reads(text: str, tmp_path: Path) -> None:
     path = tmp_path / "caseloads_2021-06.csv"
     path.write_bytes(text.encode("utf-8"))
-    scan = _scan_text(path)
-    fast = pd.concat([t.to_pandas() for t in _csv_tables(path, scan, 6)], ignore_index=True)
+    scan = scan_text(path)
+    fast = pd.concat([t.to_pandas() for t in csv_tables(path, scan, 6)], ignore_index=True)
     strict = pd.concat(
-        [t.to_pandas() for t in _strict_tables(_text_rows(path, scan.encoding), 6)],
+        [t.to_pandas() for t in strict_tables(text_rows(path, scan.encoding), 6)],
         ignore_index=True,
     )
     pd.testing.assert_frame_equal(fast, strict)

@@ -102,7 +102,8 @@ def test_a_killed_loads_staging_folder_is_cleared_by_the_next_check(tmp_path: Pa
 def test_readers_catch_up_after_a_load_killed_before_it_published(tmp_path: Path) -> None:
     db = tmp_path / "csc.duckdb"
     assert load_paths(db, [_put(tmp_path / "a", "caseloads_2021-05.csv", CASELOADS)])[0].ok
-    june = check_file("caseloads_2021-06.csv", CASELOADS.encode())
+    # June's file differs from May's: the very same bytes under another month are refused.
+    june = check_file("caseloads_2021-06.csv", CASELOADS.replace(",20\n", ",21\n").encode())
     # The load commits June, then stops before publishing (as a SIGKILL there would).
     with store.open_writer(db, publish=False) as con:
         assert commit_checked(con, db, june, "cli").status == "loaded"

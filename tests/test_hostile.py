@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ class Case:
     expect: str
     message: str
     rows: int
+    table: str = "caseloads"
 
     @property
     def id(self) -> str:
@@ -71,7 +73,67 @@ def _zip_bomb(path: Path) -> None:
             member.write(b"\0" * 2**20)
 
 
+def _nul_deep(path: Path) -> None:
+    """A valid return with one NUL byte 20 KB in, past the first look for binary data."""
+    rows = b"".join(b"W%d,Assessment North,QSW,1,N,18\n" % i for i in range(1, 1200))
+    path.write_bytes(CSV_HEAD + rows[:20_000] + b"\0" + rows[20_000:])
+
+
+def _workbook(rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["worker_id", "team", "role", "fte", "agency", "caseload"])
+    for i in range(1, rows + 1):
+        ws.append([f"W{i}", "Assessment North", "QSW", 1, "N", 18])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _rewrite_zip(data: bytes, part: str, edit) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            zout.writestr(info, edit(body) if info.filename == part else body)
+    return out.getvalue()
+
+
+def _understated_dimension(path: Path) -> None:
+    """79 rows, with a <dimension> record that says the sheet ends at row 2."""
+    path.write_bytes(
+        _rewrite_zip(
+            _workbook(79),
+            "xl/worksheets/sheet1.xml",
+            lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:F2"', xml),
+        )
+    )
+
+
+def _macro_workbook(path: Path) -> None:
+    """A workbook whose content types say it is macro-enabled (.xlsm)."""
+    sheet = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    macro = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    path.write_bytes(
+        _rewrite_zip(_workbook(3), "[Content_Types].xml", lambda xml: xml.replace(sheet, macro))
+    )
+
+
+def _same_as_april(path: Path) -> None:
+    """April's caseloads file, byte for byte (the base store has loaded it), sent as June."""
+    folder = path.parent / "april"
+    files = write_returns(folder, months=1, end=date(2021, 4, 1))
+    shutil.copyfile(next(f for f in files if f.name.startswith("caseloads_")), path)
+    shutil.rmtree(folder)
+
+
 GENERATORS = {
+    "nul_deep": _nul_deep,
+    "understated_dimension": _understated_dimension,
+    "macro_workbook": _macro_workbook,
+    "same_as_april": _same_as_april,
     "oversize": _oversize,
     "binary": lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 8),
     "zip_bomb": _zip_bomb,
@@ -91,7 +153,16 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
         else:
             shutil.copyfile(HOSTILE / "files" / raw["file"], path)
         name = raw.get("name") or path.name
-        out.append(Case(name, path, raw["expect"], raw.get("message", ""), raw.get("rows", 0)))
+        out.append(
+            Case(
+                name,
+                path,
+                raw["expect"],
+                raw.get("message", ""),
+                raw.get("rows", 0),
+                raw.get("table", "caseloads"),
+            )
+        )
     return out
 
 
@@ -113,10 +184,11 @@ def _copy_store(base: Path, folder: Path) -> Path:
     return db
 
 
-def _june_rows(db: Path) -> int:
+def _june_rows(db: Path, table: str = "caseloads") -> int:
     con = store.open_reader(db)
     try:
-        return con.execute("SELECT count(*) FROM caseloads WHERE month = ?", [JUNE]).fetchone()[0]
+        sql = f"SELECT count(*) FROM {table} WHERE month = ?"
+        return con.execute(sql, [JUNE]).fetchone()[0]
     finally:
         con.close()
 
@@ -154,7 +226,7 @@ def test_upload_path(n: int, cases: list[Case], base: Path, tmp_path: Path) -> N
         assert result.kept_at.parent == db.parent / "rejected"  # never where the name points
     else:
         assert result.status == "loaded", text
-        assert _june_rows(db) == case.rows
+        assert _june_rows(db, case.table) == case.rows
 
 
 def test_command_line_refuses_every_bad_file_and_changes_nothing(

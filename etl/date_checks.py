@@ -1,0 +1,157 @@
+"""Checks on a return's dates as a whole file: the order of day and month, and the month.
+
+A date such as ``06/03/2021`` reads as 6 March (UK) or 3 June (US). A file is read DD/MM;
+US dates are refused. When every date in a file could be either (days 1–12 only), the
+values cannot say which form it is in, so the return's month decides: if read DD/MM none of
+its dates fall in that month but read MM/DD some do, the file is refused as US dates — never
+loaded with 3 June as 6 March. A file whose every date lies in one other month than the one
+it is for (a file named June holding May's visits) is refused naming both months.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from etl.report import EXAMPLE_ROWS, Finding
+from etl.returns import ReturnSpec
+
+#: Day and month as numbers (``06/03/2021``, ``06-03-2021``, ``06.03.2021``): read DD/MM.
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def _dated(spec: ReturnSpec) -> list[str]:
+    return [c.name for c in spec.columns if c.type in ("date", "datetime")]
+
+
+class DateOrder:
+    """Whether a file's dates can be known to be DD/MM, gathered chunk by chunk from the raw
+    text (the same verdict and rows however the file is chunked)."""
+
+    def __init__(self, spec: ReturnSpec) -> None:
+        self._columns = _dated(spec)
+        self._present: list[str] = []
+        self.proven = False  # a value that can only be one form (UK, US or both: decided)
+        self.rows = 0  # rows holding a date whose two readings differ
+        self.examples: list[int] = []
+        self.uk_in = self.us_in = 0  # of those dates, how many fall in the month each way
+        self._month: date | None = None
+
+    def add(self, raw: pd.DataFrame, month: date | None) -> None:
+        self._month = month
+        parts = []
+        for column in self._columns:
+            if column in raw:
+                if column not in self._present:
+                    self._present.append(column)
+                found = raw[column].fillna("").astype("str").str.extract(_NUMERIC).dropna()
+                if not found.empty:
+                    parts.append(found.astype(int).set_axis(["a", "b", "y"], axis=1))
+        if not parts or self.proven:
+            return
+        values = pd.concat(parts)
+        if (((values.a > 12) & (values.b <= 12)) | ((values.b > 12) & (values.a <= 12))).any():
+            # DD/MM proven, or US / alternating dates, refused as "not real dates"
+            self.proven = True
+            return
+        differ = values[values.a != values.b]
+        rows = sorted({int(i) + 2 for i in differ.index})
+        self.rows += len(rows)
+        self.examples = (self.examples + rows)[:EXAMPLE_ROWS]
+        if month is not None:
+            year = differ.y == month.year
+            self.uk_in += int(((differ.b == month.month) & year).sum())
+            self.us_in += int(((differ.a == month.month) & year).sum())
+
+    def finding(self) -> Finding | None:
+        """A problem when the file's day/month order cannot be known to be DD/MM: every
+        date is 1–12 either way, and the return's month does not favour DD/MM."""
+        if self.proven or not self.rows or self.uk_in > self.us_in:
+            return None
+        when = f"{self._month:%B %Y}" if self._month else "the return's month"
+        if self.us_in > self.uk_in:
+            why = (
+                f"read as DD/MM none of them falls in {when}, but read as US MM/DD "
+                f"{self.us_in:,} do: the file looks like US dates"
+            )
+        else:
+            why = f"neither reading puts them in {when}, so which is meant cannot be known"
+        return Finding(
+            check="date_order",
+            message="Dates in this file could be read as day/month or month/day (every day "
+            "is 1–12); " + why,
+            column=", ".join(self._present),
+            rows_affected=self.rows,
+            example_rows=self.examples,
+            fix="Export dates as DD/MM/YYYY (UK) or YYYY-MM-DD; in Excel set the column's "
+            "format to English (United Kingdom) before saving.",
+        )
+
+
+class MonthSpread:
+    """The calendar months a file's dates fall in, gathered chunk by chunk (a few at most)."""
+
+    def __init__(self, spec: ReturnSpec) -> None:
+        self._columns = _dated(spec)
+        self.months: set[tuple[int, int]] = set()
+
+    def add(self, typed: pd.DataFrame) -> None:
+        for column in self._columns:
+            if column in typed and len(self.months) < 3:
+                stamps = typed[column].dropna()
+                self.months |= set(zip(stamps.dt.year, stamps.dt.month, strict=True))
+
+    def finding(self, month: date) -> Finding | None:
+        """A problem when every date lies in one month, and not the return's month."""
+        if len(self.months) != 1 or (month.year, month.month) in self.months:
+            return None
+        year, other = next(iter(self.months))
+        return Finding(
+            check="month_agrees",
+            message=f"The return is for {month:%B %Y} but every date in it is in "
+            f"{date(year, other, 1):%B %Y}",
+            fix="Check which month the file holds, then name it for that month "
+            "(or export the right month again).",
+        )
+
+
+def same_bytes_other_month(
+    con: duckdb.DuckDBPyConnection, sha256: str, units: list
+) -> list[Finding]:
+    """A problem when the very same bytes were loaded before for another month.
+
+    A council that sends May's file again under June's name would otherwise have June show
+    May's figures. ``units``: the months the file fills (``etl.validate.MonthUnit``); the
+    load log (``con``, the store) says what each earlier file filled. A return declared
+    ``may_repeat`` (a position that can stop changing) is not checked.
+    """
+    months = {
+        (u.spec.name, u.month) for u in units if u.month is not None and not u.spec.may_repeat
+    }
+    if not months:
+        return []
+    earlier = con.execute(
+        """
+        SELECT DISTINCT file_name, return_type, month FROM load_log
+        WHERE sha256 = ? AND month IS NOT NULL AND status IN ('loaded', 'replaced')
+        ORDER BY month
+        """,
+        [sha256],
+    ).fetchall()
+    other = [(f, r, m) for f, r, m in earlier if (r, m) not in months]
+    if not other:
+        return []
+    file_name, _, then = other[0]
+    now = ", ".join(sorted({f"{m:%B %Y}" for _, m in months}))
+    return [
+        Finding(
+            check="month_agrees",
+            message=f"This file is byte-for-byte the same as {file_name}, already loaded for "
+            f"{then:%B %Y}; it cannot also be {now}",
+            fix=f"Export {now}'s return and load that; if {then:%B %Y}'s file was the wrong "
+            "one, load the right file for that month first.",
+        )
+    ]
