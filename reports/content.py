@@ -8,13 +8,14 @@ figure in it comes from ``metrics.api`` through the chosen ``Suppressor``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from etl.ees import load_mapping
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI
@@ -23,6 +24,7 @@ from metrics.narrative import change_phrase, council_sentence, kpi_sentences, si
 from metrics.projection import kpi_projection
 from metrics.status import ICONS
 from metrics.suppression import SHOW_ALL, Suppressor, for_exports
+from reports.images import WIDTH as PICTURE_WIDTH
 from reports.meetings import compare_month
 from ui import charts
 
@@ -57,6 +59,8 @@ class AreaSection:
     headlines: list[str]  # the council sentence of each KPI (short enough for a slide)
     narrative: list[str]  # every sentence for every KPI in the area
     team_table: list[list[str]]  # header row first
+    #: the chart's figures as a table (month, the council's figure, status), header first
+    figures: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,26 @@ class BoardPack:
     summary: list[SummaryRow]
     comparisons: list[list[str]]  # header row first; only the header when nothing compares
     sections: list[AreaSection]
+    #: each statistical neighbour's figure behind the neighbours' average (header first): a
+    #: number, or the DfE's symbol with its meaning, never a blank
+    neighbours: list[list[str]] = field(default_factory=list)
+    #: the DfE's symbols for a figure not published, with their meanings: (symbol, meaning)
+    symbols: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
         return f"{self.council}: improvement board pack, {uk_month(self.month)}"
+
+    @property
+    def symbol_rows(self) -> list[list[str]]:
+        """The DfE's symbols as a table (header first), symbols that mean the same together:
+        ``["k, low", "rounds to zero, but is not zero"]``."""
+        by_meaning: dict[str, list[str]] = {}
+        for symbol, meaning in self.symbols:
+            by_meaning.setdefault(meaning, []).append(symbol)
+        return [["Symbol", "Meaning"]] + [
+            [", ".join(symbols), meaning] for meaning, symbols in by_meaning.items()
+        ]
 
     @property
     def cover_lines(self) -> list[str]:
@@ -236,20 +256,61 @@ def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor)
             history = since_due(db, k, month)
             headlines.append(council_sentence(k, mine.loc[month], before, compare, hide, history))
     narrative = [s for k in kpis for s in kpi_sentences(db, k.id, month, compare, hide)]
-    start = _history(month, TREND_MONTHS)[0]
-    alt = (
-        f"Line chart of {lead.title.lower()} for the whole council, {uk_month(start)} to "
-        f"{uk_month(month)}, against its threshold. {headlines[0] if headlines else ''}"
-    ).strip()
+    figures, alt = chart_figures(db, lead, month, hide)
+    alt = f"{alt} {headlines[0] if headlines else ''}".strip()
     return AreaSection(
         area_id=area.id,
         title=area.title,
-        chart=area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX),
+        chart=_fit_title(area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX)),
         chart_alt=alt,
         headlines=headlines,
         narrative=narrative,
         team_table=team_table(db, kpis, month, hide),
+        figures=figures,
     )
+
+
+def _fit_title(fig: go.Figure) -> go.Figure:
+    """Shorten a pack chart's title to the measure's name when the whole title would run off
+    the picture (DejaVu/Arial average about 0.55 em a character): a clipped title was seen on
+    the EDT page ("...the next working day: trend against thresho")."""
+    title = fig.layout.title.text or ""
+    size = fig.layout.title.font.size or PACK_CHART_FONT_PX
+    if len(title) * 0.55 * size > PICTURE_WIDTH - 40:
+        fig.update_layout(title_text=title.removesuffix(": trend against threshold"))
+    return fig
+
+
+def chart_figures(
+    db: Path | str, k: KPI, month: date, hide: Suppressor
+) -> tuple[list[list[str]], str]:
+    """The area chart's figures as a table (month, the council's figure with its counts,
+    status; header first) and the start of its alt text: what the chart is of, the period,
+    the threshold and the lowest and highest points, in words."""
+    months = _history(month, TREND_MONTHS)
+    values = api.kpi_values(db, [k.id], months=months, teams=[ALL]).sort_values("month")
+    rows = [["Month", f"{k.title} (whole council)", "Status"]]
+    shown = []
+    for r in values.to_dict("records"):
+        hidden = hide.hides(r["value"], k.unit, r["denominator"])
+        figure = hide.figure(r["value"], k.unit, r["numerator"], r["denominator"])
+        rows.append([uk_month(r["month"]), figure, "" if hidden else f"{r['icon']} {r['status']}"])
+        if not hidden and not pd.isna(r["value"]):
+            shown.append((float(r["value"]), r["month"]))
+    start = uk_month(values["month"].min()) if len(values) else uk_month(months[0])
+    rule = api.threshold(k.id)
+    against = "against its threshold" if rule is not None else "with no threshold set"
+    # "qualified social workers...", but "ASYE social workers..." keeps its capitals
+    title = k.title[0].lower() + k.title[1:] if k.title[1:2].islower() else k.title
+    period = f"{start} to {uk_month(month)}" if start != uk_month(month) else start
+    words = f"Line chart of {title} for the whole council, {period}, {against}."
+    if len(shown) > 1:
+        low, high = min(shown), max(shown)
+        words += (
+            f" Lowest {format_value(low[0], k.unit)} ({uk_month(low[1])}), highest "
+            f"{format_value(high[0], k.unit)} ({uk_month(high[1])})."
+        )
+    return rows, words
 
 
 def board_pack(
@@ -281,4 +342,20 @@ def board_pack(
         summary=_summary(db, month, chosen, hide),
         comparisons=comparisons(db, month, load_config().council_name),
         sections=[_section(db, a, month, chosen, hide) for a in api.areas()],
+        neighbours=neighbour_figures(db, month),
+        symbols=list(load_mapping().symbols.items()),
     )
+
+
+def neighbour_figures(db: Path | str, month: date) -> list[list[str]]:
+    """Each statistical neighbour's own figure in the year its average is of, KPI by KPI: the
+    number, or the DfE's symbol and its meaning ("c — suppressed to protect
+    confidentiality"), or why there is none; never a blank."""
+    rows = [["Measure", "Neighbour", "Their figure"]]
+    for k in api.all_kpis():
+        result = comparison.compare(db, k.id, month)
+        if result is None:
+            continue
+        for r in comparison.neighbour_table(result).to_dict("records"):
+            rows.append([k.short_title, str(r["Neighbour"]), str(r["Their figure"]) or "none"])
+    return rows

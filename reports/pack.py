@@ -10,8 +10,14 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+import pandas as pd
+
+from etl.ees import load_mapping
+from metrics import api
+from metrics.config import load_config
+from metrics.formatting import uk_month
 from metrics.suppression import Suppressor
-from reports.content import board_pack
+from reports.content import board_pack, comparisons, neighbour_figures
 from reports.images import to_png
 from reports.pdf import write_pdf
 from reports.slides import write_pptx
@@ -44,6 +50,29 @@ def build_pack(
     pictures = to_png([s.chart for s in pack.sections])
     WRITERS[fmt](pack, pictures, out)
     return out
+
+
+def comparison_csv(db: Path | str, month: object) -> bytes:
+    """ "How we compare" as a CSV export: the pack's comparison rows, then each statistical
+    neighbour's own figure, where a figure the DfE did not publish is its symbol with the
+    DfE's meaning ("c — suppressed to protect confidentiality"), never a blank cell; the
+    symbols' key closes the file. Formula-like cells are made inert (``ui.export``)."""
+    from ui.export import to_csv_bytes  # the one CSV writer
+
+    month = pd.Timestamp(month).date()
+    if month not in api.months(db):
+        raise ValueError(f"no data is loaded for {uk_month(month)}")
+    council = load_config().council_name
+    header, *rows = comparisons(db, month, council)
+    columns = ["Section", *header]
+    records = [["Comparison", *row] for row in rows]
+    for measure, neighbour, figure in neighbour_figures(db, month)[1:]:
+        cells = ["", "", "", "", "", ""]
+        records.append(["Neighbour's figure", measure, neighbour, "", figure, *cells])
+    for symbol, meaning in load_mapping().symbols.items():
+        records.append(["DfE symbol", symbol, meaning, *[""] * (len(columns) - 3)])
+    frame = pd.DataFrame([r[: len(columns)] for r in records], columns=columns)
+    return to_csv_bytes(frame)
 
 
 def pack_bytes(db: Path | str, month: object, fmt: str, **options) -> bytes:

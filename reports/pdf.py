@@ -1,227 +1,235 @@
-"""The board pack as a PDF: real text (searchable, read aloud by screen readers), with a
-title, the document language (en-GB) and "Page 3 of 12" on every page.
+"""The board pack as a tagged PDF (PDF/UA-1), laid out from HTML by WeasyPrint.
 
-Landscape A4: a cover, the summary of every KPI, then each area starting on a new page with
-its chart and headlines side by side, the narrative and the team table (which run on to the
-next page rather than shrink: nothing is printed under 9 pt). Text is set in DejaVu Sans
-(Debian's fonts-dejavu-core), which has the status icons (✔ ▲ ✖); the standard fonts do not.
+Why WeasyPrint: a screen reader needs a tagged PDF (headings, table cells, pictures with
+alt text, the document language), and reportlab, which drew the pack before, writes no
+structure tree. WeasyPrint's ``pdf/ua-1`` variant tags the PDF from the HTML it lays out:
+``<h1>``/``<h2>`` become H1/H2, ``<th scope>`` table headers, ``<img alt>`` a Figure with
+/Alt, and ``<html lang>`` the document's /Lang. It is pure Python over Pango (Debian's
+``libpango-1.0-0`` and ``libpangoft2-1.0-0``, installed by ``scripts/setup.sh``).
 
-Not yet a tagged PDF: reportlab writes no structure tree, so a screen reader gets the text in
-reading order but no headings or table cells. WeasyPrint's ``pdf/ua-1`` variant (HTML with
-``<h1>``, ``<th>`` and ``alt``) is the well-kept way to get PDF/UA; until then each chart's
-text alternative is printed under it.
+Landscape A4: a cover, the summary of every KPI, how we compare (with the DfE's symbols and
+their meanings), then each area from a new page: its chart with each measure's headline
+beside it, the narrative, the team table and the chart's figures as a table. "Page 3 of 12"
+is a CSS ``@page`` counter. Nothing is printed under 9 pt, chart text included: a chart is
+printed ``CHART_WIDTH_CM`` wide, so its ``PACK_CHART_FONT_PX`` text of a ``WIDTH`` px picture
+is ``chart_text_pt()``. Text is set in DejaVu Sans (Debian's fonts-dejavu-core), which has
+the status icons (✔ ▲ ✖).
+
+Every value put in the HTML goes through ``html.escape``: team names, narrative and figures
+come from council files.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
+from html import escape
 from io import BytesIO
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Image,
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
-
+from metrics.comparison import NO_COMPARISON
 from metrics.formatting import uk_month
-from reports.content import STATUS_KEY, BoardPack
+from reports.content import PACK_CHART_FONT_PX, STATUS_KEY, AreaSection, BoardPack
 from reports.images import HEIGHT, WIDTH
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
-PAGE = landscape(A4)
-MARGIN = 1.5 * cm
+PDF_VARIANT = "pdf/ua-1"
+LANGUAGE = "en-GB"
 SMALLEST_PT = 9  # the least printed text size: a board member reads it at arm's length
+PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 29.7, 21.0, 1.5
+CHART_WIDTH_CM = 16.5
+BESIDE_CHART = 4  # headlines beside the chart; more run on under it
+PT_PER_CM = 72 / 2.54
 
 
-def _register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+def chart_text_pt() -> float:
+    """The printed size of a chart's text: its pixels scaled to the picture's printed width."""
+    return PACK_CHART_FONT_PX * CHART_WIDTH_CM * PT_PER_CM / WIDTH
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=14.5, spaceAfter=5)
-    return {
-        "cover": ParagraphStyle("cover", parent=body, fontName=BOLD, fontSize=28, leading=34),
-        "h1": ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=18, leading=22),
-        "big": ParagraphStyle("big", parent=body, fontSize=14, leading=20),
-        "body": body,
-        "cell": ParagraphStyle(
-            "cell", parent=body, fontSize=SMALLEST_PT, leading=11.5, spaceAfter=0
-        ),
-        "head": ParagraphStyle(
-            "head", parent=body, fontName=BOLD, fontSize=SMALLEST_PT, leading=11.5
-        ),
-    }
+CSS = f"""
+@page {{
+  size: A4 landscape;
+  margin: {MARGIN_CM}cm {MARGIN_CM}cm 1.8cm;
+  @bottom-left {{
+    content: string(pack-title);
+    font-family: "DejaVu Sans"; font-size: {SMALLEST_PT}pt; color: #333;
+  }}
+  @bottom-right {{
+    content: "Page " counter(page) " of " counter(pages);
+    font-family: "DejaVu Sans"; font-size: {SMALLEST_PT}pt; color: #333;
+  }}
+}}
+html {{ font-family: "DejaVu Sans", sans-serif; font-size: 11pt; line-height: 1.35;
+  color: #111; }}
+h1 {{ font-size: 26pt; line-height: 1.2; margin: 3cm 0 0.6cm; string-set: pack-title content(); }}
+h2 {{ font-size: 18pt; margin: 0 0 0.3cm; break-after: avoid; }}
+h3 {{ font-size: 12pt; margin: 0.4cm 0 0.15cm; break-after: avoid; }}
+p {{ margin: 0 0 0.2cm; }}
+.cover p {{ font-size: 14pt; }}
+section {{ break-before: page; }}
+section.cover {{ break-before: auto; }}
+.top {{ display: flex; gap: 0.5cm; align-items: flex-start; }}
+figure {{ margin: 0; flex: none; width: {CHART_WIDTH_CM}cm; }}
+figure img {{ width: {CHART_WIDTH_CM}cm; height: {CHART_WIDTH_CM * HEIGHT / WIDTH:.2f}cm;
+  display: block; }}
+.headlines {{ flex: 1; }}
+.headlines p {{ margin-bottom: 0.3cm; }}
+table {{ border-collapse: collapse; font-size: {SMALLEST_PT + 0.5}pt; line-height: 1.25;
+  margin: 0 0 0.2cm; width: 100%; }}
+th, td {{ border: 0.5pt solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }}
+thead th {{ background: #e8eef4; }}
+tbody th {{ font-weight: normal; }}
+tr {{ break-inside: avoid; }}
+.keep {{ break-inside: avoid; }}
+.figures {{ break-before: page; }}  /* 24 months on a page of their own, not 2 rows over */
+.small {{ font-size: {SMALLEST_PT}pt; }}
+"""
 
 
-def _table(rows: list[list[str]], styles: dict, widths: list[float] | None = None) -> Table:
-    cells = [
-        [Paragraph(escape(text), styles["head" if i == 0 else "cell"]) for text in row]
-        for i, row in enumerate(rows)
-    ]
-    table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#BBBBBB")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF4")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
+def _table(rows: Sequence[Sequence[str]], row_headers: bool = True) -> str:
+    """A real table: column headers (``th scope=col``), and the first cell of each row a row
+    header (``th scope=row``), so a screen reader names a cell by its team and measure."""
+    if not rows:
+        return ""
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in rows[0])
+    body = []
+    for row in rows[1:]:
+        cells = [
+            f'<th scope="row">{escape(c)}</th>'
+            if i == 0 and row_headers
+            else f"<td>{escape(c)}</td>"
+            for i, c in enumerate(row)
+        ]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _paragraphs(lines: Sequence[str], cls: str = "") -> str:
+    attribute = f' class="{cls}"' if cls else ""
+    return "".join(f"<p{attribute}>{escape(line)}</p>" for line in lines)
+
+
+def _cover(pack: BoardPack) -> str:
+    return (
+        f'<section class="cover"><h1>{escape(pack.title)}</h1>'
+        f"{_paragraphs(pack.cover_lines)}</section>"
     )
-    return table
 
 
-def _cover(pack: BoardPack, styles: dict) -> list:
-    lines = pack.cover_lines
-    return [
-        Spacer(1, 3 * cm),
-        Paragraph(escape(pack.council), styles["cover"]),
-        Paragraph(f"Improvement board pack: {uk_month(pack.month)}", styles["h1"]),
-        Spacer(1, 1 * cm),
-        *[Paragraph(escape(line), styles["big"]) for line in lines],
-        PageBreak(),
-    ]
-
-
-def _summary(pack: BoardPack, styles: dict) -> list:
+def _summary(pack: BoardPack) -> str:
     since = f"Change since {uk_month(pack.compare)}"
-    rows = [["Area", "Measure", uk_month(pack.month), since, "Status"]]
-    for r in pack.summary:
-        rows.append([r.area, r.kpi, r.value, r.change, f"{r.icon} {r.status}"])
-    widths = [w * cm for w in (4.5, 9.5, 2.6, 6.5, 3.2)]
-    return [
-        Paragraph("Summary of every measure", styles["h1"]),
-        Paragraph(escape(f"Status key: {STATUS_KEY}"), styles["body"]),
-        _table(rows, styles, widths),
-        PageBreak(),
+    rows = [["Measure", "Area", uk_month(pack.month), since, "Status"]]
+    rows += [[r.kpi, r.area, r.value, r.change, f"{r.icon} {r.status}"] for r in pack.summary]
+    return (
+        "<section><h2>Summary of every measure</h2>"
+        f"{_paragraphs([f'Status key: {STATUS_KEY}', pack.suppression_note])}"
+        f"{_table(rows)}</section>"
+    )
+
+
+def _neighbour_table(rows: Sequence[Sequence[str]]) -> str:
+    """Each neighbour's figure, neighbours down and measures across (a compact real table)."""
+    measures = list(dict.fromkeys(r[0] for r in rows[1:]))
+    names = list(dict.fromkeys(r[1] for r in rows[1:]))
+    figure = {(r[0], r[1]): r[2] for r in rows[1:]}
+    table = [["Neighbour", *measures]]
+    table += [
+        [n, *(figure.get((m, n), "not a neighbour for this") for m in measures)] for n in names
     ]
+    return _table(table)
 
 
-def _comparisons(pack: BoardPack, styles: dict) -> list:
+def _comparisons(pack: BoardPack) -> str:
     if len(pack.comparisons) < 2:
-        return []
-    widths = [w * cm for w in (4.4, 5.4, 2.4, 2.6, 2.4, 4.6, 2.8, 1.6)]
-    # Sources (some with long notes on left-out neighbours) go under the table, numbered: in
-    # a cell at 9 pt one of them made a row taller than the page.
+        return ""
+    # Sources (some with long notes on left-out neighbours) go under the table, numbered; the
+    # measures with no published comparison are named in a sentence, not a very wide cell.
     sources: dict[str, int] = {}
-    rows = [pack.comparisons[0]]
+    rows, uncompared = [pack.comparisons[0]], []
     for row in pack.comparisons[1:]:
+        if row[1] == NO_COMPARISON:
+            uncompared.append(f"{NO_COMPARISON} for: {row[0]}.")
+            continue
         number = sources.setdefault(row[-1], len(sources) + 1)
         rows.append([*row[:-1], str(number)])
-    return [
-        Paragraph("How we compare", styles["h1"]),
-        Paragraph(
-            escape(
-                "Our latest month against the latest published annual figures. Statistical "
-                "neighbours are the mean or median (the row says which) of the neighbours in "
-                "the council's settings; \"All councils\" is our place among every council's "
-                "published figure, best first, and its quartile band (A best, D worst). "
-                "Figures marked illustrative are not published statistics."
-            ),
-            styles["body"],
-        ),
-        _table(rows, styles, widths),
-        Spacer(1, 0.3 * cm),
-        *[Paragraph(escape(f"Source {n}: {text}"), styles["cell"]) for text, n in sources.items()],
-        PageBreak(),
-    ]
-
-
-def _area(section, picture: bytes, styles: dict) -> list:
-    """An area from a new page: the chart with each measure's headline beside it, the chart's
-    text alternative, then the narrative and the team table, running on as far as they need.
-
-    The chart is printed 16 cm wide, so its 20 px text (of 900 px) is 10 pt.
-    """
-    width = PAGE[0] - 2 * MARGIN
-    chart_width = 0.6 * width
-    side_width = width - chart_width - 0.4 * cm
-    top = Table(
-        [
-            [
-                Image(BytesIO(picture), width=chart_width, height=chart_width * HEIGHT / WIDTH),
-                [Paragraph(escape(s), styles["body"]) for s in section.headlines],
-            ]
-        ],
-        colWidths=[chart_width + 0.4 * cm, side_width],
-        style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
+    intro = (
+        "Our latest month against the latest published annual figures. Statistical "
+        "neighbours are the mean or median (the row says which) of the neighbours in the "
+        "council's settings; \"All councils\" is our place among every council's published "
+        "figure, best first, and its quartile band (A best, D worst). Figures marked "
+        "illustrative are not published statistics."
     )
+    key = (
+        '<div class="keep"><h3>The DfE\'s symbols</h3><p>Where the DfE publishes no figure '
+        "it prints a symbol; we show the symbol with its meaning, never a blank.</p>"
+        f"{_table(pack.symbol_rows)}</div>"
+        if len(pack.symbol_rows) > 1
+        else ""
+    )
+    neighbours = (
+        "<h3>Each statistical neighbour's figure</h3>" + _neighbour_table(pack.neighbours)
+        if len(pack.neighbours) > 1
+        else ""
+    )
+    listed = [f"Source {n}: {text}" for text, n in sources.items()]
+    return (
+        f"<section><h2>How we compare</h2><p>{escape(intro)}</p>"
+        f"{_table(rows) if len(rows) > 1 else ''}{_paragraphs(uncompared)}"
+        f"{_paragraphs(listed, 'small')}{neighbours}{key}</section>"
+    )
+
+
+def _area(section: AreaSection, picture: bytes, note: str) -> str:
+    """An area from a new page: the chart (with its alt text) and each measure's headline
+    beside it, then the narrative, the team table and the chart's figures as a table."""
+    source = "data:image/png;base64," + base64.b64encode(picture).decode("ascii")
+    # Beside the chart only as many headlines as fit its height: a flex row cannot break
+    # across pages, and Quality of practice's eight pushed the row to the next page, leaving
+    # its heading alone on a page. The others run on under the chart, full width.
+    beside, under = section.headlines[:BESIDE_CHART], section.headlines[BESIDE_CHART:]
     headlines = set(section.headlines)
-    return [
-        Paragraph(escape(section.title), styles["h1"]),
-        top,
-        Paragraph(escape(f"Chart: {section.chart_alt}"), styles["cell"]),
-        Spacer(1, 0.3 * cm),
-        *[Paragraph(escape(s), styles["body"]) for s in section.narrative if s not in headlines],
-        Spacer(1, 0.2 * cm),
-        _table(section.team_table, styles),
-        Paragraph(escape(f"Status key: {STATUS_KEY}"), styles["cell"]),
-        PageBreak(),
-    ]
+    rest = under + [s for s in section.narrative if s not in headlines]
+    figures = (
+        f'<div class="figures"><h3>The chart\'s figures: {escape(section.figures[0][1])}</h3>'
+        f"{_table(section.figures)}</div>"
+        if len(section.figures) > 1
+        else ""
+    )
+    return (
+        f'<section class="area"><h2>{escape(section.title)}</h2>'
+        f'<div class="top"><figure><img src="{source}" alt="{escape(section.chart_alt)}">'
+        f'</figure><div class="headlines">{_paragraphs(beside)}</div></div>'
+        f"{_paragraphs(rest)}"
+        f"<h3>By team</h3>{_table(section.team_table)}"
+        f"{_paragraphs([f'Status key: {STATUS_KEY}', note], 'small')}"
+        f"{figures}</section>"
+    )
 
 
-class _NumberedCanvas(Canvas):
-    """Writes "Page 3 of 12" and the pack's title at the foot of every page.
-
-    The total is known only once every page is laid out, so each page's drawing is kept and
-    the footers are written at the end (reportlab's own two-pass pattern).
-    """
-
-    footer = ""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-
-    def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.setFont(FONT, SMALLEST_PT)
-            self.setFillColor(colors.HexColor("#333333"))
-            self.drawString(MARGIN, MARGIN / 2, self.footer)
-            self.drawRightString(PAGE[0] - MARGIN, MARGIN / 2, f"Page {number} of {total}")
-            super().showPage()
-        super().save()
+def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
+    """The whole pack as one HTML document (also what the PDF's tags are made from)."""
+    areas = "".join(
+        _area(section, picture, pack.suppression_note)
+        for section, picture in zip(pack.sections, pictures, strict=True)
+    )
+    subject = f"Children's social care performance, {uk_month(pack.month)}"
+    return (
+        f'<!DOCTYPE html><html lang="{LANGUAGE}"><head><meta charset="utf-8">'
+        f"<title>{escape(pack.title)}</title>"
+        f'<meta name="author" content="{escape(pack.council)}">'
+        f'<meta name="description" content="{escape(subject)}">'
+        f"<style>{CSS}</style></head><body>"
+        f"{_cover(pack)}{_summary(pack)}{_comparisons(pack)}{areas}</body></html>"
+    )
 
 
 def write_pdf(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> None:
     """Lay out ``pack`` with one chart picture per area (same order as ``pack.sections``)."""
-    _register_fonts()
-    styles = _styles()
-    story = _cover(pack, styles) + _summary(pack, styles) + _comparisons(pack, styles)
-    for section, picture in zip(pack.sections, pictures, strict=True):
-        story += _area(section, picture, styles)
-    doc = SimpleDocTemplate(
-        out if isinstance(out, BytesIO) else str(out),
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=pack.title,
-        author=pack.council,
-        subject=f"Children's social care performance, {uk_month(pack.month)}",
-        lang="en-GB",
-    )
-    footer = type("Footer", (_NumberedCanvas,), {"footer": pack.title})
-    doc.build(story[:-1], canvasmaker=footer)  # no blank page after the last area
+    from weasyprint import HTML  # imported here: it loads Pango, which the app needs only here
+
+    document = HTML(string=pack_html(pack, pictures))  # pictures are data: URLs, nothing fetched
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    if isinstance(out, BytesIO):
+        out.write(pdf)
+    else:
+        Path(out).write_bytes(pdf)

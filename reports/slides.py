@@ -10,6 +10,7 @@ slides ("continued") rather than shrink. The full narrative for the area goes in
 
 from __future__ import annotations
 
+import math
 from io import BytesIO
 from pathlib import Path
 
@@ -44,6 +45,39 @@ def _text_box(slide, left, top, width, height, lines: list[str], size: int = BOD
         paragraph.space_after = Pt(6)
 
 
+def _column_widths(rows: list[list[str]], width: int) -> list[Emu]:
+    """Every column at least as wide as its longest word in bold 18 pt (about 0.7 em a
+    character, plus the cell's margins): "Period", "workers" and "caseload" were broken
+    mid-word. What is left is shared as the longest text needs (within limits)."""
+    columns = range(len(rows[0]))
+    floors = [
+        Pt(BODY_PT) * 0.7 * max(len(w) for row in rows for w in (row[c].split() or [""]))
+        + Inches(0.25)
+        for c in columns
+    ]
+    if sum(floors) > width:  # very long words: share the width rather than leave the slide
+        floors = [f * width / sum(floors) for f in floors]
+    needs = [min(max(len(row[c]) for row in rows), 40) + 6 for c in columns]
+    needs[0] += 6  # row names (teams, measures) break mid-word sooner than figures
+    spare = max(width - sum(floors), 0)
+    return [Emu(int(f + spare * n / sum(needs))) for f, n in zip(floors, needs, strict=True)]
+
+
+def _height(rows: list[list[str]], width: int) -> int:
+    """The table's height at 18 pt, estimated: each row as many lines as its most wrapped
+    cell (about 0.6 em a character), 1.2 lines apart, plus the cell margins."""
+    widths = _column_widths(rows, width)
+    line = Pt(BODY_PT) * 1.2
+    total = 0
+    for row in rows:
+        lines = [
+            math.ceil(len(text) * Pt(BODY_PT) * 0.6 / max(w - Inches(0.2), 1)) or 1
+            for text, w in zip(row, widths, strict=True)
+        ]
+        total += max(lines) * line + Pt(6)
+    return int(total)
+
+
 def _table(slide, rows: list[list[str]], top) -> None:
     """A real table (a screen reader reads its cells), header row bold, 18 pt."""
     row_height = Emu(int(Pt(BODY_PT) * 2.1))
@@ -51,11 +85,9 @@ def _table(slide, rows: list[list[str]], top) -> None:
     shape = slide.shapes.add_table(
         len(rows), len(rows[0]), SIDE, top, width, row_height * len(rows)
     )
-    # Columns as wide as their longest text needs (within limits), so few cells wrap.
-    needs = [min(max(len(row[c]) for row in rows), 40) + 6 for c in range(len(rows[0]))]
-    needs[0] += 6  # row names (teams, measures) break mid-word sooner than figures
-    for column, need in zip(shape.table.columns, needs, strict=True):
-        column.width = Emu(int(width * need / sum(needs)))
+
+    for column, each in zip(shape.table.columns, _column_widths(rows, width), strict=True):
+        column.width = each
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             cell = shape.table.cell(r, c)
@@ -98,15 +130,29 @@ def _chunks(rows: list[list[str]], size: int) -> list[list[list[str]]]:
     return [[header, *body[i : i + size]] for i in range(0, max(len(body), 1), size)]
 
 
+def _fitting(rows: list[list[str]]) -> list[list[list[str]]]:
+    """``rows`` (header first) split so each part's estimated height fits above the slide
+    number: a wrapped header and three-line cells once ran into "15 of 59"."""
+    room = HIGH - BODY_TOP - FOOT
+    header, parts, part = rows[0], [], [rows[0]]
+    for row in rows[1:]:
+        if len(part) > 1 and _height([*part, row], WIDE - 2 * SIDE) > room:
+            parts.append(part)
+            part = [header]
+        part.append(row)
+    return [*parts, part]
+
+
 def _table_slides(prs: Presentation, title: str, rows: list[list[str]], notes: str = "") -> None:
     """As many slides as the table needs at 18 pt; the first column repeats on each."""
     rest = list(range(1, len(rows[0])))
     step = TABLE_COLUMNS - 1
     columns = [rest[i : i + step] for i in range(0, len(rest), step)] or [[]]
     parts = [
-        [[row[0], *(row[c] for c in cols)] for row in chunk]
+        piece
         for cols in columns
         for chunk in _chunks(rows, TABLE_ROWS - 1)
+        for piece in _fitting([[row[0], *(row[c] for c in cols)] for row in chunk])
     ]
     for i, part in enumerate(parts):
         slide = _titled(prs, title if i == 0 else f"{title} (continued)")
@@ -131,8 +177,15 @@ def _comparisons(prs: Presentation, pack: BoardPack) -> None:
             row = ["Other measures (listed in the notes)", *row[1:]]
         rows.append(row[:6])
     sources = sorted({row[-1] for row in pack.comparisons[1:]})
-    notes = "\n".join([*long, "Sources: " + "; ".join(sources)])
+    key = [f"{symbol}: {meaning}" for symbol, meaning in pack.symbol_rows[1:]]
+    # each neighbour's figure (a number, or a DfE symbol with its meaning) is in the notes
+    figures = [" — ".join(row) for row in pack.neighbours[1:]]
+    notes = "\n".join(
+        [*long, "Sources: " + "; ".join(sources), *figures, "The DfE's symbols:", *key]
+    )
     _table_slides(prs, "How we compare", rows, notes)
+    if len(pack.symbol_rows) > 1:  # a symbol in a figure is shown with its meaning
+        _table_slides(prs, "How we compare: the DfE's symbols", pack.symbol_rows, notes)
 
 
 def _area(prs: Presentation, section: AreaSection, picture: bytes) -> None:

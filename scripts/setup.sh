@@ -11,15 +11,18 @@ dev=false
 
 # Debian's Chromium renders the board pack's charts and runs the browser tests (nothing is
 # downloaded at run time, so it must be installed here); DejaVu Sans gives the PDF pack its
-# status icons (✔ ▲ ✖).
-if ! command -v chromium >/dev/null 2>&1 || [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
+# status icons (✔ ▲ ✖); Pango lays out the tagged PDF pack (WeasyPrint); poppler-utils'
+# pdftoppm draws the pack's pages as pictures in the tests.
+if ! command -v chromium >/dev/null 2>&1 || [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] \
+  || ! command -v pdftoppm >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null | grep libpangoft2-1.0 >/dev/null; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     [[ "$(id -u)" != "0" ]] && sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-dejavu-core
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-dejavu-core \
+      libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
   else
-    echo "Install chromium and fonts-dejavu-core yourself: apt-get is not available." >&2
+    echo "Install chromium, fonts-dejavu-core, libpango-1.0-0, libpangoft2-1.0-0 and poppler-utils yourself: apt-get is not available." >&2
   fi
 fi
 
@@ -27,10 +30,14 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 if $dev; then
   .venv/bin/pip install --quiet -r requirements-dev.txt
-  if [[ -f package-lock.json ]] && ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  # The tests also need npm (axe-core) and LibreOffice Impress (every pack slide is drawn
+  # as a picture and its text sizes checked).
+  if command -v apt-get >/dev/null 2>&1 && { ! command -v npm >/dev/null 2>&1 || ! command -v soffice >/dev/null 2>&1; }; then
     sudo=""
     [[ "$(id -u)" != "0" ]] && sudo="sudo"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      nodejs npm libreoffice-impress
   fi
   if [[ -f package-lock.json ]]; then
     npm ci --no-audit --no-fund --loglevel=error

@@ -6,6 +6,7 @@ both files are written from that one pack.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -23,9 +24,9 @@ from metrics.formatting import format_figure, format_value, uk_month
 from metrics.suppression import SHOW_ALL, Suppressor
 from reports.__main__ import main
 from reports.content import PACK_CHART_FONT_PX, board_pack
-from reports.images import WIDTH, to_png
+from reports.images import to_png
 from reports.meetings import compare_month_from
-from reports.pdf import MARGIN, PAGE, write_pdf
+from reports.pdf import SMALLEST_PT, chart_text_pt, pack_html, write_pdf
 from reports.slides import write_pptx
 from ui.charts import MIN_SPAN, PROJECTION_MONTHS
 
@@ -115,9 +116,8 @@ def _pdf_text_sizes(reader: PdfReader) -> list[tuple[float, str]]:
 def test_pdf_text_is_printed_at_9_pt_or_more(built: dict) -> None:
     small = [(round(s, 1), t) for s, t in _pdf_text_sizes(PdfReader(built["pdf"])) if s < 9]
     assert not small, small[:10]
-    # Chart pictures: 20 px text of a 900 px picture printed 60% of the text width.
-    printed_pt = PACK_CHART_FONT_PX * (0.6 * (PAGE[0] - 2 * MARGIN)) / WIDTH
-    assert printed_pt >= 9
+    # Chart pictures: 20 px text of a 900 px picture printed CHART_WIDTH_CM wide.
+    assert chart_text_pt() >= SMALLEST_PT
     for section in built["pack"].sections:
         layout = section.chart.layout
         sizes = [layout.font.size, layout.xaxis.tickfont.size, layout.yaxis.tickfont.size]
@@ -145,17 +145,113 @@ def test_pack_charts_fill_their_axes_and_show_only_the_period(built: dict) -> No
         assert end <= furthest + pd.Timedelta(days=16), section.area_id
 
 
+def _missing(tool: str) -> None:
+    """A missing drawing tool skips on a developer's machine but fails in CI, where
+    ``scripts/setup.sh --dev`` installs it: a skipped picture test would pass CI unseen."""
+    message = f"{tool} is not installed (scripts/setup.sh --dev installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def test_every_pdf_page_renders_to_a_picture(built: dict) -> None:
     """Pictures of every page for a reviewer to look at (test-artifacts/pack/)."""
     if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        _missing("pdftoppm (poppler-utils)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("page-*.png"):
         old.unlink()
     subprocess.run(
-        ["pdftoppm", "-r", "60", "-png", str(built["pdf"]), str(ARTIFACTS / "page")], check=True
+        ["pdftoppm", "-r", "80", "-png", str(built["pdf"]), str(ARTIFACTS / "page")], check=True
     )
     assert len(list(ARTIFACTS.glob("page-*.png"))) == len(PdfReader(built["pdf"]).pages)
+
+
+def test_every_slide_renders_to_a_picture(built: dict, tmp_path: Path) -> None:
+    """Pictures of every slide (LibreOffice to PDF, then pdftoppm) in test-artifacts/pack/."""
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if not office or not shutil.which("pdftoppm"):
+        _missing("LibreOffice Impress or pdftoppm")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("slide-*.png"):
+        old.unlink()
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
+    command = [office, profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path)]
+    subprocess.run(
+        [*command, str(built["pptx"])],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    converted = tmp_path / "pack.pdf"
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", str(converted), str(ARTIFACTS / "slide")], check=True
+    )
+    slides = len(Presentation(built["pptx"]).slides)
+    assert len(PdfReader(converted).pages) == slides
+    assert len(list(ARTIFACTS.glob("slide-*.png"))) == slides
+
+
+def _structure(node, found: list) -> None:
+    """Every element of a PDF structure tree, depth first: (type, the element)."""
+    node = node.get_object()
+    if isinstance(node, list):
+        for child in node:
+            _structure(child, found)
+        return
+    if not hasattr(node, "get"):
+        return
+    if "/S" in node:
+        found.append((str(node["/S"]), node))
+    kids = node.get("/K")
+    if kids is not None:
+        _structure(kids, found)
+
+
+def test_the_pdf_is_tagged_with_language_headings_tables_and_alt_text(built: dict) -> None:
+    """PDF/UA: a structure tree, marked content, the language, one H1 (the pack's title), an
+    H2 for every page's subject, real table header cells, and every chart a Figure whose /Alt
+    says in words what the chart shows."""
+    pack, reader = built["pack"], PdfReader(built["pdf"])
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in root
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    found: list = []
+    _structure(root["/StructTreeRoot"], found)
+    kinds = [k for k, _ in found]
+    assert kinds.count("/H1") == 1
+    assert kinds.count("/H2") >= len(pack.sections) + 2  # summary, comparison, every area
+    assert "/TH" in kinds and "/TD" in kinds and "/Table" in kinds
+    alts = [str(e["/Alt"]) for k, e in found if k == "/Figure" and "/Alt" in e]
+    assert len(alts) == len(pack.sections)
+    assert [kinds.count("/Figure")] == [len(pack.sections)]  # no picture without its alt
+    for section, alt in zip(pack.sections, alts, strict=True):
+        assert alt == section.chart_alt
+        assert alt.startswith("Line chart of") and " to " in alt
+        if section.headlines:  # the level, the change and the status, in words
+            assert section.headlines[0] in alt
+
+
+def test_every_value_in_the_pack_html_is_escaped(built: dict) -> None:
+    """A team called ``<b>Team & Co</b>`` comes out as text, never as markup."""
+    from dataclasses import replace
+
+    pack = built["pack"]
+    section = replace(pack.sections[0], team_table=[["Team", "X"], ["<b>Team & Co</b>", "1"]])
+    html = pack_html(replace(pack, sections=[section]), [b"png"])
+    assert "&lt;b&gt;Team &amp; Co&lt;/b&gt;" in html and "<b>Team" not in html
+
+
+def test_the_pdf_gives_each_chart_s_figures_as_a_table(built: dict) -> None:
+    text = _flat(" ".join(p.extract_text() for p in PdfReader(built["pdf"]).pages))
+    for section in built["pack"].sections:
+        header, *rows = section.figures
+        assert len(rows) >= 12, section.area_id
+        assert f"The chart's figures: {header[1]}" in text
+        month, figure, _ = rows[-1]
+        assert f"{month} {figure}" in text
 
 
 def _slide_texts(slide) -> str:
@@ -324,3 +420,83 @@ def test_the_pack_compares_with_england_and_neighbours(built: dict) -> None:
     assert rows[0][1] in page
     slides = list(Presentation(built["pptx"]).slides)
     assert "How we compare" in [s.shapes.title.text for s in slides if s.shapes.title]
+
+
+def test_dfe_symbols_are_shown_with_their_meaning_in_both_packs(built: dict) -> None:
+    """The DfE's symbols (c, low, k, u, x, z) with their meanings on the "How we compare" page
+    and slide; each neighbour's figure is a number or a symbol with its meaning, never blank."""
+    pack = built["pack"]
+    symbols = dict(pack.symbols)
+    assert {"c", "low", "k", "u", "x", "z"} <= set(symbols)
+    pages = [_flat(p.extract_text()) for p in PdfReader(built["pdf"]).pages]
+    compare = " ".join(p for p in pages if "How we compare" in p or "The DfE's symbols" in p)
+    assert "c suppressed to protect confidentiality" in compare
+    assert "k, low rounds to zero, but is not zero" in compare
+    assert all(row[2].strip() for row in pack.neighbours[1:])
+    slides = list(Presentation(built["pptx"]).slides)
+    key = next(s for s in slides if s.shapes.title and s.shapes.title.text.endswith("symbols"))
+    assert "z not applicable" in _slide_texts(key)
+
+
+def test_the_publication_rule_is_stated_on_every_area_page(built: dict) -> None:
+    pack = built["pack"]
+    assert pack.suppression_note == PUBLICATION.note()
+    pages = [_flat(p.extract_text()) for p in PdfReader(built["pdf"]).pages]
+    starts = [next(i for i, t in enumerate(pages) if t.startswith(a.title)) for a in api.areas()]
+    for area, start, end in zip(api.areas(), starts, [*starts[1:], len(pages)], strict=True):
+        assert _flat(PUBLICATION.note()) in " ".join(pages[start:end]), area.title
+        # a heading is never alone at the foot of a page: the chart follows it
+        assert len(pages[start].split()) > 40, area.title
+
+
+def test_the_command_line_chooses_the_suppression_mode(built: dict, tmp_path: Path) -> None:
+    from reports.__main__ import _suppressor
+
+    assert _suppressor(None) is None  # the council's setting
+    assert _suppressor("internal") is SHOW_ALL
+    assert _suppressor("for_publication").enabled
+
+
+def test_the_comparison_csv_keeps_dfe_symbols_with_their_meaning(
+    built: dict, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A neighbour the DfE published no figure for is exported as the symbol and its meaning
+    (never a blank cell), and the symbols' key closes the file."""
+    import csv
+    import io
+
+    from reports import content
+    from reports.pack import comparison_csv
+
+    suppressed = comparison.symbol_words("c")
+    real = comparison.neighbour_table
+
+    def with_a_suppressed_neighbour(result):
+        table = real(result).copy()
+        table.loc[len(table)] = ["Hidden Borough", suppressed]
+        return table
+
+    monkeypatch.setattr(content.comparison, "neighbour_table", with_a_suppressed_neighbour)
+    text = comparison_csv(built["db"], built["pack"].month).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    hidden = [r for r in rows if r[0] == "Neighbour's figure" and r[2] == "Hidden Borough"]
+    assert hidden and all(r[4] == "c — suppressed to protect confidentiality" for r in hidden)
+    assert all(r[4] for r in rows[1:] if r[0] == "Neighbour's figure")
+    key = {r[1]: r[2] for r in rows if r[0] == "DfE symbol"}
+    assert key["z"] == "not applicable" and key["low"] == "rounds to zero, but is not zero"
+    out = tmp_path / "compare.csv"
+    month = f"{built['pack'].month:%Y-%m}"
+    assert main(["compare-csv", "--db", str(built["db"]), "--month", month, "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfSection,")
+
+
+def test_no_slide_table_runs_into_the_slide_number(built: dict) -> None:
+    """Each table's height at 18 pt, estimated from its words and column widths, fits
+    between the title band and the slide number (a wrapped header once ran into it)."""
+    from reports.slides import BODY_TOP, FOOT, HIGH, _height
+
+    for n, slide in enumerate(Presentation(built["pptx"]).slides, start=1):
+        for shape in slide.shapes:
+            if shape.has_table:
+                rows = [[c.text for c in row.cells] for row in shape.table.rows]
+                assert _height(rows, shape.width) <= HIGH - BODY_TOP - FOOT, n
