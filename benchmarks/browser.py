@@ -275,9 +275,16 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
-def page_views(db: Path, store_label: str, runs: int, log_dir: Path) -> list[Measurement]:
-    """Every page of the app, cold and warm, beside the one-``st.write`` page."""
-    entries = [(("" if e.default else e.url_path), e.title, e.url_path) for e in PAGES]
+def page_views(
+    db: Path, store_label: str, runs: int, log_dir: Path, only: tuple[str, ...] | None = None
+) -> list[Measurement]:
+    """Every page of the app (or those whose url path is in ``only``), cold and warm, beside
+    the one-``st.write`` page."""
+    entries = [
+        (("" if e.default else e.url_path), e.title, e.url_path)
+        for e in PAGES
+        if only is None or e.url_path in only
+    ]
     with tempfile.TemporaryDirectory(prefix="csc-floor-") as folder:
         floor_script = Path(folder) / "floor_app.py"
         floor_script.write_text(FLOOR_APP, "utf-8")

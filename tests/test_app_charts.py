@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
+from html.parser import HTMLParser
 
 import pandas as pd
 
 from metrics.formatting import format_value, uk_date, uk_month
 from ui import charts
+from ui.export import to_csv_bytes
 
 MONTHS = [date(2021, 1, 1), date(2021, 2, 1), date(2021, 3, 1)]
 
@@ -53,29 +56,129 @@ def test_trend_without_threshold_or_target_draws_only_lines() -> None:
     assert not fig.layout.shapes
 
 
-def test_team_heat_prints_value_and_icon_in_every_cell() -> None:
-    cells = pd.DataFrame(
+class _Table(HTMLParser):
+    """A drawn HTML table as a screen reader meets it: caption, and each row's cells as
+    ``(tag, scope, text)`` where text is what is shown (entities decoded, tags dropped)."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.caption, self.rows, self.tags = "", [], []
+        self._cell: list | None = None
+        self._in_caption = False
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = [tag, dict(attrs).get("scope"), "", dict(attrs).get("title")]
+        elif tag == "caption":
+            self._in_caption = True
+        elif tag == "br" and self._cell is not None:
+            self._cell[2] += "\n"
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append(tuple(self._cell))
+            self._cell = None
+        elif tag == "caption":
+            self._in_caption = False
+
+    def handle_data(self, data) -> None:
+        if self._cell is not None:
+            self._cell[2] += data
+        elif self._in_caption:
+            self.caption += data
+
+
+def _cells() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "month": [MONTHS[0], MONTHS[1], MONTHS[0]],
             "team": ["North", "North", "South"],
-            "value": [91.0, 70.0, float("nan")],
+            "value": [78.57, 70.0, float("nan")],
             "status": ["on_track", "off_track", "no_data"],
             "icon": ["✔", "✖", ""],
+            "numerator": [11, 2, None],
+            "denominator": [14, 3, None],
         }
     )
-    fig = charts.team_heat_figure(cells, title="By team", unit="percent")
-    heat = fig.data[0]
-    assert list(heat.y) == ["North", "South"]
-    assert list(heat.x) == [uk_month(MONTHS[0]), uk_month(MONTHS[1])]
-    north, south = heat.text
-    assert north[0] == f"{format_value(91.0, 'percent')} ✔"
-    assert north[1] == f"{format_value(70.0, 'percent')} ✖"
+
+
+def test_team_heat_table_has_row_and_column_headers_and_value_icon_and_words() -> None:
+    table = _Table(charts.team_heat_table(_cells(), title="By team", unit="percent"))
+    assert table.caption == "By team"
+    header, north, south = table.rows
+    assert [(tag, scope) for tag, scope, _, _ in header] == [("th", "col")] * 3
+    assert [text for _, _, text, _ in header] == ["Team", "Jan 2021", "Feb 2021"]
+    assert north[0][:3] == ("th", "row", "North") and south[0][:3] == ("th", "row", "South")
+    # Each cell: the value, the status icon and (for screen readers) the status in words.
+    first = north[1][2]
+    assert first.startswith(f"{format_value(78.57, 'percent')} ✔, on track")
+    assert north[2][2].startswith(f"{format_value(70.0, 'percent')} ✖, off track")
     # South has no February row at all: the cell says so rather than being blank.
-    assert south[1] == "–"
-    # Status codes index the discrete colour scale: on track, off track, no data.
-    order = list(charts.STATUS_COLOURS)
-    assert list(heat.z[0]) == [order.index("on_track"), order.index("off_track")]
-    assert heat.z[1][1] == order.index("no_data")
+    assert south[2][2] == "–, no data"
+    assert "no data" in south[1][2]
+    assert "Plotly" not in repr(table.tags) and "table" in table.tags
+
+
+def test_every_percentage_cell_carries_the_count_behind_it() -> None:
+    table = _Table(charts.team_heat_table(_cells(), title="By team", unit="percent"))
+    north = table.rows[1]
+    assert north[1][2].split("\n")[1] == "11 of 14"
+    assert north[1][3] == f"North, {uk_month(MONTHS[0])}: 78.6% (11 of 14), on track"
+    # Under five cases the cell says so.
+    assert north[2][2].split("\n")[1] == "few cases: 2 of 3"
+    # A count is not a percentage: no counts printed under it.
+    counts = _Table(charts.team_heat_table(_cells(), title="t", unit="count"))
+    assert "\n" not in counts.rows[1][1][2]
+
+
+HOSTILE = ["![x](http://evil)", '<a href="http://evil">click</a>', "**bold** & <b>", "=1+1"]
+
+
+def test_a_team_name_with_markdown_or_html_is_shown_as_literal_text() -> None:
+    for name in HOSTILE:
+        cells = _cells().assign(team=lambda f, n=name: f["team"].replace("North", n))
+        markup = charts.team_heat_table(cells, title="By team", unit="percent")
+        table = _Table(markup)
+        assert table.rows[1][0][2] == name  # the row header reads exactly as typed
+        assert "a" not in table.tags and "img" not in table.tags and "b" not in table.tags
+        # Nothing Markdown could act on is left raw either (entities for [ ] ( ) ! * _).
+        assert "](" not in markup and "**" not in markup and "<a " not in markup
+        trend = charts.trend_table(_series().replace("North", name), title="t", unit="percent")
+        assert _Table(trend).rows[0][2][2] == name
+        assert "a" not in _Table(trend).tags
+
+
+def test_team_table_csv_rows_are_aggregates_with_counts_and_status() -> None:
+    rows = charts.team_table_rows(_cells(), "percent")
+    assert list(rows.columns) == ["Team", "Month", "Value", "Counted", "Of", "Status"]
+    assert rows.iloc[0].to_dict() == {
+        "Team": "North",
+        "Month": "2021-01",
+        "Value": 78.57,
+        "Counted": 11,
+        "Of": 14,
+        "Status": "on track",
+    }
+    csv = to_csv_bytes(charts.team_table_rows(_cells().assign(team="=1+1"), "percent"))
+    assert "'=1+1" in csv.decode("utf-8-sig")  # formula-guarded by ui.export
+
+
+def test_trend_table_is_months_by_line_with_counts_and_threshold() -> None:
+    series = _series().assign(numerator=[7, 8, 9, 6, None, 19], denominator=[10, 10, 10, 10, 0, 20])
+    table = _Table(charts.trend_table(series, title="Visits: figures by month", unit="percent"))
+    header, *rows = table.rows
+    assert [t for _, _, t, _ in header] == ["Month", "Whole council", "North", "Threshold"]
+    assert all(scope == "col" for _, scope, _, _ in header)
+    assert [r[0][:3] for r in rows] == [("th", "row", uk_month(m)) for m in MONTHS]
+    assert [c[2] for c in rows[0][1:]] == ["70.0% (7 of 10)", "60.0% (6 of 10)", "85.0%"]
+    assert rows[1][2][2] == "no data"  # North's February is missing, not blank
+    flat = charts.trend_table_rows(series, "percent")
+    assert list(flat.columns) == ["Line", "Month", "Value", "Counted", "Of", "Threshold"]
+    assert len(flat) == len(series)
 
 
 def test_status_colours_are_okabe_ito_and_distinct() -> None:
@@ -83,15 +186,6 @@ def test_status_colours_are_okabe_ito_and_distinct() -> None:
     assert len(set(shown)) == 3
     assert set(shown) <= set(charts.OKABE_ITO.values())
     assert charts.status_key("nonsense") == "no_data"
-
-
-def test_sparkline_marks_latest_point_in_status_colour() -> None:
-    fig = charts.sparkline_figure(MONTHS, [1.0, 2.0, 3.0], unit="count", status="off track")
-    line, latest = fig.data
-    assert list(line.y) == [1.0, 2.0, 3.0]
-    assert list(latest.y) == [3.0]
-    assert latest.marker.color == charts.STATUS_COLOURS["off_track"]
-    assert fig.layout.xaxis.visible is False
 
 
 def data_fill(fig, lines=("Whole council", "North")) -> float:
@@ -153,10 +247,11 @@ def test_time_axis_is_the_chosen_period_and_a_passed_date_is_an_edge_note() -> N
 
 
 def test_sparkline_draws_the_threshold_and_states_its_range() -> None:
+    # 80–90% against 95%: the range with the threshold is 80–95 (15 points), so the data
+    # keep 10 / 15 = 67% of the height and the dotted threshold line is drawn inside it.
     months = MONTHS
-    fig = charts.sparkline_figure(months, [80.0, 85.0, 90.0], unit="percent", threshold=95.0)
-    assert [s.y0 for s in fig.layout.shapes] == [95.0]
-    assert fig.layout.yaxis.range[0] > 70  # fitted, not from zero
+    svg = charts.sparkline_svg_markup(months, [80.0, 85.0, 90.0], unit="percent", threshold=95.0)
+    assert svg.count("stroke-dasharray") == 1
     assert charts.sparkline_range(months, [80.0, 85.0, 90.0], "percent", 95.0) == (
         "3 months from 80.0% to 90.0%; threshold 95.0% (dotted)."
     )
@@ -166,3 +261,67 @@ def test_hover_carries_the_counts_behind_a_percentage() -> None:
     series = _series().assign(numerator=[7, 8, 9, 6, None, 19], denominator=[10, 10, 10, 10, 0, 20])
     fig = charts.trend_figure(series, title="t", unit="percent")
     assert fig.data[0].customdata[0][1] == "70.0% (7 of 10)"
+
+
+def test_sparkline_svg_draws_line_threshold_and_latest_point_without_plotly() -> None:
+    svg = charts.sparkline_svg_markup(
+        MONTHS, [80.0, 85.0, 90.0], unit="percent", status="off track", threshold=95.0,
+        label="Trend of <b>x</b>",
+    )  # fmt: skip
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert 'aria-label="Trend of &#60;b&#62;x&#60;/b&#62;"' in svg  # escaped text alternative
+    assert "stroke-dasharray" in svg  # the threshold fits the range (as in the Plotly one)
+    assert charts.STATUS_COLOURS["off_track"] in svg
+    # A threshold far off is left out of the picture; sparkline_range names it instead.
+    far = charts.sparkline_svg_markup(MONTHS, [1.0, 2.0, 3.0], unit="percent", threshold=95.0)
+    assert "stroke-dasharray" not in far
+    assert "off the chart" in charts.sparkline_range(MONTHS, [1.0, 2.0, 3.0], "percent", 95.0)
+    assert "<path" not in charts.sparkline_svg_markup([], [], unit="count")
+    # On the page it is an <img> (st.html drops inline SVG) with the label as its alt text.
+    img = charts.sparkline_svg(MONTHS, [1.0, 2.0, 3.0], unit="count", label="Trend [x](y)")
+    assert img.startswith('<img class="csc-spark" src="data:image/svg+xml;base64,')
+    assert 'alt="Trend &#91;x&#93;&#40;y&#41;"' in img
+    encoded = img.split("base64,")[1].split('"')[0]
+    assert base64.b64decode(encoded).decode() == charts.sparkline_svg_markup(
+        MONTHS, [1.0, 2.0, 3.0], unit="count", label="Trend [x](y)"
+    )
+
+
+def _bench(periods: list[tuple[str, date, date, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "line": "England",
+            "area_type": "ENGLAND",
+            "period": [p for p, *_ in periods],
+            "period_start": [s for _, s, _, _ in periods],
+            "period_end": [e for _, _, e, _ in periods],
+            "value": [v for *_, v in periods],
+            "illustrative": False,
+            "source": "DfE",
+            "used": 1,
+        }
+    )
+
+
+def test_an_annual_benchmark_is_drawn_as_points_one_a_year_not_a_line() -> None:
+    months = [(pd.Timestamp("2020-01-01") + pd.DateOffset(months=i)).date() for i in range(24)]
+    series = _one_line([80.0 + i % 5 for i in range(24)], 85.0, months=24).assign(month=months)
+    bench = _bench(
+        [
+            ("2019-20", date(2019, 4, 1), date(2020, 3, 31), 84.0),
+            ("2020-21", date(2020, 4, 1), date(2021, 3, 31), 83.0),
+            ("2021-22", date(2021, 4, 1), date(2022, 3, 31), 82.0),
+        ]
+    )
+    fig = charts.trend_figure(series, title="t", unit="percent", benchmarks=bench)
+    england = next(t for t in fig.data if t.name == "England")
+    assert england.mode == "markers"  # no line joining or stepping across the year
+    # One point per year, in the month its year ends (2021-22 ends after the last month
+    # shown, December 2021, so its point sits at that edge).
+    assert list(england.x) == [
+        pd.Timestamp("2020-03-01"),
+        pd.Timestamp("2021-03-01"),
+        pd.Timestamp("2021-12-01"),
+    ]
+    assert list(england.y) == [84.0, 83.0, 82.0]
+    assert "2020-21" in england.customdata[1]

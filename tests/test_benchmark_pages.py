@@ -85,7 +85,7 @@ def test_overview_tiles_say_where_the_council_stands(db: Path) -> None:
     assert all(e in captions for e in expected)
 
 
-def test_benchmark_steps_span_their_year_clipped_to_the_months_shown() -> None:
+def test_benchmark_points_one_a_year_clipped_to_the_months_shown() -> None:
     months = [date(2020, 1, 1), date(2020, 6, 1), date(2020, 12, 1)]
     series = pd.DataFrame(
         {"month": months, "line": "Whole council", "value": [10.0, 12.0, 14.0], "threshold": 25}
@@ -106,11 +106,11 @@ def test_benchmark_steps_span_their_year_clipped_to_the_months_shown() -> None:
     fig = charts.trend_figure(series, title="Caseload", unit="number", benchmarks=bench)
     names = [t.name for t in fig.data]
     # 2019 ends before January 2020 and 2022 starts after December 2020: only 2020 is drawn,
-    # from the first month shown to its census date, and it is illustrative.
+    # as one point (annual figures: no line) in the month of its census date; illustrative.
     assert names == ["Whole council", "Threshold", "England (illustrative)"]
     england = fig.data[2]
-    assert list(england.x) == [pd.Timestamp(2020, 1, 1), pd.Timestamp(2020, 9, 30), None]
-    assert list(england.y) == [16.3, 16.3, None]
-    assert england.line.dash != fig.data[0].line.dash
+    assert england.mode == "markers"
+    assert list(england.x) == [pd.Timestamp(2020, 9, 1)]
+    assert list(england.y) == [16.3]
     assert england.marker.symbol != fig.data[0].marker.symbol
     assert "illustrative" in england.customdata[0]

@@ -15,16 +15,26 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from etl.audit import audited
+from etl.reader import safe_name
 from etl.returns import get_return
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
 from ui import charts
+from ui.auth import who
+from ui.export import to_csv_bytes
 from ui.layout import change_text, status_badge, status_words
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
 
 ALL = "ALL"
+#: Plotly's toolbar hidden: its buttons were 96 of the Caseloads page's 131 tab stops, and
+#: zooming a 12-month line helps nobody (hover still gives every month's figure).
+PLOTLY_CONFIG = {"displayModeBar": False}
+#: How many KPIs at the top of an area page have their trend chart and team table drawn
+#: open; the rest are one click away (each Plotly chart costs the browser about a second).
+OPEN_DETAILS = 1
 PERIODS = {"Last 6 months": 6, "Last 12 months": 12, "Last 24 months": 24, "All months": None}
 PLAN_TYPE_LABELS = {
     ALL: "All plan types",
@@ -108,7 +118,10 @@ def team_summary(cells: pd.DataFrame, unit: str, month: date) -> str:
     )
 
 
-def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
+def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool = True) -> None:
+    """One KPI: its tile, then its trend chart and team table (drawn open for the page's
+    first KPI; for the others one click away, with a static sparkline meanwhile, so a long
+    page such as Caseloads opens as a summary and draws one Plotly chart, not six)."""
     plan_type = filters.plan_type if "plan_type" in kpi.breakdowns else ALL
     values = api.kpi_values(db, [kpi.id], months=filters.months, plan_type=plan_type)
     values = values.assign(month_key=values["month"].map(month_key))
@@ -150,26 +163,43 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
     )
     bench = comparison.benchmarks(db, kpi.id)
     with trend:
-        figure = charts.trend_figure(
-            series,
-            title=f"{kpi.short_title}: trend against threshold",
-            unit=kpi.unit,
-            target_date=api.target_date(kpi.id),
-            benchmarks=bench.series,
-        )
         summary = trend_summary(series, kpi.unit, month)
-        st.plotly_chart(figure, key=f"trend:{kpi.id}", alt=summary)
-        st.caption(summary)
-        comparison_panel(db, kpi.id, month, bench)
-
-    cells = values[values["team"] != ALL]
-    if not cells.empty:
-        summary = team_summary(cells, kpi.unit, month)
-        heat = charts.team_heat_figure(
-            cells, title=f"{kpi.short_title} by team and month", unit=kpi.unit
+        detail = st.expander(
+            "Trend chart and figures by team",
+            expanded=first,
+            icon=":material/show_chart:",
+            key=f"detail:{kpi.id}",
+            on_change="rerun",
         )
-        st.plotly_chart(heat, key=f"teams:{kpi.id}", alt=summary)
-        st.caption(summary)
+        if detail.open:
+            with detail:
+                figure = charts.trend_figure(
+                    series,
+                    title=f"{kpi.short_title}: trend against threshold",
+                    unit=kpi.unit,
+                    target_date=api.target_date(kpi.id),
+                    benchmarks=bench.series,
+                )
+                st.plotly_chart(figure, key=f"trend:{kpi.id}", alt=summary, config=PLOTLY_CONFIG)
+                st.caption(summary)
+                _team_table(db, kpi, values, filters, month)
+        else:
+            council = series[series["line"] == "Whole council"].sort_values("month")
+            st.html(
+                charts.sparkline_svg(
+                    list(council["month"]),
+                    list(council["value"]),
+                    unit=kpi.unit,
+                    status=point["status"] if point is not None else None,
+                    threshold=council["threshold"].dropna().iloc[-1]
+                    if "threshold" in council and council["threshold"].notna().any()
+                    else None,
+                    label=f"Trend of {kpi.short_title}, whole council. {summary}",
+                )
+            )
+            st.caption(summary)
+        trend_table_panel(db, kpi, series, filters)
+        comparison_panel(db, kpi.id, month, bench)
 
     with st.expander("How this is calculated", icon=":material/calculate:"):
         st.markdown(api.how_calculated(kpi.id))
@@ -181,6 +211,69 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date) -> None:
         plan_type=None if plan_type == ALL else plan_type,
         title=kpi.title,
     )
+
+
+def _team_table(db: Path, kpi, values: pd.DataFrame, filters: AreaFilters, month: date) -> None:
+    """The month × team table (HTML, with counts) and its CSV."""
+    cells = values[values["team"] != ALL]
+    if cells.empty:
+        return
+    title = f"{kpi.short_title} by team and month"
+    st.html(charts.team_heat_table(cells, title=title, unit=kpi.unit))
+    st.caption(team_summary(cells, kpi.unit, month))
+    csv_download(
+        db,
+        charts.team_table_rows(cells, kpi.unit),
+        f"{kpi.id}_by_team_{month_key(filters.months[0])[:7]}_{month_key(month)[:7]}",
+        key=f"teams-csv:{kpi.id}",
+        what=title,
+    )
+
+
+def csv_download(db: Path, frame: pd.DataFrame, stem: str, *, key: str, what: str) -> None:
+    """A CSV download of a chart's figures for every role: aggregates only (no child is in
+    them), formula-guarded by ``ui.export`` and written to the audit trail as an export."""
+    file_name = safe_name(f"{stem}.csv")
+    st.download_button(
+        "Download this table (CSV)",
+        audited(
+            db,
+            who() or "",
+            "export",
+            f"{file_name} ({len(frame):,} rows, aggregates)",
+            lambda: to_csv_bytes(frame),
+        ),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        type="tertiary",
+        on_click="ignore",
+        help=f"The figures in {what}, as a CSV file.",
+    )
+
+
+def trend_table_panel(db: Path, kpi, series: pd.DataFrame, filters: AreaFilters) -> None:
+    """The trend chart as a table (months as rows, each line as a column) with its CSV,
+    one click away: drawn only when the panel is opened."""
+    panel = st.expander(
+        "Table of this chart",
+        icon=":material/table_chart:",
+        key=f"trend-table:{kpi.id}",
+        on_change="rerun",
+    )
+    if not panel.open:
+        return
+    with panel:
+        title = f"{kpi.short_title}: figures by month"
+        st.html(charts.trend_table(series, title=title, unit=kpi.unit))
+        csv_download(
+            db,
+            charts.trend_table_rows(series, kpi.unit),
+            f"{kpi.id}_trend_{month_key(filters.months[0])[:7]}_{month_key(filters.months[-1])[:7]}",
+            key=f"trend-csv:{kpi.id}",
+            what=title,
+        )
 
 
 def comparison_panel(db: Path, kpi_id: str, month: date, bench: comparison.Benchmarks) -> None:
@@ -199,7 +292,8 @@ def comparison_panel(db: Path, kpi_id: str, month: date, bench: comparison.Bench
     st.table(comparison.comparison_table(result, name).drop(columns="Source"), hide_index=True)
     notes = [result.rank_sentence(name), *result.notes]
     notes.append(
-        "Published figures are annual (drawn as steps; a year with no figure is a gap); the "
+        "Published figures are annual (drawn as one point a year, in the month the year "
+        "ends; a year with no figure has no point); the "
         f"statistical-neighbour figure is the {config.neighbour_average} of the neighbours "
         "with a figure for that year."
     )
@@ -223,5 +317,5 @@ def render_area(area_id: str) -> None:
         return
     kpis = [api.kpi(k) if isinstance(k, str) else k for k in area.kpis]
     filters = area_filters(db, area_id, month, any("plan_type" in k.breakdowns for k in kpis))
-    for kpi in kpis:
-        _kpi_section(db, kpi, filters, month)
+    for index, kpi in enumerate(kpis):
+        _kpi_section(db, kpi, filters, month, first=index < OPEN_DETAILS)

@@ -8,13 +8,14 @@ Every number printed on a chart is formatted by ``metrics.formatting``.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.formatting import format_figure, format_value, uk_date, uk_month
+from metrics.formatting import count_text, format_figure, format_value, uk_date, uk_month
 
 # Okabe–Ito (2008) colour-blind safe palette.
 OKABE_ITO = {
@@ -35,8 +36,9 @@ TARGET_COLOUR = "#6E6E6E"
 # Axis labels: set on every axis because Streamlit's chart theme otherwise greys them to
 # #808495, 3.7:1 on white (WCAG asks 4.5:1). #444444 is 9.7:1.
 AXIS_TEXT_COLOUR = "#444444"
-#: Benchmark lines (annual published figures): colour, dash and marker per area type, so each
-#: differs from the council's solid monthly line and from each other by more than colour.
+#: Benchmarks (annual published figures, drawn as one point a year): colour, dash (kept for
+#: callers that draw lines) and marker per area type, so each differs from the council's
+#: solid monthly line and from each other by more than colour.
 BENCHMARK_STYLES = {
     "ENGLAND": (OKABE_ITO["orange"], "longdash", "square"),
     "REGION": (OKABE_ITO["sky_blue"], "dashdot", "triangle-up"),
@@ -274,8 +276,8 @@ def trend_figure(
     over time is shown as it was each month. ``projection`` (``month``, ``value``), if given,
     is drawn as a dotted blue line named as a projection in the legend. ``benchmarks``
     (``metrics.comparison.benchmarks(...).series``), if given, adds one line per published
-    comparison (England, region, statistical neighbours): each annual figure is a flat step
-    across the year it covers, clipped to the months shown.
+    comparison (England, region, statistical neighbours): each annual figure is one point
+    (no line) in the month its year ends, for the years that overlap the months shown.
 
     The value axis is fitted to the lines and the threshold (``value_range``); the time
     axis spans the months in ``series`` (plus at most ``PROJECTION_MONTHS`` of projection),
@@ -358,9 +360,13 @@ def trend_figure(
 def _benchmark_trace(
     name: str, rows: pd.DataFrame, unit: str, first: object, last: object
 ) -> go.Scatter | None:
-    """One published comparison as steps: each year's figure flat across the year it covers.
+    """One published comparison as annual points: one marker per year, no line.
 
-    Figures made up for the demo say "illustrative" in the legend and on hover.
+    The DfE publishes these figures once a year, so a line (or a flat step across the year)
+    would suggest monthly movement nobody measured. Each year's marker sits in the month its
+    period ends (its census or year-end date), moved to the nearest month shown when that
+    month is outside the period shown; a year that does not overlap the months shown is left
+    out. Figures made up for the demo say "illustrative" in the legend and on hover.
     """
     start_limit = pd.Timestamp(first)
     end_limit = pd.Timestamp(last) + pd.offsets.MonthEnd(0)
@@ -372,13 +378,13 @@ def _benchmark_trace(
             continue
         label = f"{name}, {row.period}: {format_value(row.value, unit)}"
         label += " (illustrative)" if row.illustrative else f" ({row.source})"
-        xs += [start, end, None]
-        ys += [row.value, row.value, None]
-        hover += [label, label, ""]
+        xs.append(end.to_period("M").start_time)
+        ys.append(row.value)
+        hover.append(label)
         made_up.append(bool(row.illustrative))
     if not xs:
         return None
-    colour, dash, symbol = BENCHMARK_STYLES.get(
+    colour, _dash, symbol = BENCHMARK_STYLES.get(
         rows["area_type"].iloc[0], BENCHMARK_STYLES["ENGLAND"]
     )
     if all(made_up):
@@ -389,12 +395,10 @@ def _benchmark_trace(
         x=xs,
         y=ys,
         name=name,
-        mode="lines+markers",
-        line={"color": colour, "width": 2, "dash": dash},
-        marker={"symbol": symbol, "size": 7, "color": colour},
+        mode="markers",
+        marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1}},
         customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
-        connectgaps=False,
     )
 
 
@@ -414,68 +418,195 @@ def _projection_trace(projection: pd.DataFrame, unit: str) -> go.Scatter:
     )
 
 
-def team_heat_figure(
-    cells: pd.DataFrame,
-    *,
-    title: str,
-    unit: str,
-    height: int | None = None,
-) -> go.Figure:
-    """A month × team table: each cell prints the value and the status icon, shaded by status.
+#: Status in words, for screen readers and the table's key (the icon is the visible symbol).
+STATUS_WORDS = {
+    "no_data": "no data",
+    "on_track": "on track",
+    "at_risk": "at risk",
+    "off_track": "off track",
+}
+#: Visually hidden but read by screen readers (the usual "sr-only" rule, inline: ``st.html``
+#: content has no shared style sheet).
+_SR_ONLY = (
+    "position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;"
+    "clip:rect(0,0,0,0);white-space:nowrap;border:0"
+)
+#: Characters written as numeric entities in every text put into a table: HTML's own (so a
+#: team called ``<a href=..>`` is text) and Markdown's (so ``![x](http://evil)`` stays text
+#: even if the HTML is ever passed through a Markdown renderer).
+_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'[]()!*_`#|~\\{}$:"}
+_CELL = "padding:4px 6px;border:1px solid #FFFFFF;vertical-align:top;white-space:nowrap"
+_HEAD = f"{_CELL};background:#F0F2F6;font-weight:600;color:#1A1A1A"
 
-    ``cells`` has columns ``month``, ``team``, ``value``, ``status`` and ``icon``.
-    Teams run top to bottom in the order given; months left to right.
+
+def text_html(value: object) -> str:
+    """``value`` as literal text inside HTML: every markup character an entity."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in str(value))
+
+
+def _has_counts(frame: pd.DataFrame, unit: str) -> bool:
+    return unit == "percent" and {"numerator", "denominator"} <= set(frame.columns)
+
+
+def html_table(
+    header: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[tuple[str, str, str]]]],
+    caption: str,
+    note: str = "",
+) -> str:
+    """A table with a caption, column headers (``<th scope="col">``) and a row header
+    (``<th scope="row">``) per row. ``rows`` are ``(row header, cells)`` with each cell
+    ``(inner HTML, cell style, title)``; the headers and caption are escaped here, the cells'
+    HTML must be built from ``text_html`` output."""
+    head = "".join(
+        f'<th scope="col" style="{_HEAD};text-align:{"left" if i == 0 else "center"}">'
+        f"{text_html(h)}</th>"
+        for i, h in enumerate(header)
+    )
+    body = []
+    for name, cells in rows:
+        tds = "".join(
+            f'<td style="{_CELL};text-align:center;{style}"'
+            + (f' title="{text_html(title)}"' if title else "")
+            + f">{inner}</td>"
+            for inner, style, title in cells
+        )
+        body.append(
+            f'<tr><th scope="row" style="{_HEAD};text-align:left">{text_html(name)}</th>{tds}</tr>'
+        )
+    foot = f'<p style="margin:4px 0 0;font-size:0.85rem;color:#444444">{note}</p>' if note else ""
+    return (
+        '<div style="overflow-x:auto;margin-bottom:0.5rem">'
+        '<table style="border-collapse:collapse;font-size:0.9rem;color:#1A1A1A;width:100%">'
+        '<caption style="caption-side:top;text-align:left;font-weight:600;font-size:1.05rem;'
+        f'padding:0 0 6px;color:#1A1A1A">{text_html(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{foot}</div>"
+    )
+
+
+def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
+    """A month × team table as HTML: each cell prints the value, the status icon (and the
+    status in words for screen readers) and, for a percentage, the count behind it
+    ("78.6% ✔" over "11 of 14"; "few cases: 2 of 3" under 5 cases). Cells are tinted by status
+    as well. Team names are row headers and months column headers, all escaped as text.
+
+    ``cells`` has columns ``month``, ``team``, ``value``, ``status`` and ``icon`` (and
+    ``numerator``/``denominator`` for counts). Teams run top to bottom in the order given;
+    months left to right. A drawn HTML table costs the browser almost nothing where a
+    Plotly heatmap cost about a quarter of a second each.
     """
     months = sorted(cells["month"].unique())
     teams = list(dict.fromkeys(cells["team"]))
-    grid = cells.set_index(["team", "month"])
-    z, text, hover = [], [], []
+    grid = cells.drop_duplicates(["team", "month"]).set_index(["team", "month"])
+    counts = _has_counts(cells, unit)
+    shown: dict[str, str] = {}
+    rows = []
     for team in teams:
-        z_row, text_row, hover_row = [], [], []
+        row: list[tuple[str, str, str]] = []
         for month in months:
+            key, label, counted, icon = "no_data", "–", "", ""
             if (team, month) in grid.index:
                 cell = grid.loc[(team, month)]
                 key = status_key(cell["status"])
                 label = format_value(cell["value"], unit)
-                icon = "" if key == "no_data" else f" {cell['icon']}"
-                words = key.replace("_", " ")
-            else:
-                key, label, icon, words = "no_data", "–", "", "no data"
-            z_row.append(_STATUS_ORDER.index(key))
-            text_row.append(f"{label}{icon}")
-            hover_row.append(f"{team}, {uk_month(month)}: {label} ({words})")
-        z.append(z_row)
-        text.append(text_row)
-        hover.append(hover_row)
-    n = len(_STATUS_ORDER)
-    scale = []
-    for i, key in enumerate(_STATUS_ORDER):
-        scale += [[i / n, STATUS_COLOURS[key]], [(i + 1) / n, STATUS_COLOURS[key]]]
-    fig = go.Figure(
-        go.Heatmap(
-            x=[uk_month(m) for m in months],
-            y=teams,
-            z=z,
-            zmin=-0.5,
-            zmax=n - 0.5,
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 13, "color": "#000000"},
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
-            colorscale=scale,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-        )
+                icon = "" if key == "no_data" else str(cell["icon"] or "")
+                if counts:
+                    counted = count_text(cell["numerator"], cell["denominator"])
+            words = STATUS_WORDS[key]
+            if icon:
+                shown.setdefault(key, icon)
+            inner = text_html(label)
+            if icon:
+                inner += f' <span aria-hidden="true">{text_html(icon)}</span>'
+            inner += f'<span style="{_SR_ONLY}">, {text_html(words)}</span>'
+            if counted:
+                inner += f'<br><span style="font-size:0.8rem">{text_html(counted)}</span>'
+            tint = "#F2F2F2" if key == "no_data" else f"{STATUS_COLOURS[key]}40"
+            figure = f"{label} ({counted})" if counted else label
+            hover = f"{team}, {uk_month(month)}: {figure}, {words}"
+            row.append((inner, f"background:{tint}", hover))
+        rows.append((team, row))
+    key_text = ", ".join(
+        f"{text_html(shown[k])} {STATUS_WORDS[k]}" for k in _STATUS_ORDER if k in shown
     )
-    _base_layout(fig, title, height or 90 + 34 * max(len(teams), 1))
-    fig.update_xaxes(side="top", tickformat=None, type="category")
-    fig.update_yaxes(autorange="reversed", type="category", gridcolor=None)
-    return fig
+    note = f"Key: {key_text}; – no data." if key_text else ""
+    if counts:
+        note += " Under each percentage, the cases behind it."
+    # Short month headers ("Apr 2021") keep twelve months on one screen; each cell's title
+    # gives the month in full.
+    header = ["Team", *[pd.Timestamp(m).strftime("%b %Y") for m in months]]
+    return html_table(header, rows, title, note.strip())
 
 
-def sparkline_figure(
+def team_table_rows(cells: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The team table's figures as a flat table for CSV: team, month, value, the counts behind
+    a percentage and the status in words (aggregates only: no child is in it)."""
+    frame = cells.sort_values(["team", "month"])
+    out = pd.DataFrame(
+        {
+            "Team": frame["team"].astype(str),
+            "Month": [pd.Timestamp(m).strftime("%Y-%m") for m in frame["month"]],
+            "Value": frame["value"].astype(float).round(3),
+        }
+    )
+    if _has_counts(frame, unit):
+        out["Counted"] = frame["numerator"].to_numpy()
+        out["Of"] = frame["denominator"].to_numpy()
+    out["Status"] = [STATUS_WORDS[status_key(s)] for s in frame["status"]]
+    return out.reset_index(drop=True)
+
+
+def trend_table(series: pd.DataFrame, *, title: str, unit: str) -> str:
+    """The trend chart's table alternative as HTML: one row per month (row header), one column
+    per line and the threshold (column headers), each figure with its counts."""
+    lines = list(dict.fromkeys(series["line"]))
+    months = sorted(series["month"].unique())
+    counts = _has_counts(series, unit)
+    by = series.drop_duplicates(["line", "month"]).set_index(["line", "month"])
+    first = by.loc[lines[0]] if lines else None
+    has_threshold = first is not None and "threshold" in first and first["threshold"].notna().any()
+    rows = []
+    for month in months:
+        cells = []
+        for line in lines:
+            if (line, month) in by.index:
+                r = by.loc[(line, month)]
+                figure = format_figure(
+                    r["value"],
+                    unit,
+                    r["numerator"] if counts else None,
+                    r["denominator"] if counts else None,
+                )
+            else:
+                figure = "–"
+            cells.append((text_html(figure), "", ""))
+        if has_threshold:
+            t = first["threshold"].get(month) if month in first.index else None
+            cells.append((text_html(format_value(t, unit) if _finite([t]) else "–"), "", ""))
+        rows.append((uk_month(month), cells))
+    header = ["Month", *[str(n) for n in lines], *(["Threshold"] if has_threshold else [])]
+    return html_table(header, rows, title)
+
+
+def trend_table_rows(series: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The trend chart's figures as a flat table for CSV: line, month, value, counts, threshold."""
+    frame = series.sort_values(["month"], kind="stable")
+    out = pd.DataFrame(
+        {
+            "Line": frame["line"].astype(str),
+            "Month": [pd.Timestamp(m).strftime("%Y-%m") for m in frame["month"]],
+            "Value": frame["value"].astype(float).round(3),
+        }
+    )
+    if _has_counts(frame, unit):
+        out["Counted"] = frame["numerator"].to_numpy()
+        out["Of"] = frame["denominator"].to_numpy()
+    if "threshold" in frame:
+        out["Threshold"] = frame["threshold"].astype(float).to_numpy()
+    return out.reset_index(drop=True)
+
+
+def sparkline_svg_markup(
     months: Sequence,
     values: Sequence[float],
     *,
@@ -483,48 +614,83 @@ def sparkline_figure(
     status: object = None,
     height: int = 70,
     threshold: float | None = None,
-) -> go.Figure:
-    """A small axis-free line of recent months, the latest point marked in its status colour.
+    label: str = "",
+) -> str:
+    """A small axis-free line of recent months as a static inline SVG: the fitted range
+    (``value_range``), the line, the threshold dotted when it fits, and the latest point in
+    its status colour. No Plotly to load and draw: a Plotly sparkline cost the browser about
+    0.2 s each, an SVG costs nothing. With no axis to read, ``sparkline_range`` states the
+    range in words beside it.
 
-    The threshold is a dotted line when it fits the fitted range (``value_range``); with no
-    axis to read, ``sparkline_range`` states the range in words beside it.
+    It stretches to its container's width. ``label`` is its text alternative (role="img").
     """
-    fig = go.Figure(
-        go.Scatter(
-            x=list(months),
-            y=list(values),
-            mode="lines",
-            line={"color": COUNCIL_COLOUR, "width": 2},
-            customdata=[
-                [uk_month(m), format_value(v, unit)] for m, v in zip(months, values, strict=True)
-            ],
-            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
-        )
-    )
-    if len(months):
-        fig.add_trace(
-            go.Scatter(
-                x=[list(months)[-1]],
-                y=[list(values)[-1]],
-                mode="markers",
-                marker={"color": status_colour(status), "size": 9, "line": {"width": 1}},
-                hoverinfo="skip",
-            )
-        )
-    fig.update_layout(
-        height=height,
-        margin={"l": 0, "r": 0, "t": 4, "b": 4},
-        showlegend=False,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-    )
+    ys = [float(v) if _finite([v]) else None for v in values]
     lines = [("Threshold", float(threshold))] if _finite([threshold]) else []
-    fitted, outside = value_range(list(values), lines, unit)
-    if lines and not outside:
-        fig.add_hline(y=lines[0][1], line={"color": THRESHOLD_COLOUR, "width": 1, "dash": "dot"})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, range=fitted)
-    return fig
+    fitted, outside = value_range(ys, lines, unit)
+    width, pad = 300.0, 6.0
+    parts = []
+    if fitted is not None:
+        low, high = fitted
+        step = (width - 2 * pad) / max(len(ys) - 1, 1)
+
+        def y_of(v: float) -> float:
+            return round(height - pad - (v - low) / (high - low) * (height - 2 * pad), 2)
+
+        if lines and not outside:
+            ty = y_of(lines[0][1])
+            parts.append(
+                f'<line x1="0" x2="{width:g}" y1="{ty}" y2="{ty}" stroke="{THRESHOLD_COLOUR}" '
+                'stroke-width="1" stroke-dasharray="3 3" vector-effect="non-scaling-stroke"/>'
+            )
+        path, pen = [], "M"
+        for i, v in enumerate(ys):
+            if v is None:
+                pen = "M"
+                continue
+            path.append(f"{pen}{pad + i * step:.1f} {y_of(v)}")
+            pen = "L"
+        parts.append(
+            f'<path d="{" ".join(path)}" fill="none" stroke="{COUNCIL_COLOUR}" stroke-width="2" '
+            'stroke-linejoin="round" vector-effect="non-scaling-stroke"/>'
+        )
+        if ys and ys[-1] is not None:
+            x, y = pad + (len(ys) - 1) * step, y_of(ys[-1])
+            # A zero-length line with round caps: a dot that stays round however it stretches.
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y}" stroke="#000000" '
+                'stroke-width="11" stroke-linecap="round" vector-effect="non-scaling-stroke"/>'
+                f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y}" '
+                f'stroke="{status_colour(status)}" stroke-width="9" stroke-linecap="round" '
+                'vector-effect="non-scaling-stroke"/>'
+            )
+    text = text_html(label)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{text}" '
+        f'width="{width:g}" height="{height}" viewBox="0 0 {width:g} {height}" '
+        f'preserveAspectRatio="none"><title>{text}</title>{"".join(parts)}</svg>'
+    )
+
+
+def sparkline_svg(
+    months: Sequence,
+    values: Sequence[float],
+    *,
+    unit: str,
+    status: object = None,
+    height: int = 70,
+    threshold: float | None = None,
+    label: str = "",
+) -> str:
+    """The sparkline (``sparkline_svg_markup``) as an ``<img>`` for ``st.html``, which
+    drops inline ``<svg>``: a data URI, full width, ``label`` as its alt text."""
+    markup = sparkline_svg_markup(
+        months, values, unit=unit, status=status, height=height, threshold=threshold, label=label
+    )
+    data = base64.b64encode(markup.encode("utf-8")).decode("ascii")
+    return (
+        f'<img class="csc-spark" src="data:image/svg+xml;base64,{data}" alt="{text_html(label)}" '
+        f'style="display:block;width:100%;height:{height}px">'
+    )
 
 
 def sparkline_range(
