@@ -13,11 +13,9 @@ from etl.load import demo_needed
 from metrics import api, quality
 from ui import auth, layout, navigation, state
 
-st.set_page_config(
-    page_title="Children's social care performance",
-    page_icon=":material/monitoring:",
-    layout="wide",
-)
+APP_TITLE = "Children's social care performance"
+
+st.set_page_config(page_title=APP_TITLE, page_icon=":material/monitoring:", layout="wide")
 layout.apply_style()
 
 db = state.current_db()
@@ -29,6 +27,9 @@ elif demo_needed(db):  # no store yet, or a demo store whose first build never f
     layout.wait_for_demo(db)
 
 page = navigation.navigation(role=user.role)
+# Each page its own browser title ("Visits · Children's social care performance"), so a tab,
+# a bookmark and a screen reader's window list say which page it is (WCAG 2.4.2).
+st.set_page_config(page_title=navigation.browser_title(page.title, APP_TITLE))
 month = layout.as_at_picker(api.months(db))
 layout.data_banners(
     api.store_kind(db),

@@ -9,7 +9,9 @@ buttons, so the keyboard, the clicker and the mouse take the same path. Each scr
 with one month only: the "compare with" month (by default the last board meeting's), so a
 status reason worked out on the month before is replaced by the rule in words. Every figure
 is the metrics layer's; the pack to take away is built by the same code as
-``python -m reports board-pack``.
+``python -m reports board-pack``. Team names come from the councils' files, so every line
+that names a team is written with ``ui.layout.plain`` (shown as typed: never a link, an
+image or bold).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from metrics.suppression import SHOW_ALL
 from reports.content import area_trend_figure
 from reports.meetings import compare_month
 from reports.pack import MIME, pack_bytes
-from ui.layout import status_badge_html
+from ui.layout import plain, status_badge_html
 from ui.state import as_at_month, current_db, month_key
 
 STEP_KEY = "board:step"
@@ -166,7 +168,7 @@ def _furthest_off_track(db: Path, k: KPI, month: date) -> None:
     rows = api.kpi_values(db, [k.id], months=[month])
     worst = worst_teams(rows[(rows["team"] != api.ALL) & rows["value"].notna()], k)
     lines = [f"{row.icon} {team_figure(row, k, SHOW_ALL)}" for row in worst.itertuples()]
-    text = "<br>".join(escape(line) for line in lines) or "Every team is on track."
+    text = "<br>".join(plain(line) for line in lines) or "Every team is on track."
     st.markdown(
         '<div class="csc-board-label">Teams furthest off track</div>'
         f'<div class="csc-board-text">{text}</div>',
@@ -205,7 +207,7 @@ def _measure(db: Path, month: date, compare: date, auto: bool) -> None:
             alt=" ".join(sentences),
         )
     for sentence in sentences[1:]:  # the first is the headline's figure and change again
-        st.markdown(f'<div class="csc-board-text">{escape(sentence)}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="csc-board-text">{plain(sentence)}</div>', unsafe_allow_html=True)
 
 
 def _pack_download(db: Path, month: date, compare: date) -> None:

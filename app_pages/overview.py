@@ -1,4 +1,8 @@
-"""Overview: one tile per headline KPI for the "as at" month, and what changed since last month."""
+"""Overview: one tile per headline KPI for the "as at" month, and what changed since last month.
+
+Team names in "What changed" come from the councils' files, so they are written with
+``ui.layout.plain``: a team named ``[click](http://x)`` is shown as typed, not as a link.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ import streamlit as st
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
-from ui.charts import sparkline_figure, sparkline_range
-from ui.layout import change_text, kpi_tile
+from ui.charts import sparkline_range, sparkline_svg
+from ui.layout import change_text, kpi_tile, plain
 from ui.navigation import area_page_path
 from ui.state import as_at_month, current_db, month_key
 
@@ -17,7 +21,8 @@ SPARKLINE_MONTHS = 12
 
 db = current_db()
 month = as_at_month()
-st.title(f"{load_config().council_name}: children's social care at a glance")
+# Short enough for one line at 1366 px, so the first row of tiles is on screen unscrolled.
+st.title("Children's social care at a glance")
 if month is None:
     st.info("No returns are loaded yet, so there is nothing to show.")
     st.stop()
@@ -32,7 +37,8 @@ history = api.kpi_values(
 
 since = f" Changes are on {uk_month(previous)}." if previous is not None else ""
 st.caption(
-    f"Whole council, as at {uk_month(month)}.{since} Select a tile's link for its area page."
+    f"{plain(load_config().council_name)}, whole council, as at {uk_month(month)}.{since} "
+    "Select a tile's link for its area page."
 )
 for start in range(0, len(headline), TILES_PER_ROW):
     columns = st.columns(TILES_PER_ROW)
@@ -50,12 +56,13 @@ for start in range(0, len(headline), TILES_PER_ROW):
                 status=row.status,
                 icon=row.icon,
                 reason=row.reason,
-                sparkline=sparkline_figure(
+                sparkline=sparkline_svg(
                     list(trend["month"]),
                     list(trend["value"]),
                     unit=row.unit,
                     status=row.status,
                     threshold=row.threshold,
+                    label=f"Trend of {kpi.short_title} over recent months.",
                 ),
                 spark_range=sparkline_range(
                     list(trend["month"]), list(trend["value"]), row.unit, row.threshold
@@ -65,12 +72,12 @@ for start in range(0, len(headline), TILES_PER_ROW):
                 link_label=f"Open {area_titles[kpi.area]}",
                 help=kpi.description,
                 key=f"spark:{row.kpi}",
+                comparison=comparison.england_position(db, row.kpi, month),
             )
-            st.caption(comparison.england_position(db, row.kpi, month))
 
 st.subheader(f"What changed since {uk_month(previous)}" if previous is not None else "What changed")
 changes = api.changes(db, month, previous) if previous is not None else []
 if changes:
-    st.markdown("\n".join(f"- {line}" for line in changes))
+    st.markdown("\n".join(f"- {plain(line)}" for line in changes))
 else:
     st.markdown("No earlier month to compare with." if previous is None else "No notable changes.")

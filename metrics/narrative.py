@@ -27,8 +27,9 @@ from etl.returns import get_return
 from metrics import api
 from metrics.config import Threshold
 from metrics.declarations import KPI
-from metrics.formatting import few_cases, format_value, is_missing, rounded, uk_date, uk_month
+from metrics.formatting import few_cases, is_missing, rounded, uk_date, uk_month
 from metrics.projection import kpi_projection
+from metrics.rules import kind_of
 from metrics.status import AT_RISK, OFF_TRACK, month_end
 from metrics.suppression import SHOW_ALL, Suppressor
 
@@ -41,17 +42,7 @@ def rule_clause(rule: Threshold | None, unit: str) -> str:
     """What the council's rule asks for, in a few words."""
     if rule is None:
         return "no threshold is set"
-    if rule.kind == "month_on_month_increase":
-        return "the escalation measure asks for a month-on-month increase"
-    if rule.kind == "rise_until":
-        return (
-            "the escalation measure asks for a month-on-month increase until at least "
-            f"{format_value(rule.limit, unit)}"
-        )
-    if rule.kind == "target_by_date":
-        return f"the target is {format_value(rule.target, unit)} by {uk_date(rule.date)}"
-    word = "limit" if rule.kind == "cap" else "floor"
-    return f"the {word} is {format_value(rule.limit, unit)}"
+    return kind_of(rule).clause(rule, unit)
 
 
 def change_phrase(
@@ -102,7 +93,7 @@ def council_sentence(
     clause = rule_clause(rule, k.unit)
     if (
         rule is not None
-        and rule.kind == "target_by_date"
+        and rule.due is not None
         and history is not None
         and now["status"] == OFF_TRACK
     ):
@@ -175,10 +166,10 @@ def _one(frame: pd.DataFrame, month: date) -> pd.Series | None:
 def since_due(db: Path | str, k: KPI, month: date) -> pd.DataFrame | None:
     """The whole council's rows from a passed target date's month up to ``month``."""
     rule = api.threshold(k.id)
-    if rule is None or rule.kind != "target_by_date" or rule.date > month_end(month):
+    if rule is None or rule.due is None or rule.due > month_end(month):
         return None
     rows = api.kpi_values(db, [k.id], teams=[ALL])
-    start = rule.date.replace(day=1)
+    start = rule.due.replace(day=1)
     return rows[(rows["month"] >= start) & (rows["month"] <= month)]
 
 

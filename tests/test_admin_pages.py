@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl import audit, store
-from metrics import settings_store
+from metrics import api, settings_store
 from metrics.config import DEFAULT_CONFIG, load_config
 from tests.test_auth import ANALYST, VIEWER, _app, _audit, _errors
 from ui import auth
@@ -147,7 +147,8 @@ def test_an_invalid_value_is_refused_with_a_message_and_nothing_changes(admin_mo
     at = _settings_page()
     _number(at, "supervision_in_cycle_pct", "limit").set_value(150.0)
     at.run()
-    assert "Supervised in cycle: limit is a percentage, so at most 100" in _errors(at)
+    title = api.kpi("supervision_in_cycle_pct").short_title
+    assert f"{title}: limit is a percentage, so at most 100" in _errors(at)
     assert at.button(key="settings:save").disabled
     with pytest.raises(settings_store.SettingsInvalid, match="at most 100"):  # sent anyway
         settings_store.save(admin_mode, "a@x", {"supervision_in_cycle_pct": {"limit": 150}})

@@ -87,7 +87,8 @@ def test_changing_a_cap_and_refreshing_recounts(tmp_path: Path, monkeypatch) -> 
     # With a cap of 24, W1 (25) and W2 (26) are over of three QSWs: 2/3 = 66.7%.
     shown = _metrics("show", "--db", str(db), "--month", "2021-05", config=config)
     assert shown.returncode == 0, shown.stderr
-    line = next(x for x in shown.stdout.splitlines() if "QSWs over cap" in x)
+    title = api.kpi("caseload_qsw_over_cap_pct").short_title
+    line = next(x for x in shown.stdout.splitlines() if title in x)
     assert "66.7% (few cases: 2 of 3)" in line and "off track" in line  # counts beside it
     # This process sees the refreshed store at once (a new snapshot was published) ...
     assert _value(db, "caseload_qsw_over_cap_pct", MAY) == pytest.approx(200 / 3)

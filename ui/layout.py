@@ -1,18 +1,20 @@
 """Layout helpers every page uses: style, banners, the "as at" picker, status badges, tiles.
 
 Status is always shown as an icon plus words ("✔ On track"), with colour only as a third cue.
-Numbers and dates arrive already formatted by ``metrics.formatting``.
+Numbers and dates arrive already formatted by ``metrics.formatting``. Any text that holds a
+value read from a file (a team name, a worker id) goes through ``plain`` before it reaches
+``st.markdown`` or ``st.caption``, so it is shown as typed and never as a link or an image.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.formatting import format_value, rounded, uk_date, uk_month
@@ -29,6 +31,28 @@ STATUS_WORDS = {
     "no_data": "No data",
 }
 
+# Characters that start Markdown, HTML, Streamlit directive (":red[...]") or autolink
+# ("http://…", "www.…") syntax. Written as numeric character references they are shown as
+# the character itself, in Markdown and inside a raw HTML block alike, and start nothing.
+_MARKUP = "\\`*_[]<>&!#|~$:(){}.\"'+-=@^"
+_PLAIN = str.maketrans({c: f"&#{ord(c)};" for c in _MARKUP} | {"\n": " ", "\r": " ", "\t": " "})
+
+
+# GitHub-flavoured Markdown turns bare addresses ("http://a.b", "www.a.b", "x@a.b") into
+# links after the text is decoded, so character references do not stop it: an invisible
+# word joiner after "://", "www" or "@" does.
+_AUTOLINK = re.compile(r"(://|\bwww(?=\.)|@)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """``text`` as literal words for ``st.markdown`` / ``st.caption`` (with or without
+    ``unsafe_allow_html``): a team named ``[click](http://x)``, ``![x](a.png)``,
+    ``<a href="http://x">x</a>`` or ``**bold**`` is shown exactly so, with no link, image or
+    bold made. Line breaks become spaces, so a value cannot end an HTML block either."""
+    return _AUTOLINK.sub(lambda m: m.group(1) + _WORD_JOINER, str(text)).translate(_PLAIN)
+
+
 _CSS = """
 <style>
 .csc-badge {display:inline-block; padding:0.1rem 0.6rem; border-radius:1rem; font-weight:600;
@@ -37,14 +61,84 @@ _CSS = """
 .csc-reason {color:#444; font-size:0.9rem;}
 .csc-count {color:#1A1A1A; font-size:1rem; margin-top:-0.6rem;}
 div[data-testid="stMetricValue"] {font-size:2.1rem;}
+/* Tile titles and changes ("Down 4.0 points on February 2022") wrap rather than being cut
+   short with an ellipsis. */
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *,
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space:normal !important; overflow:visible !important; text-overflow:clip !important;}
+[data-testid="stMetricLabel"] p {font-weight:600; font-size:0.9rem; line-height:1.25;}
+/* The tiles of a row are one height: each column and its bordered tile fill the row. */
+div[data-testid="stColumn"]:has(> div > [class*="st-key-csc-tile-"]) {
+  display:flex; flex-direction:column;}
+div[data-testid="stColumn"] > div:has(> [class*="st-key-csc-tile-"]),
+[class*="st-key-csc-tile-"] {flex:1 1 auto;}
+/* Inside a tile: tighter, smaller captions, so a row of tiles fits a 1366 x 768 screen. */
+[class*="st-key-csc-tile-"] [data-testid="stCaptionContainer"],
+[class*="st-key-csc-tile-"] .csc-reason {font-size:0.8rem; line-height:1.3; display:block;
+  margin-top:0.25rem;}
+[class*="st-key-csc-tile-"] .csc-count {margin-top:0; margin-bottom:1rem; line-height:1.2;}
+[class*="st-key-csc-tile-"] {padding:0.75rem !important;}
+[class*="st-key-csc-tile-"] div[data-testid="stMetricValue"] {font-size:1.9rem;}
+/* Less empty space above and around the page heading, and slimmer banners, for a laptop's
+   768 px (board mode sets its own, larger, heading). */
+[data-testid="stMainBlockContainer"] {padding-top:3.5rem;}
+[data-testid="stMain"] h1 {font-size:2.3rem; padding-top:0.5rem;}
+[data-testid="stMain"] [data-testid="stAlertContainer"] {
+  padding-top:0.4rem; padding-bottom:0.4rem;}
+/* Page links (sidebar and tiles) wrap onto a second line rather than being cut short. */
+[data-testid="stSidebarNavLink"] span, [data-testid="stSidebarNavLink"] p {
+  white-space:normal !important; overflow:visible !important; text-overflow:clip !important;}
+[data-testid="stSidebarNavLink"] {height:auto; min-height:2rem;}
+/* A tile's link wraps onto a second line rather than being cut short. */
+[class*="st-key-csc-tile-"] [data-testid="stPageLink"] * {
+  white-space:normal !important; overflow:visible !important; text-overflow:clip !important;}
+/* A focus ring that shows on every control, on white and on the status colours alike
+   (WCAG 2.4.7, 2.4.11): a dark outline with a yellow halo, as GOV.UK draws it. */
+:focus-visible {outline:3px solid #0B0C0C !important; outline-offset:2px !important;
+  box-shadow:0 0 0 6px #FFDD00 !important;}
+[data-testid="stMain"] h1:focus {outline:none; box-shadow:none;}
+[data-testid="stMain"] h1:focus-visible {outline:3px solid #0B0C0C !important;}
 @media (min-width: 2000px) { html {font-size: 20px;} }
 </style>
 """
 
+# After a move to another page (the address changes; a rerun on the same page does not),
+# focus goes to the new page's heading, as a screen-reader or keyboard user expects after
+# following a link (WCAG 2.4.3). Streamlit swaps pages in place, so the browser would leave
+# focus on the sidebar link. Installed once per browser tab.
+_FOCUS_HEADING = """
+<script>
+if (!window.cscFocusHeading) {
+  window.cscFocusHeading = true;
+  let path = window.location.pathname;
+  const heading = () => document.querySelector('[data-testid="stMain"] h1');
+  const moveFocus = (old, oldText, tries) => {
+    const h1 = heading();
+    const fresh = h1 && (h1 !== old || h1.innerText !== oldText)
+      && !h1.closest('[data-stale="true"]');
+    if (fresh || (h1 && tries <= 0)) {
+      h1.setAttribute("tabindex", "-1");
+      h1.focus({preventScroll: false});
+    } else if (tries > 0) {
+      setTimeout(() => moveFocus(old, oldText, tries - 1), 100);
+    }
+  };
+  setInterval(() => {
+    if (window.location.pathname === path) return;
+    path = window.location.pathname;
+    const old = heading();
+    moveFocus(old, old ? old.innerText : null, 100);
+  }, 100);
+}
+</script>
+"""
+
 
 def apply_style() -> None:
-    """A little CSS for badges and tiles, scaled up on large shared screens."""
+    """A little CSS for badges, tiles and the focus ring, scaled up on large shared screens,
+    and the script that moves focus to a page's heading after navigation."""
     st.html(_CSS)
+    st.html(_FOCUS_HEADING, unsafe_allow_javascript=True)
 
 
 def status_words(status: object) -> str:
@@ -64,7 +158,7 @@ def status_badge(status: object, icon: str, reason: str | None = None) -> None:
     """Draw a status badge, with the reason for it in words beside it."""
     text = status_badge_html(status, icon)
     if reason:
-        text += f' <span class="csc-reason">{escape(reason)}</span>'
+        text += f' <span class="csc-reason">{plain(reason)}</span>'
     st.markdown(text, unsafe_allow_html=True)
 
 
@@ -125,7 +219,9 @@ def data_banners(
             icon=":material/science:",
         )
     if last_loaded is not None:
-        st.caption(f"Data last loaded {uk_date(last_loaded)} at {last_loaded:%H:%M}.")
+        # In the sidebar, under the month it qualifies: on every page, and not taking a
+        # line above a page's first figures on a laptop's screen.
+        st.sidebar.caption(f"Data last loaded {uk_date(last_loaded)} at {last_loaded:%H:%M}.")
     if month is not None and missing:
         names = ", ".join(missing)
         st.warning(
@@ -152,13 +248,14 @@ def kpi_tile(
     status: object,
     icon: str,
     reason: str | None,
-    sparkline: go.Figure | None,
+    sparkline: str | None,
     link: str | None = None,
     link_label: str | None = None,
     help: str | None = None,
     key: str | None = None,
     count: str | None = None,
     spark_range: str | None = None,
+    comparison: str | None = None,
 ) -> None:
     """One bordered tile: the value, its change in words, the status badge and a sparkline.
 
@@ -167,9 +264,12 @@ def kpi_tile(
     No arrow either: Streamlit draws it from a leading minus sign, so "Down 2.5 points"
     showed an up arrow. The words say which way it went. ``count`` is the counts behind a
     percentage ("11 of 14"), printed right under it; ``spark_range`` says the sparkline's
-    range and threshold in words, since it has no axis.
+    range and threshold in words, since it has no axis; ``comparison`` (England and the
+    statistical neighbours) sits inside the tile, above its link. Tiles of one row are one
+    height (``height="stretch"`` and the ``csc-tile`` CSS).
     """
-    with st.container(border=True):
+    tile_key = "csc-tile-" + re.sub(r"[^A-Za-z0-9_-]", "-", key or title)
+    with st.container(border=True, height="stretch", gap="xxsmall", key=tile_key):
         st.metric(
             title,
             value,
@@ -179,19 +279,22 @@ def kpi_tile(
             help=help,
         )
         if count:
-            st.markdown(f'<div class="csc-count">({escape(count)})</div>', unsafe_allow_html=True)
+            st.markdown(f'<div class="csc-count">({plain(count)})</div>', unsafe_allow_html=True)
         status_badge(status, icon, reason)
-        if sparkline is not None:
-            st.plotly_chart(
-                sparkline,
-                key=key,
-                config={"displayModeBar": False, "staticPlot": True},
-                alt=f"Trend of {title} over recent months. {spark_range or ''}".strip(),
-            )
-            if spark_range:
-                st.caption(spark_range)
+        if sparkline is not None:  # a static SVG <img> (ui.charts.sparkline_svg): no Plotly
+            # st.markdown, not st.html: Streamlit 1.67's st.html drops <svg> (it drew nothing).
+            st.markdown(f'<div class="csc-spark-box">{sparkline}</div>', unsafe_allow_html=True)
+        if sparkline is not None and spark_range:  # figures and months only, by ui.charts
+            st.caption(spark_range)
+        if comparison:  # England's published figure and our quartile, in words
+            st.caption(comparison)
         if link:
-            st.page_link(link, label=link_label or f"See {title}", icon=":material/arrow_forward:")
+            st.page_link(
+                link,
+                label=link_label or f"See {title}",
+                icon=":material/arrow_forward:",
+                width="stretch",
+            )
 
 
 def wait_for_demo(db: Path) -> None:

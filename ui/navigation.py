@@ -93,7 +93,20 @@ PAGES: list[PageEntry] = [
         "audit",
         roles=ADMINS,
     ),
+    # Last, as a site's footer link: every role may open it (docs/accessibility.md, shown as is).
+    PageEntry(
+        "app_pages/accessibility.py",
+        "Accessibility statement",
+        ":material/accessibility_new:",
+        "About",
+        "accessibility",
+    ),
 ]
+
+
+def browser_title(page_title: str, app_title: str) -> str:
+    """The browser tab's title for a page: the page first, so tabs side by side differ."""
+    return f"{page_title} · {app_title}"
 
 
 def visible(entries: list[PageEntry], role: str | None) -> list[PageEntry]:

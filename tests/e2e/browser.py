@@ -97,8 +97,73 @@ def axe_violations(page: Page, axe_js: Path) -> list[dict]:
     )
 
 
+# Each drawn Plotly chart's text boxes, by kind: the chart title, the legend, axis titles,
+# tick labels and notes. Two boxes of different kinds that intersect by more than a pixel are
+# text printed over text (a heat-table title over its month labels, a legend into a title).
+_PLOTLY_TEXT_OVERLAPS = """
+() => {
+  const kinds = {title: '.gtitle', legend: '.legend .bg', xtitle: '.g-xtitle text',
+                 ytitle: '.g-ytitle text', xtick: '.xtick text', ytick: '.ytick text',
+                 note: '.annotation-text-g'};
+  const clash = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+                       && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const found = [];
+  document.querySelectorAll('.js-plotly-plot').forEach((chart, n) => {
+    const boxes = [];
+    for (const [kind, sel] of Object.entries(kinds)) {
+      chart.querySelectorAll(sel).forEach(el => {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0 && (el.textContent || kind === 'legend'))
+          boxes.push([kind, (el.textContent || '').slice(0, 40), r]);
+      });
+    }
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++)
+        if (boxes[i][0] !== boxes[j][0] && clash(boxes[i][2], boxes[j][2])
+            && !(boxes[i][0] === 'legend' && boxes[j][0] === 'legend'))
+          found.push(`chart ${n + 1}: ${boxes[i][0]} "${boxes[i][1]}" over `
+                     + `${boxes[j][0]} "${boxes[j][1]}"`);
+  });
+  return found;
+}
+"""
+
+# Headings of the page against the text blocks beside them (not inside them): a heading
+# drawn over a caption or a tile's text is the same fault in the page's own layout.
+_HEADING_OVERLAPS = """
+() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const heads = [...main.querySelectorAll('h1, h2, h3')];
+  const blocks = [...main.querySelectorAll(
+      '[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"],'
+      + ' [data-testid="stMetricValue"], [data-testid="stMetricLabel"]')];
+  const clash = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+                       && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const found = [];
+  for (const h of heads) {
+    const hr = h.getBoundingClientRect();
+    if (!hr.width || !hr.height) continue;
+    for (const b of blocks) {
+      if (b.contains(h) || h.contains(b)) continue;
+      const br = b.getBoundingClientRect();
+      if (br.width && br.height && clash(hr, br))
+        found.push(`heading "${h.textContent.slice(0, 40)}" over "${b.textContent.slice(0, 40)}"`);
+    }
+  }
+  return found;
+}
+"""
+
+
+def text_overlaps(page: Page) -> list[str]:
+    """Text printed over other text on the page as drawn now: in the Plotly charts (title,
+    legend, axis titles, tick labels, notes) and between headings and the text beside them."""
+    return page.evaluate(_PLOTLY_TEXT_OVERLAPS) + page.evaluate(_HEADING_OVERLAPS)
+
+
 def screenshots(page: Page, name: str) -> list[Path]:
-    """Save the page at a laptop's and a board screen's size, for a reviewer to look at."""
+    """Save the page at a laptop's and a board screen's size, for a reviewer to look at,
+    and fail if, at either size, any text is drawn over other text (``text_overlaps``)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     saved = []
     for width, height in VIEWPORTS:
@@ -107,6 +172,8 @@ def screenshots(page: Page, name: str) -> list[Path]:
         path = SCREENSHOTS / f"{name}_{width}x{height}.png"
         page.screenshot(path=path, full_page=True)
         saved.append(path)
+        overlaps = text_overlaps(page)
+        assert overlaps == [], f"{name} at {width}×{height}: {overlaps}"
     return saved
 
 
