@@ -10,23 +10,31 @@ nothing but the ``load_log`` row that records the rejection.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
+import threading
+import time
+import types
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from multiprocessing.context import SpawnContext, SpawnProcess
 from pathlib import Path
 
 import duckdb
 
 from etl import audit, retention, store
 from etl.annex_a import check_workbook, date_in_name, find_lists
+from etl.date_checks import same_bytes_other_month
 from etl.reader import (
     Source,
     personal_data_headings,
@@ -497,6 +505,7 @@ def commit_checked(
         changes = [(u, _change(con, u, fc.sha256)) for u in fc.units]
         if not replace:
             fc.report.problems += conflicts(changes)
+        fc.report.problems += same_bytes_other_month(con, fc.sha256, fc.units)
     if not fc.accepted:
         kept = keep_rejected(db, fc)
         con.begin()
@@ -606,6 +615,86 @@ def load_paths(
     return results
 
 
+#: Processes that check the demo's files while this one writes them: checking (typing and the
+#: Great Expectations suite, about 0.1 s of CPU a file) is most of a first start.
+DEMO_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _orphan_guard(parent: int) -> None:
+    """A worker ends when the process that started it is gone (a server killed mid-build),
+    instead of waiting for work forever: its task queue's pipe never closes by itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="orphan-guard", daemon=True).start()
+
+
+class _WorkerProcess(SpawnProcess):
+    """A spawned worker that does not run the caller's main script first.
+
+    A spawned process normally imports the parent's ``__main__`` from its path; under
+    ``streamlit run`` that is the page script being run (app.py), which a worker would then
+    run outside Streamlit. For the moment the worker is started the main module is a bare
+    one, so the worker imports only what its tasks need.
+    """
+
+    def start(self) -> None:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            super().start()
+        finally:
+            sys.modules["__main__"] = main
+
+
+class _WorkerContext(SpawnContext):
+    Process = _WorkerProcess
+
+
+def _warm_checker() -> None:
+    """Import the checker and Great Expectations (seconds) while the returns are written."""
+    import great_expectations  # noqa: F401
+
+    import etl.validate  # noqa: F401
+
+
+def _check_for(parent: int, path: Path) -> tuple:
+    """Check one file in a worker and hand its staged rows to process ``parent``.
+
+    The staging folder is renamed after the parent, which loads the rows and then removes
+    it: a stale-stage sweep (``clear_stale_stages``) keys on the owner's process id, and the
+    worker may be gone before the parent loads. Returns what a ``FileCheck`` is rebuilt from.
+    """
+    fc = check_path(path)
+    stage, units = fc.stage, fc.units
+    if stage is not None:
+        moved = stage.with_name(f"{STAGE_PREFIX}{parent}-{stage.name}")
+        os.rename(stage, moved)
+        units = [dataclasses.replace(u, staged=moved / u.staged.relative_to(stage)) for u in units]
+        stage = moved
+    return fc.file_name, fc.sha256, fc.report, units, stage
+
+
+def checked_in_workers(pool: ProcessPoolExecutor, paths: list[Path]) -> Iterator[FileCheck]:
+    """Each file checked by ``check_path`` in ``pool``, in order, as a ``FileCheck`` of this
+    process (its staged rows removed when it is discarded)."""
+    parent = os.getpid()
+    futures = [pool.submit(_check_for, parent, path) for path in paths]
+    try:
+        for path, future in zip(paths, futures, strict=True):
+            name, sha256, report, units, stage = future.result()
+            yield FileCheck(name, path, sha256, report, None, stage, units)
+    finally:
+        for future in futures:
+            future.cancel()
+        for future in futures:  # the ones already checked but never loaded
+            if not future.cancelled() and future.done() and future.exception() is None:
+                shutil.rmtree(future.result()[4] or "", ignore_errors=True)
+
+
 #: ``store_meta`` key written in the demo build's last transaction: the store is whole.
 DEMO_COMPLETE_KEY = "demo_complete"
 
@@ -622,8 +711,9 @@ def build_demo(
     The store is built in a folder beside ``db`` and moved into place only when every file
     is in (``store.install``), so nobody ever reads half a demo; a build cut short leaves
     that folder, which the next build clears. Every file goes through ``check_file`` and its
-    Great Expectations suite and is written by ``commit_checked`` as any load is; what is
-    batched is the work no reader can see before the store is installed: one writer
+    Great Expectations suite and is written by ``commit_checked`` as any load is; the checks
+    run in ``DEMO_WORKERS`` processes while this one writes what they have checked, and what
+    is batched is the work no reader can see before the store is installed: one writer
     connection for every file and ``kpi_values`` worked out once for all months at the end
     (per file it was a quarter of the build). Refuses to replace a store of real returns.
     Callers that may race (the app's first start) use ``ensure_demo``.
@@ -638,15 +728,26 @@ def build_demo(
     building.mkdir(parents=True)
     staged_db = building / db.name
     results: list[LoadResult] = []
-    with tempfile.TemporaryDirectory(prefix="csc-demo-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="csc-demo-") as tmp,
+        ProcessPoolExecutor(
+            DEMO_WORKERS,
+            mp_context=_WorkerContext(),
+            initializer=_orphan_guard,
+            initargs=(os.getpid(),),
+        ) as pool,
+    ):
+        # The workers start (and import Great Expectations) while the returns are written.
+        warm = [pool.submit(_warm_checker) for _ in range(DEMO_WORKERS)]
         if progress:
             progress(0.0, "Generating the demo council's returns")
         files = [*write_returns(Path(tmp), months=months, seed=seed, scale=scale), DEMO_BENCHMARKS]
+        for future in warm:
+            future.result()
         with store.open_writer(staged_db) as con:
-            for i, path in enumerate(files):
+            for i, fc in enumerate(checked_in_workers(pool, files)):
                 if progress:
-                    progress(0.1 + 0.85 * i / len(files), f"Checking and loading {path.name}")
-                fc = check_path(path)
+                    progress(0.1 + 0.85 * i / len(files), f"Checking and loading {fc.file_name}")
                 try:
                     results.append(commit_checked(con, db, fc, "demo", kind="demo", refresh=False))
                 finally:

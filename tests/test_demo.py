@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +21,8 @@ from etl.demo import (
     progress,
     write_returns,
 )
-from etl.load import check_file
+from etl.load import STAGE_PREFIX, build_demo, check_file
+from etl.returns import all_returns
 from metrics import api
 
 
@@ -151,3 +155,32 @@ def test_scale_writes_several_councils_with_distinct_ids(tmp_path: Path) -> None
     assert prefixes == {"C001", "C002", "C003"}
     ids = [r["worker_id"] for r in caseloads]
     assert len(ids) == len(set(ids))
+
+
+def test_only_a_may_repeat_return_sends_the_same_bytes_twice(demo_files) -> None:
+    """The loader refuses a file byte-for-byte the same as another month's (a month sent
+    under the wrong name) unless its return is declared ``may_repeat``. The urgent review's
+    position stops changing once every case is reviewed, so its files repeat, and the demo
+    build (which loads them all) shows the loader accepts them; no other file repeats."""
+    repeatable = {name for name, spec in all_returns().items() if spec.may_repeat}
+    assert repeatable == {"case_review"}
+    by_digest: dict[str, list[str]] = {}
+    for name, path in demo_files.items():
+        by_digest.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), []).append(name)
+    repeats = [names for names in by_digest.values() if len(names) > 1]
+    assert repeats, "the review's position stops changing: some of its months repeat"
+    assert all(n.split("_20")[0] in repeatable for names in repeats for n in names)
+
+
+def test_the_demo_build_checks_in_workers_and_leaves_no_staged_rows(tmp_path: Path) -> None:
+    """The workers hand each file's staged rows to the builder (renamed after it), which
+    removes them once loaded: no staging folder of this process outlives the build."""
+
+    def staged() -> set[Path]:
+        return set(Path(tempfile.gettempdir()).glob(f"{STAGE_PREFIX}{os.getpid()}-*"))
+
+    before = staged()
+    results = build_demo(tmp_path / "csc.duckdb", months=2)
+    assert results and all(r.ok for r in results)
+    assert api.months(tmp_path / "csc.duckdb") == month_starts(2)
+    assert staged() <= before

@@ -5,7 +5,8 @@ Sign-in is Streamlit's own (``st.login`` with the OIDC provider set in
 ``config/access.yaml`` by e-mail or group claim. Restricted pages are hidden from the
 navigation *and* call :func:`require_role` first, so a page reached by its address anyway
 still refuses. Without an ``[auth]`` section the app runs in local demo mode: no sign-in,
-a banner saying so, and a refusal to open a store that holds real returns.
+a banner saying so, a refusal to open a store that holds real returns, and no loading into
+any store but the demo's (:func:`may_write`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import streamlit as st
 import yaml
+
+from etl.schemas import check_access
 
 #: Roles from least to most; each may do everything the ones before it may.
 ROLES = ("viewer", "analyst", "admin")
@@ -73,7 +76,7 @@ def _role(value: object, where: str) -> str | None:
 
 def load_access(path: Path = ACCESS_PATH) -> Access:
     """Read and check the access file; an unknown role name is an error, not a silent grant."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = check_access(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
     return Access(
         provider=raw.get("provider"),
         group_claims=tuple(raw.get("group_claims") or ("groups", "roles")),
@@ -175,6 +178,28 @@ def _store_kind(db: Path) -> str | None:
     from ui.state import store_exists
 
     return api.store_kind(db) if store_exists(db) else None
+
+
+#: Why the Load returns page takes no file from an anonymous visitor.
+NO_SIGN_IN_LOADS = (
+    "Loading returns needs sign-in. Without it anyone who can reach this app could load "
+    "children's records into this store, so only the demo store may be written to. Configure "
+    "sign-in (see .streamlit/secrets.example.toml), or set {allow}=1 if this machine is "
+    "already restricted to the right people."
+)
+
+
+def may_write(db: Path) -> bool:
+    """True if this session may write to the store at ``db`` (load files, log refusals).
+
+    With sign-in, the role decides (``require_role``). Without it every visitor is anonymous,
+    so the only store anyone may write is the demo's (where real returns are refused
+    anyway): an empty or new store would otherwise take a stranger's file as real returns.
+    ``CSC_ALLOW_NO_SIGNIN=1`` is the deliberate choice of a machine already restricted.
+    """
+    if sign_in_required() or os.environ.get(ALLOW_ENV) == "1":
+        return True
+    return _store_kind(db) == "demo"
 
 
 def _sign_in_page(access: Access) -> None:

@@ -58,6 +58,8 @@ def _key(upload, as_at: date | None = None) -> str:
 def _write(db: Path, check: FileCheck, replace: bool = False) -> LoadResult:
     """Load or log one file; old kept files are tidied first, as every load path does, so a
     council that only ever uploads still keeps ``rejected/`` within its retention period."""
+    if not auth.may_write(db):  # the page offers no drop zone then; this is the backstop
+        raise PermissionError(auth.NO_SIGN_IN_LOADS.format(allow=auth.ALLOW_ENV))
     retention.tidy(db, retention.configured_days())
     with store.open_writer(db, timeout=LOAD_WAIT_SECONDS) as con:
         return commit_checked(con, db, check, source="upload", user=current_user(), replace=replace)
@@ -208,7 +210,13 @@ def upload_limit_mb() -> int:
 
 
 def upload_panel(db: Path) -> None:
-    """Draw the whole page body: the drop zone, then one block per dropped file."""
+    """Draw the whole page body: the drop zone, then one block per dropped file.
+
+    Without sign-in the drop zone is offered only on the demo store (``auth.may_write``).
+    """
+    if not auth.may_write(db):
+        st.error(auth.NO_SIGN_IN_LOADS.format(allow=auth.ALLOW_ENV), icon=":material/lock:")
+        return
     limit = upload_limit_mb()
     as_at = st.date_input(
         "List date of an Ofsted Annex A workbook (only if its file name does not say)",
