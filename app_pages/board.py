@@ -39,7 +39,7 @@ from metrics.status import OFF_TRACK, describe
 from metrics.suppression import SHOW_ALL
 from reports.content import area_trend_figure
 from reports.meetings import compare_month
-from reports.pack import MIME, pack_bytes
+from reports.pack import MIME, comparison_csv, pack_bytes
 from ui.layout import plain, status_badge_html
 from ui.state import as_at_month, current_db, month_key
 
@@ -211,8 +211,9 @@ def _measure(db: Path, month: date, compare: date, auto: bool) -> None:
 
 
 def _pack_download(db: Path, month: date, compare: date) -> None:
-    """The same pack as ``python -m reports board-pack``, with small numbers hidden."""
-    with st.expander("Board pack to take away (PDF or PowerPoint)"):
+    """The same pack as ``python -m reports board-pack`` (small numbers as the council's
+    suppression setting says), and "How we compare" as a CSV with the DfE's symbols kept."""
+    with st.expander("Board pack to take away (PDF or PowerPoint) and How we compare (CSV)"):
         fmt = st.radio("Format", list(MIME), horizontal=True, key="board:pack_format")
         if st.button("Prepare the board pack", key="board:pack_build"):
             with st.spinner("Drawing the charts and laying out the pack…"):
@@ -228,6 +229,16 @@ def _pack_download(db: Path, month: date, compare: date) -> None:
                 ready[2],
                 file_name=f"board-pack-{month:%Y-%m}.{fmt}",
                 mime=MIME[fmt],
+            )
+        if st.button("Prepare How we compare (CSV)", key="board:compare_build"):
+            st.session_state["board:compare"] = (month_key(month), comparison_csv(db, month))
+        compared = st.session_state.get("board:compare")
+        if compared and compared[0] == month_key(month):
+            st.download_button(
+                "Download How we compare (CSV)",
+                compared[1],
+                file_name=f"how-we-compare-{month:%Y-%m}.csv",
+                mime="text/csv",
             )
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl import store
 from metrics import api, comparison, compute
-from metrics.formatting import format_figure, uk_month
+from metrics.formatting import format_figure, inert_text, uk_month
 from metrics.materialise import refresh_all
 
 
@@ -74,7 +74,9 @@ def cmd_compute(args: argparse.Namespace) -> int:
     # are the dashboard's filters, not rows of this table.
     teams = frame[(frame["plan_type"] == api.ALL) & (frame["role"] == api.ALL)].copy()
     teams["month"] = [m.strftime("%Y-%m") for m in teams["month"]]
-    teams[CSV_COLUMNS].to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+    inert_text(teams[CSV_COLUMNS]).to_csv(
+        sys.stdout, index=False, float_format="%.10g", lineterminator="\n"
+    )
     return 0
 
 

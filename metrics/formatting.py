@@ -112,3 +112,28 @@ def name_list(names: list[str], most: int = 8) -> str:
     if len(names) <= most:
         return ", ".join(names)
     return f"{', '.join(names[:most])} and {len(names) - most:,} more"
+
+
+#: A spreadsheet runs a cell starting with one of these as a formula (a tab or carriage
+#: return can hide one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made inert (a leading single
+    quote); others unchanged. A team name in a return could carry ``=HYPERLINK(...)``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def inert_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and headings cannot run as formulas in a
+    spreadsheet, for every CSV the project writes (downloads and ``metrics compute``).
+    Only text columns are touched: numbers such as ``-3`` stay numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_cell).astype(object)
+    safe.columns = [str(neutralise_cell(str(c))) for c in safe.columns]
+    return safe

@@ -325,3 +325,14 @@ def test_an_annual_benchmark_is_drawn_as_points_one_a_year_not_a_line() -> None:
     ]
     assert list(england.y) == [84.0, 83.0, 82.0]
     assert "2020-21" in england.customdata[1]
+
+
+def test_a_team_name_is_literal_text_in_the_trend_legend() -> None:
+    """Plotly draws ``<a href>`` in a trace name as a working link: the name is escaped, so
+    the legend shows the characters as typed and makes no link."""
+    hostile = '<a href="http://example.invalid">North</a>'
+    series = _series().replace({"line": {"North": hostile}})
+    fig = charts.trend_figure(series, title="t", unit="percent")
+    names = [t.name for t in fig.data]
+    assert "&lt;a href=&quot;http://example.invalid&quot;&gt;North&lt;/a&gt;" in names
+    assert hostile not in names

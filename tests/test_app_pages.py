@@ -106,19 +106,14 @@ def test_overview_follows_the_as_at_month(db: Path) -> None:
     assert after != before
 
 
-@pytest.mark.parametrize(
-    "area_id",
-    [
-        "caseloads",
-        "visits",
-        "icpc",
-        "supervision",
-        "practice",
-        "front_door",
-        "stability",
-        "care_leavers",
-    ],
-)
+# Areas whose team-and-month check needs figures that differ between months and teams: a
+# team's few out-of-hours contacts or ASYEs can score 100 % in two months running, so those
+# two are checked by tests/test_kpis_practice.py's area-page test instead. Every other
+# declared area, including one added tomorrow, is checked here.
+FEW_CASES_AREAS = ("edt", "asye")
+
+
+@pytest.mark.parametrize("area_id", [a.id for a in api.areas() if a.id not in FEW_CASES_AREAS])
 def test_area_page_equals_the_metrics_layer_and_follows_filters(db: Path, area_id: str) -> None:
     at = _app().run()
     at.switch_page(area_page_path(area_id)).run()

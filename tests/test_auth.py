@@ -255,10 +255,13 @@ def test_the_rows_panel_download_is_audited_when_clicked(
     at.switch_page("app_pages/visits.py").run()
     key = next(e.key for e in at.expander if e.label.startswith("Rows behind"))
     at.session_state[key] = True
+    deferred.clear()  # those of the run before the panel opened
     at.run()
-    assert [b.label for b in at.get("download_button")] == ["Download these rows (CSV)"]
-    assert len(deferred) == 1 and _audit(db, "row_download") == []  # shown, not downloaded
-    data = deferred[0]()  # the click
+    labels = [b.label for b in at.get("download_button")]  # with each table's own CSV
+    assert labels.count("Download these rows (CSV)") == 1
+    # Every download on the page is prepared only when clicked (one deferred each, in order).
+    assert len(deferred) == len(labels) and _audit(db, "row_download") == []  # not clicked
+    data = deferred[labels.index("Download these rows (CSV)")]()  # the click
     [(who, action, what, detail)] = _audit(db, "row_download")
     assert (who, action) == ("Analyst@Northmoor.example", "row_download")
     assert what.startswith("visits_") and f"{len(data):,} bytes" == detail

@@ -14,6 +14,7 @@ from metrics import api
 from metrics.formatting import count_text, format_value, uk_month
 from metrics.narrative import board_kpis, kpi_sentences
 from reports.meetings import compare_month
+from reports.pack import comparison_csv
 from tests.conftest import app_reads
 from ui.layout import plain
 from ui.navigation import PAGES
@@ -125,3 +126,17 @@ def test_teams_furthest_off_track_are_listed(db: Path) -> None:
     at = _board()
     text = " ".join(m.value for m in at.markdown)
     assert "Teams furthest off track" in text
+
+
+def test_how_we_compare_downloads_as_a_csv_with_the_dfe_symbols_key(db: Path) -> None:
+    """The board page offers "How we compare" as a CSV (``reports.pack.comparison_csv``):
+    prepared on request, and its last rows are the DfE's symbols with their meanings."""
+    at = _board()
+    assert not [d for d in at.get("download_button") if "How we compare" in str(d.proto.label)]
+    _button(at, "Prepare How we compare (CSV)").click().run()
+    assert not at.exception
+    [download] = [d for d in at.get("download_button") if "How we compare" in d.proto.label]
+    assert download.proto.label == "Download How we compare (CSV)"
+    month = api.months(db)[-1]
+    text = comparison_csv(db, month).decode("utf-8-sig")
+    assert "DfE symbol,c,suppressed to protect confidentiality" in text

@@ -59,9 +59,12 @@ BFORD = (
 def setting(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     folder = tmp_path_factory.mktemp("comparison")
     files = []
-    for month in ("2019-08", "2021-05"):
+    header, *rows = CASELOADS.strip().splitlines()
+    for month, order in (("2019-08", rows), ("2021-05", rows[::-1])):
+        # The same figures both months, listed in another order: the very same bytes twice
+        # would be refused as one month's file sent under another month's name.
         path = folder / f"caseloads_{month}.csv"
-        path.write_text(CASELOADS)
+        path.write_text("\n".join([header, *order]) + "\n")
         files.append(path)
     bench = folder / "benchmarks_test.csv"
     bench.write_text(BENCHMARKS)

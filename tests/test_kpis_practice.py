@@ -25,7 +25,14 @@ from metrics import api, compute
 from metrics.config import DEFAULT_CONFIG, load_config
 from metrics.declarations import declarations
 from tests.conftest import app_reads
-from tests.test_app_pages import _app, _area_kpis, _expected_area, _months, _shown
+from tests.test_app_pages import (
+    FEW_CASES_AREAS,
+    _app,
+    _area_kpis,
+    _expected_area,
+    _months,
+    _shown,
+)
 from ui.navigation import area_page_path
 
 APRIL, MAY = date(2021, 4, 1), date(2021, 5, 1)
@@ -352,7 +359,7 @@ def test_the_demo_tells_the_same_story(demo_db: Path) -> None:
     assert september["Safeguarding 2"] == september.min()
 
 
-@pytest.mark.parametrize("area_id", ["edt", "asye"])
+@pytest.mark.parametrize("area_id", FEW_CASES_AREAS)
 def test_the_area_page_shows_the_metrics_layer(demo_db: Path, area_id: str) -> None:
     """The council's figures and how each is calculated, as the area-page test checks the
     other areas (whose team and month checks need figures that differ: a team's few

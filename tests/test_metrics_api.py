@@ -15,6 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -23,6 +24,7 @@ from etl.load import load_paths
 from metrics import api
 from metrics.config import DEFAULT_CONFIG, load_config
 from metrics.declarations import KPI_DIR, declarations
+from metrics.formatting import inert_text
 from tests.test_metrics_kpis import ALL, APRIL, EXPECTED, MAY, build_store, write_returns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,3 +264,12 @@ def test_a_team_missing_a_month_compares_with_its_last_loaded_month(tmp_path: Pa
         picked = api.kpi_values(db, ["caseload_highest"], months=chosen, role=None)
         whole = everything[everything["month"].isin(chosen)].reset_index(drop=True)
         assert picked.equals(whole), chosen
+
+
+def test_compute_csv_text_cannot_run_as_a_formula() -> None:
+    """``metrics compute`` writes its CSV through ``inert_text``, as the downloads do: a
+    team named like a formula gets a leading quote; numbers, even negative, stay numbers."""
+    frame = pd.DataFrame({"team": ['=HYPERLINK("http://x")', "North"], "value": [-3.0, 1.0]})
+    safe = inert_text(frame)
+    assert safe["team"].tolist() == ['\'=HYPERLINK("http://x")', "North"]
+    assert safe["value"].tolist() == [-3.0, 1.0]

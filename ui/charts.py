@@ -9,6 +9,7 @@ Every number printed on a chart is formatted by ``metrics.formatting``.
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Sequence
 from datetime import date
 
@@ -236,13 +237,17 @@ def _base_layout(
         },
         font={**FONT, "size": font_size},
         height=height,
-        margin={"l": 10, "r": 10, "t": 2 * font_size + 40, "b": 10},
+        # The legend sits on the figure's bottom edge (container, not plot, coordinates) with
+        # room kept above it for the month labels: placed at a share of the plot's height
+        # it ran into them once the board's text was made larger.
+        margin={"l": 10, "r": 10, "t": 2 * font_size + 40, "b": 3 * font_size + 34},
         plot_bgcolor="white",
         paper_bgcolor="white",
         legend={
             "orientation": "h",
-            "yanchor": "top",
-            "y": -0.2,
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
             "x": 0,
             "xanchor": "left",
             "font": {"size": font_size},
@@ -298,7 +303,7 @@ def trend_figure(
             go.Scatter(
                 x=rows["month"],
                 y=rows["value"],
-                name=str(name),
+                name=html.escape(str(name)),  # Plotly draws <a href> in a name as a link
                 mode="lines+markers",
                 line=styles[min(i, 1)],
                 marker={"symbol": symbols[min(i, 1)], "size": 8},
@@ -476,7 +481,11 @@ def html_table(
         )
     foot = f'<p style="margin:4px 0 0;font-size:0.85rem;color:#444444">{note}</p>' if note else ""
     return (
-        '<div style="overflow-x:auto;margin-bottom:0.5rem">'
+        # A wide table scrolls sideways: the scrolling box takes keyboard focus (tabindex)
+        # and is named, so a keyboard user can scroll it too (WCAG 2.1.1; axe's
+        # scrollable-region-focusable).
+        f'<div role="region" tabindex="0" aria-label="{text_html(caption)}" '
+        'style="overflow-x:auto;margin-bottom:0.5rem">'
         '<table style="border-collapse:collapse;font-size:0.9rem;color:#1A1A1A;width:100%">'
         '<caption style="caption-side:top;text-align:left;font-weight:600;font-size:1.05rem;'
         f'padding:0 0 6px;color:#1A1A1A">{text_html(caption)}</caption>'

@@ -223,10 +223,12 @@ def data_banners(
         # line above a page's first figures on a laptop's screen.
         st.sidebar.caption(f"Data last loaded {uk_date(last_loaded)} at {last_loaded:%H:%M}.")
     if month is not None and missing:
-        names = ", ".join(missing)
+        many = len(missing) > 1
+        names = ", ".join(missing[:-1]) + " and " + missing[-1] if many else missing[0]
         st.warning(
-            f"Missing for {uk_month(month)}: the {names} return{'s' if len(missing) > 1 else ''}"
-            " has not been loaded, so figures that use it show no data.",
+            f"Missing for {uk_month(month)}: the {names} return{'s' if many else ''}"
+            f" {'have' if many else 'has'} not been loaded, so figures that use "
+            f"{'them' if many else 'it'} show no data.",
             icon=":material/warning:",
         )
     if month is not None and replaced and board_date is not None:

@@ -97,11 +97,29 @@ def axe_violations(page: Page, axe_js: Path) -> list[dict]:
     )
 
 
+# The part of an element's box that is drawn: its box cut by every ancestor that clips
+# (overflow not visible), e.g. a closed expander whose content is kept at no height.
+_VISIBLE_BOX = """
+const visibleBox = el => {
+  let r = el.getBoundingClientRect();
+  let box = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+  for (let a = el.parentElement; a; a = a.parentElement) {
+    const style = getComputedStyle(a);
+    if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+    const c = a.getBoundingClientRect();
+    box = {left: Math.max(box.left, c.left), top: Math.max(box.top, c.top),
+           right: Math.min(box.right, c.right), bottom: Math.min(box.bottom, c.bottom)};
+  }
+  return box.right - box.left > 0 && box.bottom - box.top > 0 ? box : null;
+};
+"""
+
 # Each drawn Plotly chart's text boxes, by kind: the chart title, the legend, axis titles,
 # tick labels and notes. Two boxes of different kinds that intersect by more than a pixel are
 # text printed over text (a heat-table title over its month labels, a legend into a title).
 _PLOTLY_TEXT_OVERLAPS = """
 () => {
+  %s
   const kinds = {title: '.gtitle', legend: '.legend .bg', xtitle: '.g-xtitle text',
                  ytitle: '.g-ytitle text', xtick: '.xtick text', ytick: '.ytick text',
                  note: '.annotation-text-g'};
@@ -112,8 +130,8 @@ _PLOTLY_TEXT_OVERLAPS = """
     const boxes = [];
     for (const [kind, sel] of Object.entries(kinds)) {
       chart.querySelectorAll(sel).forEach(el => {
-        const r = el.getBoundingClientRect();
-        if (r.width > 0 && r.height > 0 && (el.textContent || kind === 'legend'))
+        const r = visibleBox(el);
+        if (r && (el.textContent || kind === 'legend'))
           boxes.push([kind, (el.textContent || '').slice(0, 40), r]);
       });
     }
@@ -132,6 +150,7 @@ _PLOTLY_TEXT_OVERLAPS = """
 # drawn over a caption or a tile's text is the same fault in the page's own layout.
 _HEADING_OVERLAPS = """
 () => {
+  %s
   const main = document.querySelector('[data-testid="stMain"]');
   const heads = [...main.querySelectorAll('h1, h2, h3')];
   const blocks = [...main.querySelectorAll(
@@ -141,12 +160,12 @@ _HEADING_OVERLAPS = """
                        && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
   const found = [];
   for (const h of heads) {
-    const hr = h.getBoundingClientRect();
-    if (!hr.width || !hr.height) continue;
+    const hr = visibleBox(h);
+    if (!hr) continue;
     for (const b of blocks) {
       if (b.contains(h) || h.contains(b)) continue;
-      const br = b.getBoundingClientRect();
-      if (br.width && br.height && clash(hr, br))
+      const br = visibleBox(b);
+      if (br && clash(hr, br))
         found.push(`heading "${h.textContent.slice(0, 40)}" over "${b.textContent.slice(0, 40)}"`);
     }
   }
@@ -158,7 +177,9 @@ _HEADING_OVERLAPS = """
 def text_overlaps(page: Page) -> list[str]:
     """Text printed over other text on the page as drawn now: in the Plotly charts (title,
     legend, axis titles, tick labels, notes) and between headings and the text beside them."""
-    return page.evaluate(_PLOTLY_TEXT_OVERLAPS) + page.evaluate(_HEADING_OVERLAPS)
+    return page.evaluate(_PLOTLY_TEXT_OVERLAPS % _VISIBLE_BOX) + page.evaluate(
+        _HEADING_OVERLAPS % _VISIBLE_BOX
+    )
 
 
 def screenshots(page: Page, name: str) -> list[Path]:
