@@ -29,6 +29,8 @@ APRIL_2021 = REAL / "dfe-cscoe__New_Statistical_Neighbour_Groupings_April_2021.c
 MODEL_2025 = REAL / "dfe-cscoe__sn_model_2025_wide.csv"
 C4 = REAL / "dfe-cscoe__c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv"
 CSWW = REAL / "dfe-cscoe__csww_indicators_2017_to_2025.csv"
+C1 = REAL / "dfe-cscoe__c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+LEAVERS = REAL / "dfe-cscoe__la_care_leavers_accommodation_suitability.csv"
 needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="real-format files not available")
 KPI = "icpc_within_15wd_pct"
 
@@ -171,7 +173,7 @@ def test_the_demos_bundled_published_figures_are_the_dfes() -> None:
         ROOT / "data" / "reference" / "northmoor_benchmarks.csv", dtype="str", keep_default_na=False
     )
     published = bundled[bundled["illustrative"] == "N"]
-    real = pd.concat([convert(C4.read_bytes()).frame, convert(CSWW.read_bytes()).frame])
+    real = pd.concat([convert(f.read_bytes()).frame for f in (C4, CSWW, C1, LEAVERS)])
     key = ["indicator", "period", "area_code"]
     merged = published.merge(real, on=key, suffixes=("", "_dfe"), validate="one_to_one")
     assert len(merged) == len(published) > 1000
