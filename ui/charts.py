@@ -551,18 +551,25 @@ def team_table_rows(cells: pd.DataFrame, unit: str) -> pd.DataFrame:
     """The team table's figures as a flat table for CSV: team, month, value, the counts behind
     a percentage and the status in words (aggregates only: no child is in it)."""
     frame = cells.sort_values(["team", "month"])
+    out = _flat_figures(frame, unit, "Team", "team")
+    out["Status"] = [STATUS_WORDS[status_key(s)] for s in frame["status"]]
+    return out
+
+
+def _flat_figures(frame: pd.DataFrame, unit: str, label: str, column: str) -> pd.DataFrame:
+    """One CSV row per figure: its ``label`` (the team or line, from ``column``), month,
+    value and, for a percentage, the counts behind it."""
     out = pd.DataFrame(
         {
-            "Team": frame["team"].astype(str),
+            label: frame[column].astype(str).to_numpy(),
             "Month": [pd.Timestamp(m).strftime("%Y-%m") for m in frame["month"]],
-            "Value": frame["value"].astype(float).round(3),
+            "Value": frame["value"].astype(float).round(3).to_numpy(),
         }
     )
     if _has_counts(frame, unit):
         out["Counted"] = frame["numerator"].to_numpy()
         out["Of"] = frame["denominator"].to_numpy()
-    out["Status"] = [STATUS_WORDS[status_key(s)] for s in frame["status"]]
-    return out.reset_index(drop=True)
+    return out
 
 
 def trend_table(series: pd.DataFrame, *, title: str, unit: str) -> str:
@@ -600,19 +607,10 @@ def trend_table(series: pd.DataFrame, *, title: str, unit: str) -> str:
 def trend_table_rows(series: pd.DataFrame, unit: str) -> pd.DataFrame:
     """The trend chart's figures as a flat table for CSV: line, month, value, counts, threshold."""
     frame = series.sort_values(["month"], kind="stable")
-    out = pd.DataFrame(
-        {
-            "Line": frame["line"].astype(str),
-            "Month": [pd.Timestamp(m).strftime("%Y-%m") for m in frame["month"]],
-            "Value": frame["value"].astype(float).round(3),
-        }
-    )
-    if _has_counts(frame, unit):
-        out["Counted"] = frame["numerator"].to_numpy()
-        out["Of"] = frame["denominator"].to_numpy()
+    out = _flat_figures(frame, unit, "Line", "line")
     if "threshold" in frame:
         out["Threshold"] = frame["threshold"].astype(float).to_numpy()
-    return out.reset_index(drop=True)
+    return out
 
 
 def sparkline_svg_markup(
