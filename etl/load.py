@@ -118,10 +118,19 @@ class PendingChange:
     previous_loaded_at: datetime | None = None
     previous_file: str | None = None
     previous_origin: str = "return"  # a monthly return, or an Annex A workbook ("annex_a")
+    #: A reference return's ``replace_by`` columns: a load replaces only the stored rows with
+    #: the same values in them (a second DfE table adds its indicators to the first's).
+    keyed: tuple[str, ...] = ()
 
     def describe(self, rows: int, what: str) -> str:
         if self.kind == "unchanged":
             return f"{what} is already loaded from an identical file — nothing will change."
+        if self.kind == "replace" and self.keyed:
+            keys = " and ".join(self.keyed)
+            return (
+                f"Adds {what}: {rows:,} rows, replacing any stored rows with the same {keys} "
+                f"(the table held {self.previous_rows:,} rows)."
+            )
         if self.kind == "replace":
             when = self.previous_loaded_at.strftime("%-d %B %Y") if self.previous_loaded_at else "?"
             return f"Replaces {what} loaded on {when}: {self.previous_rows:,} → {rows:,} rows."
@@ -263,7 +272,8 @@ def _change(con: duckdb.DuckDBPyConnection, unit: MonthUnit, sha256: str) -> Pen
         return PendingChange("new")
     if prev[0] == sha256:
         return PendingChange("unchanged")
-    return PendingChange("replace", _current_rows(con, unit), prev[1], prev[2], prev[3])
+    keyed = unit.spec.replace_by if unit.month is None else ()
+    return PendingChange("replace", _current_rows(con, unit), prev[1], prev[2], prev[3], keyed)
 
 
 def pending_changes(db: Path, fc: FileCheck) -> list[tuple[MonthUnit, PendingChange]]:
@@ -316,7 +326,10 @@ def describe_changes(changes: list[tuple[MonthUnit, PendingChange]], done: bool 
     if len(changes) == 1:
         unit, change = changes[0]
         text = change.describe(unit.rows, unit.what)
-        return text.replace("Replaces", "Replaced").replace("New:", "Loaded:") if done else text
+        if done:
+            for now, then in (("Replaces", "Replaced"), ("Adds", "Added"), ("New:", "Loaded:")):
+                text = text.replace(now, then)
+        return text
     lines = []
     for title in dict.fromkeys(u.spec.title for u, _ in changes):
         mine = [(u, c) for u, c in changes if u.spec.title == title]

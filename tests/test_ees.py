@@ -199,6 +199,30 @@ def test_import_loads_through_the_checked_path_and_a_reload_replaces(tmp_path: P
     assert rows == (5, 75.0)
 
 
+def test_a_second_table_adds_its_indicators_and_says_so(tmp_path: Path) -> None:
+    """Benchmarks are replaced by indicator and period, so the workforce table after C4 adds
+    its rows and keeps C4's; the message says that, not "replaced 5 → 9 rows"."""
+    db = tmp_path / "csc.duckdb"
+    c4, csww = tmp_path / "c4_2021.csv", tmp_path / "csww_2021.csv"
+    c4.write_text(C4)
+    csww.write_text(CSWW)
+    assert import_ees(db, c4)[1].status == "loaded"
+    conversion, result = import_ees(db, csww)
+    rows = len(conversion.frame)
+    assert result.message == (
+        f"Added Benchmarks: {rows:,} rows, replacing any stored rows with the same indicator "
+        "and period (the table held 5 rows)."
+    )
+    con = store.open_reader(db)
+    try:
+        kept = con.execute(
+            "SELECT count(*) FROM benchmarks WHERE indicator = 'icpc_within_15wd_pct'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert kept == 5  # C4's five areas are still there
+
+
 def test_cli_import_ees(tmp_path: Path) -> None:
     db = tmp_path / "csc.duckdb"
     good = tmp_path / "csww.csv"
