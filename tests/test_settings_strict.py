@@ -163,21 +163,16 @@ def test_a_new_sql_setting_needs_only_its_declaration(
     assert load_config(default).sql_params()["review_limit_working_days"] == 20
 
 
-def test_an_unknown_setting_in_kpi_sql_fails_naming_the_kpi(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _declarations_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_name: str, edit
+) -> str:
+    """The error the KPI declarations raise when ``file_name``'s text is changed by ``edit``
+    (a copy of every declaration in ``tmp_path``; the real ones are untouched)."""
     folder = tmp_path / "kpis"
     folder.mkdir()
     for path in KPI_DIR.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
-        if path.name == "front_door.yaml":
-            old = "working_days_to_authorise <= {assessment_limit_working_days}"
-            assert old in text
-            text = text.replace(old, old.replace("assessment_limit", "assesment_limit"))
-            old = "        those authorised within {assessment_limit_working_days}"
-            assert old in text
-            text = text.replace(old, old.replace("assessment_limit", "assesment_limit"))
-        (folder / path.name).write_text(text, encoding="utf-8")
+        (folder / path.name).write_text(edit(text) if path.name == file_name else text, "utf-8")
     monkeypatch.setattr(declarations_module, "KPI_DIR", folder)
     declarations_module._declarations.cache_clear()
     try:
@@ -185,7 +180,22 @@ def test_an_unknown_setting_in_kpi_sql_fails_naming_the_kpi(
             declarations_module.declarations()
     finally:
         declarations_module._declarations.cache_clear()
-    message = str(caught.value)
+    return str(caught.value)
+
+
+def test_an_unknown_setting_in_kpi_sql_fails_naming_the_kpi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def misspell(text: str) -> str:
+        for old in (
+            "working_days_to_authorise <= {assessment_limit_working_days}",
+            "        those authorised within {assessment_limit_working_days}",
+        ):
+            assert old in text
+            text = text.replace(old, old.replace("assessment_limit", "assesment_limit"))
+        return text
+
+    message = _declarations_error(tmp_path, monkeypatch, "front_door.yaml", misspell)
     assert "front_door.yaml" in message
     assert "{assesment_limit_working_days} is not a council setting" in message
 
@@ -193,22 +203,11 @@ def test_an_unknown_setting_in_kpi_sql_fails_naming_the_kpi(
 def test_an_unknown_setting_in_a_kpi_measure_fails_naming_the_kpi(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "kpis"
-    folder.mkdir()
-    for path in KPI_DIR.glob("*.yaml"):
-        text = path.read_text(encoding="utf-8")
-        if path.name == "visits.yaml":
-            old = "      count: in_time_and_seen\n"
-            assert old in text
-            text = text.replace(old, old + '      where: "1 <= {icpc_limit_workng_days}"\n', 1)
-        (folder / path.name).write_text(text, encoding="utf-8")
-    monkeypatch.setattr(declarations_module, "KPI_DIR", folder)
-    declarations_module._declarations.cache_clear()
-    try:
-        with pytest.raises(ValueError) as caught:
-            declarations_module.declarations()
-    finally:
-        declarations_module._declarations.cache_clear()
-    message = str(caught.value)
+    def misspell(text: str) -> str:
+        old = "      count: in_time_and_seen\n"
+        assert old in text
+        return text.replace(old, old + '      where: "1 <= {icpc_limit_workng_days}"\n', 1)
+
+    message = _declarations_error(tmp_path, monkeypatch, "visits.yaml", misspell)
     assert "visits.yaml: KPI visits_in_time_pct.numerator" in message
     assert "{icpc_limit_workng_days} is not a council setting" in message

@@ -679,20 +679,12 @@ def sparkline_svg_markup(
 
 
 def sparkline_svg(
-    months: Sequence,
-    values: Sequence[float],
-    *,
-    unit: str,
-    status: object = None,
-    height: int = 70,
-    threshold: float | None = None,
-    label: str = "",
+    months: Sequence, values: Sequence[float], *, label: str = "", height: int = 70, **options
 ) -> str:
-    """The sparkline (``sparkline_svg_markup``) as an ``<img>`` for ``st.html``, which
-    drops inline ``<svg>``: a data URI, full width, ``label`` as its alt text."""
-    markup = sparkline_svg_markup(
-        months, values, unit=unit, status=status, height=height, threshold=threshold, label=label
-    )
+    """The sparkline (``sparkline_svg_markup``, which takes the same ``options``) as an
+    ``<img>`` for ``st.html``, which drops inline ``<svg>``: a data URI, full width, ``label``
+    as its alt text."""
+    markup = sparkline_svg_markup(months, values, label=label, height=height, **options)
     data = base64.b64encode(markup.encode("utf-8")).decode("ascii")
     return (
         f'<img class="csc-spark" src="data:image/svg+xml;base64,{data}" alt="{text_html(label)}" '
