@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from etl.load import demo_needed
+from demo.build import demo_needed
 from metrics import api, quality
 from ui import auth, layout, navigation, state
 

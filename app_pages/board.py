@@ -23,6 +23,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from charts.static import figure_img
 from metrics import api
 from metrics.declarations import KPI
 from metrics.formatting import count_text, format_value, uk_month
@@ -49,6 +50,9 @@ ADVANCE_SECONDS = 30
 FIGURE_PX = 96
 TEXT_PX = 24  # the least a board member reads across a room on a 1920 × 1080 screen
 CHART_TEXT_PX = 20
+#: The board chart's width in SVG pixels: about its column's width at 1920 × 1080, so the
+#: picture is drawn at full size (text CHART_TEXT_PX) and scales down on a smaller screen.
+BOARD_CHART_WIDTH = 1000
 PREVIOUS, NEXT, FIRST, LAST = "◀ Previous", "Next ▶", "« First", "Last »"
 
 _CSS = f"""
@@ -200,12 +204,10 @@ def _measure(db: Path, month: date, compare: date, auto: bool) -> None:
         _headline(db, k, month, compare)
         _furthest_off_track(db, k, month)
     with right:
-        st.plotly_chart(
-            area_trend_figure(db, k.id, month, height=560, font_size=CHART_TEXT_PX),
-            key=f"board:trend:{k.id}",
-            config={"displayModeBar": False},
-            alt=" ".join(sentences),
-        )
+        # A picture, not Plotly: nobody hovers on a shared screen, and it is on screen at
+        # once. Drawn no wider than the column at 1920, so its text is CHART_TEXT_PX or more.
+        figure = area_trend_figure(db, k.id, month, height=560, font_size=CHART_TEXT_PX)
+        st.html(figure_img(figure, width=BOARD_CHART_WIDTH, label=" ".join(sentences)))
     for sentence in sentences[1:]:  # the first is the headline's figure and change again
         st.markdown(f'<div class="csc-board-text">{plain(sentence)}</div>', unsafe_allow_html=True)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from charts.sparkline import sparkline_range, sparkline_svg
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
-from ui.charts import sparkline_range, sparkline_svg
 from ui.layout import change_text, kpi_tile, plain
 from ui.navigation import area_page_path
 from ui.state import as_at_month, current_db, month_key

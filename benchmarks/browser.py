@@ -6,7 +6,8 @@ Debian's headless Chromium with Playwright and times, per page:
 
 - **content**: navigation start to the page's title (its ``h1``) shown, not stale;
 - **last chart**: navigation start to the script run over, nothing stale and every chart
-  container holding its drawn SVG (Plotly) or canvas (data grids), held for ``SETTLE_S``;
+  container holding its drawn SVG (Plotly), canvas (data grids) or loaded picture (the
+  static trend charts of ``charts.static``), held for ``SETTLE_S``;
 
 **cold** in a fresh browser context (a new visitor: Streamlit's page, websocket and session
 all new), **warm** by the sidebar link from the page before (someone moving round the app).
@@ -86,9 +87,11 @@ PROBE = """
     if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
     const plots = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     const grids = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
+    const pictures = [...document.querySelectorAll('img.csc-chart')];
     if (!plots.every(el => el.querySelector('.main-svg'))) return false;
     if (!grids.every(el => el.querySelector('canvas'))) return false;
-    probe.charts = plots.length + grids.length;
+    if (!pictures.every(img => img.complete && img.naturalWidth > 0)) return false;
+    probe.charts = plots.length + grids.length + pictures.length;
     return true;
   };
   const tick = () => {

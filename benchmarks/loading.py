@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.timing import Measurement, median_seconds
-from etl.demo import DEMO_END, RETURN_COLUMNS, write_returns
+from demo.council import DEMO_END, RETURN_COLUMNS, write_returns
 from etl.load import check_path, load_paths
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """Scaled demo stores for the benchmark: 1, 20 or 153 fictional councils × 10 years.
 
-The rows are the demo generator's own (``etl.demo.Council``, one seeded generator per council,
-so they equal what ``etl.demo.write_returns(scale=N)`` writes), but they are bulk-inserted
+The rows are the demo generator's own (``demo.council.Council``, one seeded generator per council,
+so they equal what ``demo.council.write_returns(scale=N)`` writes), but they are bulk-inserted
 straight into DuckDB instead of going file by file through the checked loader: 153 councils
 × 120 months is ~46 M rows, and pushing them through pandas and Great Expectations would take
 most of an hour without measuring anything the loader benchmark does not. Councils are
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from demo.build import DEMO_BENCHMARKS, DEMO_COMPLETE_KEY
+from demo.council import RETURN_COLUMNS, WARM_UP, Council, month_starts
 from etl import store
-from etl.demo import RETURN_COLUMNS, WARM_UP, Council, month_starts
-from etl.load import DEMO_BENCHMARKS, DEMO_COMPLETE_KEY, load_paths
+from etl.load import load_paths
 from etl.returns import Column, get_return
 from etl.validate import FALSE_FLAGS, TRUE_FLAGS
 from metrics.materialise import refresh_all

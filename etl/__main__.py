@@ -1,4 +1,4 @@
-"""Command line: ``python -m etl load|import-ees|import-neighbours|watch|demo|status|audit|
+"""Command line: ``python -m etl load|import-ees|import-neighbours|watch|status|audit|
 suites|tidy|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -23,30 +22,8 @@ def _db(args: argparse.Namespace) -> Path:
     return store.db_path(args.db)
 
 
-def _print_results(results) -> int:
-    bad = 0
-    for r in results:
-        if r.status == "rejected":
-            bad += 1
-            print(r.report.to_text())
-            if r.kept_at and r.not_kept:
-                print(f"  {r.not_kept} Report: {r.kept_at}.report.json")
-            elif r.kept_at:
-                print(f"  Kept in {r.kept_at} with its report ({r.kept_at.name}.report.json).")
-        else:
-            print(f"{r.file_name}: {r.status} — {r.message}")
-            for item in r.report.lists:
-                print(f"  · {item}")
-            for w in r.report.warnings:
-                print(f"  ! {w.line()}")
-    loaded = sum(r.status in ("loaded", "replaced") for r in results)
-    unchanged = sum(r.status == "unchanged" for r in results)
-    print(f"{len(results)} file(s): {loaded} loaded, {unchanged} unchanged, {bad} rejected.")
-    return 1 if bad else 0
-
-
 def cmd_load(args: argparse.Namespace) -> int:
-    from etl.load import load_paths
+    from etl.load import load_paths, print_results
 
     paths = [Path(p) for p in args.paths]
     missing = [p for p in paths if not p.exists()]
@@ -58,11 +35,12 @@ def cmd_load(args: argparse.Namespace) -> int:
     except store.StoreBusy as exc:
         print(str(exc), file=sys.stderr)
         return 3
-    return _print_results(results)
+    return print_results(results)
 
 
 def cmd_import_ees(args: argparse.Namespace) -> int:
     from etl.ees import EesFileError, import_ees
+    from etl.load import print_results
 
     path = Path(args.path)
     if not path.exists():
@@ -77,7 +55,7 @@ def cmd_import_ees(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 3
     print(conversion.summary())
-    return _print_results([result])
+    return print_results([result])
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
@@ -114,17 +92,6 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from etl.load import build_demo
-
-    db = _db(args)
-    started = time.perf_counter()
-    results = build_demo(db, months=args.months, seed=args.seed, scale=args.scale)
-    code = _print_results(results)
-    print(f"Demo store at {db} built in {time.perf_counter() - started:.1f} s.")
-    return code
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     db = _db(args)
     try:
@@ -155,8 +122,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from charts.export import to_csv_bytes
     from etl import audit
-    from ui.export import to_csv_bytes
 
     if args.action and args.action not in audit.ACTIONS:
         print(f"Unknown action {args.action!r}: use {', '.join(audit.ACTIONS)}", file=sys.stderr)
@@ -308,13 +275,6 @@ def parser() -> argparse.ArgumentParser:
     sn.add_argument("path", help="the DfE's statistical-neighbour table (CSV)")
     sn.add_argument("--db", help=db_help + "; the change is recorded in its audit log")
     sn.set_defaults(func=cmd_import_neighbours)
-
-    demo = sub.add_parser("demo", help="generate and load the fictional demo council")
-    demo.add_argument("--db", help=db_help)
-    demo.add_argument("--months", type=int, default=36)
-    demo.add_argument("--seed", type=int, default=2021)
-    demo.add_argument("--scale", type=int, default=1, help="councils to generate")
-    demo.set_defaults(func=cmd_demo)
 
     status = sub.add_parser("status", help="what is loaded: return × month")
     status.add_argument("--db", help=db_help)

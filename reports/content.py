@@ -1,7 +1,7 @@
 """What a board pack says, before it is laid out as PDF pages or slides.
 
 One ``BoardPack`` holds the cover facts, the summary of every KPI, and per area the chart (the
-same plotly figure the board page shows, from ``ui.charts.trend_figure``), the narrative and
+same plotly figure the board page shows, from ``charts.trend.trend_figure``), the narrative and
 the team table. Both layouts read this, so the PDF and the slides never disagree, and every
 figure in it comes from ``metrics.api`` through the chosen ``Suppressor``.
 """
@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.palette import FONT
+from charts.trend import trend_figure
 from etl.ees import load_mapping
 from metrics import api, comparison
 from metrics.config import load_config
@@ -26,7 +28,6 @@ from metrics.status import ICONS
 from metrics.suppression import SHOW_ALL, Suppressor, for_exports
 from reports.images import WIDTH as PICTURE_WIDTH
 from reports.meetings import compare_month
-from ui import charts
 
 ALL = api.ALL
 TREND_MONTHS = 24
@@ -125,7 +126,7 @@ def area_trend_figure(
     month: object,
     hide: Suppressor = SHOW_ALL,
     height: int = 420,
-    font_size: int = charts.FONT["size"],
+    font_size: int = FONT["size"],
 ) -> go.Figure:
     """The council's trend for a KPI over the last two years up to ``month``.
 
@@ -148,7 +149,7 @@ def area_trend_figure(
     points = None
     if projection is not None and projection.points:
         points = pd.DataFrame(list(projection.points), columns=["month", "value"])
-    return charts.trend_figure(
+    return trend_figure(
         series,
         title=f"{k.title}: trend against threshold",
         unit=k.unit,

@@ -56,8 +56,8 @@ def comparison_csv(db: Path | str, month: object) -> bytes:
     """ "How we compare" as a CSV export: the pack's comparison rows, then each statistical
     neighbour's own figure, where a figure the DfE did not publish is its symbol with the
     DfE's meaning ("c — suppressed to protect confidentiality"), never a blank cell; the
-    symbols' key closes the file. Formula-like cells are made inert (``ui.export``)."""
-    from ui.export import to_csv_bytes  # the one CSV writer
+    symbols' key closes the file. Formula-like cells are made inert (``charts.export``)."""
+    from charts.export import to_csv_bytes  # the one CSV writer
 
     month = pd.Timestamp(month).date()
     if month not in api.months(db):

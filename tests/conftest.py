@@ -71,7 +71,7 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo council's store, built once for the whole session (read-only for tests)."""
-    from etl.load import build_demo
+    from demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "csc.duckdb"
     results = build_demo(path)

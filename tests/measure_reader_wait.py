@@ -19,8 +19,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from demo.council import write_returns
 from etl import store
-from etl.demo import write_returns
 from etl.load import load_paths
 from metrics import api
 

@@ -8,9 +8,12 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
+from charts.export import to_csv_bytes
+from charts.palette import OKABE_ITO, STATUS_COLOURS, status_colour, status_key
+from charts.sparkline import sparkline_range, sparkline_svg, sparkline_svg_markup
+from charts.tables import team_heat_table, team_table_rows, trend_table, trend_table_rows
+from charts.trend import trend_figure
 from metrics.formatting import format_value, uk_date, uk_month
-from ui import charts
-from ui.export import to_csv_bytes
 
 MONTHS = [date(2021, 1, 1), date(2021, 2, 1), date(2021, 3, 1)]
 
@@ -29,7 +32,7 @@ def _series() -> pd.DataFrame:
 
 
 def test_trend_draws_council_team_threshold_and_target_date() -> None:
-    fig = charts.trend_figure(
+    fig = trend_figure(
         _series(), title="Visits in time", unit="percent", target_date=date(2021, 3, 31)
     )
     names = [trace.name for trace in fig.data]
@@ -51,7 +54,7 @@ def test_trend_draws_council_team_threshold_and_target_date() -> None:
 
 def test_trend_without_threshold_or_target_draws_only_lines() -> None:
     series = _series().assign(threshold=float("nan"))
-    fig = charts.trend_figure(series, title="Caseload", unit="number")
+    fig = trend_figure(series, title="Caseload", unit="number")
     assert [t.name for t in fig.data] == ["Whole council", "North"]
     assert not fig.layout.shapes
 
@@ -107,7 +110,7 @@ def _cells() -> pd.DataFrame:
 
 
 def test_team_heat_table_has_row_and_column_headers_and_value_icon_and_words() -> None:
-    table = _Table(charts.team_heat_table(_cells(), title="By team", unit="percent"))
+    table = _Table(team_heat_table(_cells(), title="By team", unit="percent"))
     assert table.caption == "By team"
     header, north, south = table.rows
     assert [(tag, scope) for tag, scope, _, _ in header] == [("th", "col")] * 3
@@ -124,14 +127,14 @@ def test_team_heat_table_has_row_and_column_headers_and_value_icon_and_words() -
 
 
 def test_every_percentage_cell_carries_the_count_behind_it() -> None:
-    table = _Table(charts.team_heat_table(_cells(), title="By team", unit="percent"))
+    table = _Table(team_heat_table(_cells(), title="By team", unit="percent"))
     north = table.rows[1]
     assert north[1][2].split("\n")[1] == "11 of 14"
     assert north[1][3] == f"North, {uk_month(MONTHS[0])}: 78.6% (11 of 14), on track"
     # Under five cases the cell says so.
     assert north[2][2].split("\n")[1] == "few cases: 2 of 3"
     # A count is not a percentage: no counts printed under it.
-    counts = _Table(charts.team_heat_table(_cells(), title="t", unit="count"))
+    counts = _Table(team_heat_table(_cells(), title="t", unit="count"))
     assert "\n" not in counts.rows[1][1][2]
 
 
@@ -141,19 +144,19 @@ HOSTILE = ["![x](http://evil)", '<a href="http://evil">click</a>', "**bold** & <
 def test_a_team_name_with_markdown_or_html_is_shown_as_literal_text() -> None:
     for name in HOSTILE:
         cells = _cells().assign(team=lambda f, n=name: f["team"].replace("North", n))
-        markup = charts.team_heat_table(cells, title="By team", unit="percent")
+        markup = team_heat_table(cells, title="By team", unit="percent")
         table = _Table(markup)
         assert table.rows[1][0][2] == name  # the row header reads exactly as typed
         assert "a" not in table.tags and "img" not in table.tags and "b" not in table.tags
         # Nothing Markdown could act on is left raw either (entities for [ ] ( ) ! * _).
         assert "](" not in markup and "**" not in markup and "<a " not in markup
-        trend = charts.trend_table(_series().replace("North", name), title="t", unit="percent")
+        trend = trend_table(_series().replace("North", name), title="t", unit="percent")
         assert _Table(trend).rows[0][2][2] == name
         assert "a" not in _Table(trend).tags
 
 
 def test_team_table_csv_rows_are_aggregates_with_counts_and_status() -> None:
-    rows = charts.team_table_rows(_cells(), "percent")
+    rows = team_table_rows(_cells(), "percent")
     assert list(rows.columns) == ["Team", "Month", "Value", "Counted", "Of", "Status"]
     assert rows.iloc[0].to_dict() == {
         "Team": "North",
@@ -163,29 +166,29 @@ def test_team_table_csv_rows_are_aggregates_with_counts_and_status() -> None:
         "Of": 14,
         "Status": "on track",
     }
-    csv = to_csv_bytes(charts.team_table_rows(_cells().assign(team="=1+1"), "percent"))
-    assert "'=1+1" in csv.decode("utf-8-sig")  # formula-guarded by ui.export
+    csv = to_csv_bytes(team_table_rows(_cells().assign(team="=1+1"), "percent"))
+    assert "'=1+1" in csv.decode("utf-8-sig")  # formula-guarded by charts.export
 
 
 def test_trend_table_is_months_by_line_with_counts_and_threshold() -> None:
     series = _series().assign(numerator=[7, 8, 9, 6, None, 19], denominator=[10, 10, 10, 10, 0, 20])
-    table = _Table(charts.trend_table(series, title="Visits: figures by month", unit="percent"))
+    table = _Table(trend_table(series, title="Visits: figures by month", unit="percent"))
     header, *rows = table.rows
     assert [t for _, _, t, _ in header] == ["Month", "Whole council", "North", "Threshold"]
     assert all(scope == "col" for _, scope, _, _ in header)
     assert [r[0][:3] for r in rows] == [("th", "row", uk_month(m)) for m in MONTHS]
     assert [c[2] for c in rows[0][1:]] == ["70.0% (7 of 10)", "60.0% (6 of 10)", "85.0%"]
     assert rows[1][2][2] == "no data"  # North's February is missing, not blank
-    flat = charts.trend_table_rows(series, "percent")
+    flat = trend_table_rows(series, "percent")
     assert list(flat.columns) == ["Line", "Month", "Value", "Counted", "Of", "Threshold"]
     assert len(flat) == len(series)
 
 
 def test_status_colours_are_okabe_ito_and_distinct() -> None:
-    shown = [charts.status_colour(s) for s in ("on track", "At risk", "off_track")]
+    shown = [status_colour(s) for s in ("on track", "At risk", "off_track")]
     assert len(set(shown)) == 3
-    assert set(shown) <= set(charts.OKABE_ITO.values())
-    assert charts.status_key("nonsense") == "no_data"
+    assert set(shown) <= set(OKABE_ITO.values())
+    assert status_key("nonsense") == "no_data"
 
 
 def data_fill(fig, lines=("Whole council", "North")) -> float:
@@ -213,7 +216,7 @@ def test_value_axis_is_fitted_to_the_data_and_a_zero_threshold_shows() -> None:
     # range is 0–3.2 and the data keep 1.3 / 3.2 = 41% > 40%, so it is drawn; 12% margins
     # make it -0.384–3.584, where the data fill 1.3 / 3.968 = 33%.
     values = [1.9, 2.4, 3.2, 2.8, 2.0, 2.2, 2.5, 2.6, 3.0, 2.1, 1.9, 2.3]
-    fig = charts.trend_figure(_one_line(values, 0.0), title="t", unit="percent")
+    fig = trend_figure(_one_line(values, 0.0), title="t", unit="percent")
     low, high = fig.layout.yaxis.range
     assert low < 0 < 1.9 and high > 3.2  # zero sits inside the plot, not on its edge
     assert high - low < 5  # not 0–105
@@ -224,7 +227,7 @@ def test_value_axis_is_fitted_to_the_data_and_a_zero_threshold_shows() -> None:
 def test_a_threshold_far_from_the_data_is_named_at_the_edge_not_squashing_the_data() -> None:
     # 60–65% against a floor of 100%: including 100 would leave the data 5 / 40 = 12.5%.
     values = [60.0, 61, 62, 63, 64, 65, 64, 63, 62, 61, 60, 65]
-    fig = charts.trend_figure(_one_line(values, 100.0), title="t", unit="percent")
+    fig = trend_figure(_one_line(values, 100.0), title="t", unit="percent")
     assert fig.layout.yaxis.range[1] < 100
     assert data_fill(fig, ("Whole council",)) >= 0.30
     notes = [a.text for a in fig.layout.annotations]
@@ -232,13 +235,13 @@ def test_a_threshold_far_from_the_data_is_named_at_the_edge_not_squashing_the_da
 
 
 def test_counts_get_whole_number_ticks() -> None:
-    fig = charts.trend_figure(_one_line([0, 1, 2, 1, 0, 3] * 2, 0.0), title="t", unit="count")
+    fig = trend_figure(_one_line([0, 1, 2, 1, 0, 3] * 2, 0.0), title="t", unit="count")
     assert fig.layout.yaxis.tickformat == ",d" and float(fig.layout.yaxis.dtick).is_integer()
 
 
 def test_time_axis_is_the_chosen_period_and_a_passed_date_is_an_edge_note() -> None:
     series = _one_line([50.0 + i for i in range(12)], 60.0)
-    fig = charts.trend_figure(series, title="t", unit="percent", target_date=date(2020, 3, 31))
+    fig = trend_figure(series, title="t", unit="percent", target_date=date(2020, 3, 31))
     low, high = (pd.Timestamp(x) for x in fig.layout.xaxis.range)
     first, last = pd.Timestamp(series["month"].min()), pd.Timestamp(series["month"].max())
     assert first - pd.Timedelta(days=16) <= low and high <= last + pd.Timedelta(days=16)
@@ -250,39 +253,39 @@ def test_sparkline_draws_the_threshold_and_states_its_range() -> None:
     # 80–90% against 95%: the range with the threshold is 80–95 (15 points), so the data
     # keep 10 / 15 = 67% of the height and the dotted threshold line is drawn inside it.
     months = MONTHS
-    svg = charts.sparkline_svg_markup(months, [80.0, 85.0, 90.0], unit="percent", threshold=95.0)
+    svg = sparkline_svg_markup(months, [80.0, 85.0, 90.0], unit="percent", threshold=95.0)
     assert svg.count("stroke-dasharray") == 1
-    assert charts.sparkline_range(months, [80.0, 85.0, 90.0], "percent", 95.0) == (
+    assert sparkline_range(months, [80.0, 85.0, 90.0], "percent", 95.0) == (
         "3 months from 80.0% to 90.0%; threshold 95.0% (dotted)."
     )
 
 
 def test_hover_carries_the_counts_behind_a_percentage() -> None:
     series = _series().assign(numerator=[7, 8, 9, 6, None, 19], denominator=[10, 10, 10, 10, 0, 20])
-    fig = charts.trend_figure(series, title="t", unit="percent")
+    fig = trend_figure(series, title="t", unit="percent")
     assert fig.data[0].customdata[0][1] == "70.0% (7 of 10)"
 
 
 def test_sparkline_svg_draws_line_threshold_and_latest_point_without_plotly() -> None:
-    svg = charts.sparkline_svg_markup(
+    svg = sparkline_svg_markup(
         MONTHS, [80.0, 85.0, 90.0], unit="percent", status="off track", threshold=95.0,
         label="Trend of <b>x</b>",
     )  # fmt: skip
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert 'aria-label="Trend of &#60;b&#62;x&#60;/b&#62;"' in svg  # escaped text alternative
     assert "stroke-dasharray" in svg  # the threshold fits the range (as in the Plotly one)
-    assert charts.STATUS_COLOURS["off_track"] in svg
+    assert STATUS_COLOURS["off_track"] in svg
     # A threshold far off is left out of the picture; sparkline_range names it instead.
-    far = charts.sparkline_svg_markup(MONTHS, [1.0, 2.0, 3.0], unit="percent", threshold=95.0)
+    far = sparkline_svg_markup(MONTHS, [1.0, 2.0, 3.0], unit="percent", threshold=95.0)
     assert "stroke-dasharray" not in far
-    assert "off the chart" in charts.sparkline_range(MONTHS, [1.0, 2.0, 3.0], "percent", 95.0)
-    assert "<path" not in charts.sparkline_svg_markup([], [], unit="count")
+    assert "off the chart" in sparkline_range(MONTHS, [1.0, 2.0, 3.0], "percent", 95.0)
+    assert "<path" not in sparkline_svg_markup([], [], unit="count")
     # On the page it is an <img> (st.html drops inline SVG) with the label as its alt text.
-    img = charts.sparkline_svg(MONTHS, [1.0, 2.0, 3.0], unit="count", label="Trend [x](y)")
+    img = sparkline_svg(MONTHS, [1.0, 2.0, 3.0], unit="count", label="Trend [x](y)")
     assert img.startswith('<img class="csc-spark" src="data:image/svg+xml;base64,')
     assert 'alt="Trend &#91;x&#93;&#40;y&#41;"' in img
     encoded = img.split("base64,")[1].split('"')[0]
-    assert base64.b64decode(encoded).decode() == charts.sparkline_svg_markup(
+    assert base64.b64decode(encoded).decode() == sparkline_svg_markup(
         MONTHS, [1.0, 2.0, 3.0], unit="count", label="Trend [x](y)"
     )
 
@@ -313,7 +316,7 @@ def test_an_annual_benchmark_is_drawn_as_points_one_a_year_not_a_line() -> None:
             ("2021-22", date(2021, 4, 1), date(2022, 3, 31), 82.0),
         ]
     )
-    fig = charts.trend_figure(series, title="t", unit="percent", benchmarks=bench)
+    fig = trend_figure(series, title="t", unit="percent", benchmarks=bench)
     england = next(t for t in fig.data if t.name == "England")
     assert england.mode == "markers"  # no line joining or stepping across the year
     # One point per year, in the month its year ends (2021-22 ends after the last month
@@ -332,7 +335,7 @@ def test_a_team_name_is_literal_text_in_the_trend_legend() -> None:
     the legend shows the characters as typed and makes no link."""
     hostile = '<a href="http://example.invalid">North</a>'
     series = _series().replace({"line": {"North": hostile}})
-    fig = charts.trend_figure(series, title="t", unit="percent")
+    fig = trend_figure(series, title="t", unit="percent")
     names = [t.name for t in fig.data]
     assert "&lt;a href=&quot;http://example.invalid&quot;&gt;North&lt;/a&gt;" in names
     assert hostile not in names

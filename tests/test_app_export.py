@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 
-from ui.export import to_csv_bytes
+from charts.export import to_csv_bytes
 
 
 def _read(data: bytes) -> list[list[str]]:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from demo.council import RETURN_COLUMNS, write_returns
 from etl import audit, store
 from etl.__main__ import main
-from etl.demo import RETURN_COLUMNS, write_returns
 from etl.load import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent

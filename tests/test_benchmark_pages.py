@@ -6,7 +6,10 @@ with it). Expected text always comes from ``metrics.comparison``.
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,10 +18,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from charts.trend import trend_figure
 from metrics import api, comparison
 from metrics.config import load_config
 from tests.conftest import app_reads
-from ui import charts
 from ui.navigation import area_page_path
 from ui.state import month_key
 
@@ -53,6 +56,13 @@ def test_icpc_page_draws_england_region_and_neighbour_lines_and_the_table(db: Pa
     assert neighbours.startswith("Statistical neighbours (mean of ")
     # England and the North East are the DfE's published figures (data/reference/README.md);
     # only the demo's fictional neighbours are illustrative, and say so.
+    # The page opens with the trend as a picture (charts.static): its legend names the lines.
+    pictures = [h.proto.body for h in at.get("html") if "csc-chart" in h.proto.body]
+    assert len(pictures) == 1 and not at.get("plotly_chart")
+    legend = base64.b64decode(re.search(r"base64,([^\"]+)", pictures[0])[1]).decode()
+    assert f">{html.escape(neighbours)} (illustrative)</text>" in legend
+    # The same figure, drawn by Plotly when asked for.
+    at.toggle(key=f"interactive:trend:{kpi_id}").set_value(True).run()
     names = _trace_names(at, kpi_id)
     assert names[0] == "Whole council"
     assert names[-3:] == ["England", "North East", f"{neighbours} (illustrative)"]
@@ -108,7 +118,7 @@ def test_benchmark_points_one_a_year_clipped_to_the_months_shown() -> None:
             "used": 1,
         }
     )
-    fig = charts.trend_figure(series, title="Caseload", unit="number", benchmarks=bench)
+    fig = trend_figure(series, title="Caseload", unit="number", benchmarks=bench)
     names = [t.name for t in fig.data]
     # 2019 ends before January 2020 and 2022 starts after December 2020: only 2020 is drawn,
     # as one point (annual figures: no line) in the month of its census date; illustrative.

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from benchmarks.stores import build_store
+from demo.build import build_demo
+from demo.council import RETURN_COLUMNS, TEAMS
 from etl import store
-from etl.demo import RETURN_COLUMNS, TEAMS
-from etl.load import build_demo
 from metrics import compute
 from metrics.snapshot import as_dates
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.council import write_returns
 from etl import store
-from etl.demo import write_returns
 from etl.load import load_paths
 from tests.conftest import table_checksums
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.demo import (
+from demo.build import build_demo
+from demo.council import (
     ANNEX_A_EVENTS,
     ANNEX_A_MONTHS,
     ANNEX_A_SNAPSHOTS,
@@ -21,7 +22,7 @@ from etl.demo import (
     progress,
     write_returns,
 )
-from etl.load import STAGE_PREFIX, build_demo, check_file
+from etl.load import STAGE_PREFIX, check_file
 from etl.returns import all_returns
 from metrics import api
 

@@ -25,14 +25,14 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from charts.export import to_csv_bytes
+from demo.council import write_returns
 from etl import store
 from etl.__main__ import main as cli_main
-from etl.demo import write_returns
 from etl.load import check_file, commit_checked, load_paths
 from metrics import api
 from metrics.formatting import FORMULA_STARTS
 from tests.conftest import table_checksums
-from ui.export import to_csv_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.council import DEMO_END, write_returns
 from etl import store
-from etl.demo import DEMO_END, write_returns
 from etl.load import load_paths
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from etl.demo import write_returns
+from demo.council import write_returns
 from etl.load import load_paths
 from etl.returns import monthly_returns
 from etl.store import snapshot_path

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from demo.council import write_returns
 from etl import store
-from etl.demo import write_returns
 from etl.load import check_path
 from tests.conftest import table_checksums
 from ui import auth, upload

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.demo import RETURN_COLUMNS, write_returns
+from demo.council import RETURN_COLUMNS, write_returns
 from etl.load import load_paths
 from metrics import quality
 from tests.conftest import app_reads

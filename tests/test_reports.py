@@ -19,6 +19,8 @@ from pptx import Presentation
 from pptx.util import Inches
 from pypdf import PdfReader
 
+from charts.scale import MIN_SPAN
+from charts.trend import PROJECTION_MONTHS
 from metrics import api, comparison
 from metrics.formatting import format_figure, format_value, uk_month
 from metrics.suppression import SHOW_ALL, Suppressor
@@ -28,7 +30,6 @@ from reports.images import to_png
 from reports.meetings import compare_month_from
 from reports.pdf import SMALLEST_PT, chart_text_pt, pack_html, write_pdf
 from reports.slides import write_pptx
-from ui.charts import MIN_SPAN, PROJECTION_MONTHS
 
 PRODUCED = date(2022, 4, 20)
 PUBLICATION = Suppressor(enabled=True, threshold=5)

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from demo.council import write_returns
 from etl import store
-from etl.demo import write_returns
 from etl.watch import wanted
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,1 +1,1 @@
-"""Shared Streamlit helpers: charts (plain plotly, reused by the board pack), layout, navigation."""
+"""Shared Streamlit helpers: layout, navigation, sign-in, uploads (charts and CSV: ``charts``)."""

@@ -15,15 +15,18 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from charts.export import to_csv_bytes
+from charts.sparkline import sparkline_svg
+from charts.static import figure_img
+from charts.tables import team_heat_table, team_table_rows, trend_table, trend_table_rows
+from charts.trend import trend_figure
 from etl.audit import audited
 from etl.reader import safe_name
 from etl.returns import get_return
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
-from ui import charts
 from ui.auth import who
-from ui.export import to_csv_bytes
 from ui.layout import change_text, status_badge, status_words
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
@@ -33,8 +36,12 @@ ALL = "ALL"
 #: zooming a 12-month line helps nobody (hover still gives every month's figure).
 PLOTLY_CONFIG = {"displayModeBar": False}
 #: How many KPIs at the top of an area page have their trend chart and team table drawn
-#: open; the rest are one click away (each Plotly chart costs the browser about a second).
+#: open; the rest are one click away, with a sparkline meanwhile.
 OPEN_DETAILS = 1
+#: The static trend chart's width in SVG pixels: the trend column's width at 1366 × 768
+#: (613 px measured), so its text is about the Plotly chart's 15 px on a laptop and larger,
+#: up to 1.3 times, on a wider screen.
+STATIC_CHART_WIDTH = 640
 PERIODS = {"Last 6 months": 6, "Last 12 months": 12, "Last 24 months": 24, "All months": None}
 PLAN_TYPE_LABELS = {
     ALL: "All plan types",
@@ -118,6 +125,24 @@ def team_summary(cells: pd.DataFrame, unit: str, month: date) -> str:
     )
 
 
+def trend_chart(figure, *, key: str, summary: str, width: int = STATIC_CHART_WIDTH) -> None:
+    """A trend chart drawn as static SVG (``charts.static``), or by Plotly on request.
+
+    A new visitor's first Plotly chart costs about 1.5 s in the browser (fetching and
+    compiling plotly.js), more than the rest of the page; most people read the trend and
+    move on, and every month's figure is in "Table of this chart". So the page draws the
+    same figure as a picture, and the toggle swaps in Plotly for hovering month by month.
+    """
+    if st.toggle(
+        "Interactive chart",
+        key=f"interactive:{key}",
+        help="Draws the chart with hover for each month's figure (slower to appear).",
+    ):
+        st.plotly_chart(figure, key=key, alt=summary, config=PLOTLY_CONFIG)
+    else:
+        st.html(figure_img(figure, width=width, label=summary))
+
+
 def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool = True) -> None:
     """One KPI: its tile, then its trend chart and team table (drawn open for the page's
     first KPI; for the others one click away, with a static sparkline meanwhile, so a long
@@ -173,20 +198,20 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         )
         if detail.open:
             with detail:
-                figure = charts.trend_figure(
+                figure = trend_figure(
                     series,
                     title=f"{kpi.short_title}: trend against threshold",
                     unit=kpi.unit,
                     target_date=api.target_date(kpi.id),
                     benchmarks=bench.series,
                 )
-                st.plotly_chart(figure, key=f"trend:{kpi.id}", alt=summary, config=PLOTLY_CONFIG)
+                trend_chart(figure, key=f"trend:{kpi.id}", summary=summary)
                 st.caption(summary)
                 _team_table(db, kpi, values, filters, month)
         else:
             council = series[series["line"] == "Whole council"].sort_values("month")
             st.html(
-                charts.sparkline_svg(
+                sparkline_svg(
                     list(council["month"]),
                     list(council["value"]),
                     unit=kpi.unit,
@@ -219,11 +244,11 @@ def _team_table(db: Path, kpi, values: pd.DataFrame, filters: AreaFilters, month
     if cells.empty:
         return
     title = f"{kpi.short_title} by team and month"
-    st.html(charts.team_heat_table(cells, title=title, unit=kpi.unit))
+    st.html(team_heat_table(cells, title=title, unit=kpi.unit))
     st.caption(team_summary(cells, kpi.unit, month))
     csv_download(
         db,
-        charts.team_table_rows(cells, kpi.unit),
+        team_table_rows(cells, kpi.unit),
         f"{kpi.id}_by_team_{month_key(filters.months[0])[:7]}_{month_key(month)[:7]}",
         key=f"teams-csv:{kpi.id}",
         what=title,
@@ -232,7 +257,7 @@ def _team_table(db: Path, kpi, values: pd.DataFrame, filters: AreaFilters, month
 
 def csv_download(db: Path, frame: pd.DataFrame, stem: str, *, key: str, what: str) -> None:
     """A CSV download of a chart's figures for every role: aggregates only (no child is in
-    them), formula-guarded by ``ui.export`` and written to the audit trail as an export."""
+    them), formula-guarded by ``charts.export`` and written to the audit trail as an export."""
     file_name = safe_name(f"{stem}.csv")
     st.download_button(
         "Download this table (CSV)",
@@ -266,10 +291,10 @@ def trend_table_panel(db: Path, kpi, series: pd.DataFrame, filters: AreaFilters)
         return
     with panel:
         title = f"{kpi.short_title}: figures by month"
-        st.html(charts.trend_table(series, title=title, unit=kpi.unit))
+        st.html(trend_table(series, title=title, unit=kpi.unit))
         csv_download(
             db,
-            charts.trend_table_rows(series, kpi.unit),
+            trend_table_rows(series, kpi.unit),
             f"{kpi.id}_trend_{month_key(filters.months[0])[:7]}_{month_key(filters.months[-1])[:7]}",
             key=f"trend-csv:{kpi.id}",
             what=title,

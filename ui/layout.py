@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from charts.palette import status_colour, status_key
 from metrics.formatting import format_value, rounded, uk_date, uk_month
-from ui.charts import status_colour, status_key
 from ui.state import AS_AT_KEY, month_key
 
 #: How often a visitor's page shows the demo build's progress.
@@ -283,10 +283,10 @@ def kpi_tile(
         if count:
             st.markdown(f'<div class="csc-count">({plain(count)})</div>', unsafe_allow_html=True)
         status_badge(status, icon, reason)
-        if sparkline is not None:  # a static SVG <img> (ui.charts.sparkline_svg): no Plotly
+        if sparkline is not None:  # a static SVG <img> (charts.sparkline.sparkline_svg): no Plotly
             # st.markdown, not st.html: Streamlit 1.67's st.html drops <svg> (it drew nothing).
             st.markdown(f'<div class="csc-spark-box">{sparkline}</div>', unsafe_allow_html=True)
-        if sparkline is not None and spark_range:  # figures and months only, by ui.charts
+        if sparkline is not None and spark_range:  # figures and months only, by charts.sparkline
             st.caption(spark_range)
         if comparison:  # England's published figure and our quartile, in words
             st.caption(comparison)
@@ -302,10 +302,10 @@ def kpi_tile(
 def wait_for_demo(db: Path) -> None:
     """First start with no complete store: show the demo build's progress until it is done.
 
-    The build runs in the server process (``etl.first_start``), not in this session, so a
+    The build runs in the server process (``demo.first_start``), not in this session, so a
     reload or a second visitor watches the same build; when it is done the page reruns.
     """
-    from etl.first_start import start
+    from demo.first_start import start
 
     build = start(db)
     st.markdown("**Building demo data for a fictional council (Northmoor)…**")

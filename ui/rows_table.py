@@ -13,12 +13,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from charts.export import to_csv_bytes
 from etl.audit import audited
 from etl.reader import safe_name
 from metrics import api
 from metrics.formatting import uk_month
 from ui.auth import current_user, has_role
-from ui.export import to_csv_bytes
 
 
 def rows_table(

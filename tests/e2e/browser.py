@@ -29,6 +29,46 @@ el => el.querySelectorAll(
 """
 
 
+# Each static chart (``charts.static``: an <img> of SVG) read back in the page: its SVG put
+# beside the picture at the same place and size (hidden, but laid out, so the browser's own
+# font metrics give each text's box), then removed. Per chart: how many data marks are drawn
+# in the plot, and every text's kind (its class), box, fill and size in screen pixels.
+_STATIC_CHARTS = """
+() => [...document.querySelectorAll('img.csc-chart')].map(img => {
+  const bytes = Uint8Array.from(atob(img.src.split(',')[1]), c => c.charCodeAt(0));
+  const doc = new DOMParser().parseFromString(new TextDecoder().decode(bytes), 'image/svg+xml');
+  const svg = document.importNode(doc.documentElement, true);
+  const r = img.getBoundingClientRect();
+  const scale = r.width / svg.viewBox.baseVal.width;
+  svg.setAttribute('width', r.width);
+  svg.setAttribute('height', r.height);
+  svg.setAttribute('font-family', 'Arial, sans-serif');  // an <img> cannot use page fonts
+  const holder = document.createElement('div');
+  holder.style.cssText = `position:fixed;left:${r.left}px;top:${r.top}px;visibility:hidden`;
+  holder.appendChild(svg);
+  document.body.appendChild(holder);
+  const texts = [...svg.querySelectorAll('text')].map(t => {
+    const b = t.getBoundingClientRect();
+    return {kind: t.getAttribute('class'), text: t.textContent.slice(0, 40),
+            box: {left: b.left, top: b.top, right: b.right, bottom: b.bottom},
+            fill: t.getAttribute('fill'), px: parseFloat(t.getAttribute('font-size')) * scale};
+  });
+  const drawn = svg.querySelectorAll('g[clip-path] > *').length;
+  holder.remove();
+  return {complete: img.complete && img.naturalWidth > 0, drawn, texts};
+})
+"""
+
+
+def static_charts(page: Page) -> list[dict]:
+    """Every static chart on the page as drawn now (``_STATIC_CHARTS``), once each is loaded."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.csc-chart')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    return page.evaluate(_STATIC_CHARTS)
+
+
 def wait_idle(page: Page) -> None:
     """Wait until the script run is over and nothing on the page is still stale."""
     page.wait_for_selector(IDLE, state="attached")
@@ -65,11 +105,13 @@ def assert_no_exception(page: Page) -> None:
 
 
 def drawn_charts(page: Page) -> list[int]:
-    """Each Plotly chart on the page, as its number of drawn data traces (waits for drawing)."""
+    """Each chart on the page, as its number of drawn data traces (Plotly) or marks (a static
+    chart's lines and markers); waits for drawing."""
     charts = page.locator(".js-plotly-plot")
     for index in range(charts.count()):
         expect(charts.nth(index).locator(".main-svg").first).to_be_attached()
-    return [charts.nth(i).evaluate(_PLOTLY_TRACES) for i in range(charts.count())]
+    plotly = [charts.nth(i).evaluate(_PLOTLY_TRACES) for i in range(charts.count())]
+    return plotly + [chart["drawn"] for chart in static_charts(page)]
 
 
 def metric(page: Page, label: str) -> str:
@@ -174,11 +216,36 @@ _HEADING_OVERLAPS = """
 """
 
 
+def _static_overlaps(page: Page) -> list[str]:
+    """Texts of different kinds drawn over each other in the static charts (legend items
+    beside each other are one kind)."""
+    found = []
+    for n, chart in enumerate(static_charts(page), start=1):
+        texts = chart["texts"]
+        for i, a in enumerate(texts):
+            for b in texts[i + 1 :]:
+                wide = min(a["box"]["right"], b["box"]["right"]) - max(
+                    a["box"]["left"], b["box"]["left"]
+                )
+                tall = min(a["box"]["bottom"], b["box"]["bottom"]) - max(
+                    a["box"]["top"], b["box"]["top"]
+                )
+                if a["kind"] != b["kind"] and wide > 1 and tall > 1:
+                    found.append(
+                        f'static chart {n}: {a["kind"]} "{a["text"]}" over '
+                        f'{b["kind"]} "{b["text"]}"'
+                    )
+    return found
+
+
 def text_overlaps(page: Page) -> list[str]:
-    """Text printed over other text on the page as drawn now: in the Plotly charts (title,
-    legend, axis titles, tick labels, notes) and between headings and the text beside them."""
-    return page.evaluate(_PLOTLY_TEXT_OVERLAPS % _VISIBLE_BOX) + page.evaluate(
-        _HEADING_OVERLAPS % _VISIBLE_BOX
+    """Text printed over other text on the page as drawn now: in the charts (title, legend,
+    axis titles, tick labels, notes; Plotly's and the static ones) and between headings and
+    the text beside them."""
+    return (
+        page.evaluate(_PLOTLY_TEXT_OVERLAPS % _VISIBLE_BOX)
+        + _static_overlaps(page)
+        + page.evaluate(_HEADING_OVERLAPS % _VISIBLE_BOX)
     )
 
 
@@ -232,4 +299,6 @@ def chart_text_colours(page: Page) -> set[tuple[int, ...]]:
             .filter(t => !t.closest('.heatmaplayer') && t.textContent.trim())
             .map(t => getComputedStyle(t).fill)"""
     )
-    return {tuple(int(n) for n in re.findall(r"\d+", fill)[:3]) for fill in fills}
+    colours = {tuple(int(n) for n in re.findall(r"\d+", fill)[:3]) for fill in fills}
+    static = {t["fill"] for chart in static_charts(page) for t in chart["texts"]}
+    return colours | {tuple(int(f[i : i + 2], 16) for i in (1, 3, 5)) for f in static}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.browser import free_port, wait_healthy
-from etl.demo import write_returns
+from demo.council import write_returns
 from etl.load import load_paths
 from metrics import api
 

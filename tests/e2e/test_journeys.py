@@ -21,8 +21,10 @@ from metrics.narrative import board_kpis
 from tests.e2e.browser import (
     assert_no_exception,
     choose,
+    drawn_charts,
     metric,
     open_page,
+    static_charts,
     wait_idle,
 )
 from ui.navigation import PAGES
@@ -103,6 +105,10 @@ def test_an_analyst_loads_a_month_and_sees_it_on_the_overview_without_reloading(
 
     page.evaluate("() => { window.sameDocument = true; }")  # lost if the page reloads
     page.get_by_role("link", name="Overview").click()
+    expect(page.locator('[data-testid="stMain"] h1').first).to_have_text(
+        "Children's social care at a glance"
+    )
+    wait_idle(page)
     choose(page, "As at month", uk_month(new_month))
     assert page.evaluate("() => window.sameDocument === true")
     for row in api.headline(db, new_month).itertuples():
@@ -147,9 +153,26 @@ def test_board_mode_steps_through_every_measure_with_the_metrics_layers_figures(
         index = step % len(kpis)
         expect(page.get_by_text(f"Measure {index + 1} of {len(kpis)}")).to_be_visible()
         expect(page.locator(".csc-board-figure")).to_have_text(_value(db, k.id, month))
-        assert page.locator(".js-plotly-plot .main-svg .scatterlayer .trace").count() > 0
+        (chart,) = static_charts(page)  # one trend, drawn as a picture for the room
+        assert chart["drawn"] > 0
+        assert any(t["kind"] == "title" and t["text"] for t in chart["texts"])
         page.get_by_role("button", name="Next ▶").click()
         wait_idle(page)
+    assert_no_exception(page)
+
+
+def test_the_first_trend_is_a_picture_until_someone_asks_for_the_interactive_chart(
+    page: Page, app_url: str, e2e_store
+) -> None:
+    open_page(page, f"{app_url}/{AREA}", as_at=e2e_store.latest)
+    assert page.locator(".js-plotly-plot").count() == 0  # no plotly.js for a first look
+    (picture,) = static_charts(page)
+    assert picture["drawn"] > 0
+    page.get_by_text("Interactive chart").first.click()
+    wait_idle(page)
+    traces = drawn_charts(page)
+    assert page.locator(".js-plotly-plot").count() == 1 and traces[0] > 0
+    assert page.locator("img.csc-chart").count() == 0  # the same chart, now drawn by Plotly
     assert_no_exception(page)
 
 

@@ -39,7 +39,7 @@ def _check_overview(page: Page, db, month: date) -> int:
     assert len(headline) > 0
     for row in headline.itertuples():
         assert metric(page, api.kpi(row.kpi).short_title) == format_value(row.value, row.unit)
-    # Sparklines are static SVGs (ui.charts.sparkline_svg), not Plotly charts.
+    # Sparklines are static SVGs (charts.sparkline.sparkline_svg), not Plotly charts.
     assert page.locator("img.csc-spark").count() == len(headline)
     return 0
 

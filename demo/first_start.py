@@ -4,9 +4,9 @@ When the demo store was built inside a visitor's script run, a reload stopped th
 build) half way, and the next start found a store and skipped the build. Now the build runs
 in one thread per store per process, started by the first visitor and shared by every later
 one: a reload, a second visitor or a closed tab only stops someone watching it. Across
-processes ``etl.load.ensure_demo`` holds an OS lock, so a second server waits for the first
+processes ``demo.build.ensure_demo`` holds an OS lock, so a second server waits for the first
 one's store instead of building another; a process killed part way leaves only the building
-folder, which the next build clears (``etl.load.build_demo``).
+folder, which the next build clears (``demo.build.build_demo``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from demo.build import ensure_demo
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,6 @@ class DemoBuild:
         self.fraction, self.message = min(max(fraction, 0.0), 1.0), message
 
     def run(self) -> None:
-        from etl.load import ensure_demo
-
         try:
             ensure_demo(self.db, progress=self.progress)
         except Exception as exc:  # shown to every visitor; the next visitor may try again

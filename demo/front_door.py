@@ -1,7 +1,7 @@
 """The demo council's front door, assessments, changes of social worker and care leavers.
 
 Northmoor's referrals, assessments, social worker allocations and care leavers tell the same
-story as its other returns (``etl.demo``): poor in spring 2019, improving steadily, losing
+story as its other returns (``demo.council``): poor in spring 2019, improving steadily, losing
 ground in the winter of 2020–21, with Safeguarding 2 behind. Allocations follow the council's
 own simulation — a child who moves to another worker in the caseloads (a worker leaves, a
 caseload is rebalanced) gets a new allocation — so they agree with the supervision and visits
@@ -18,7 +18,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 import pandas as pd
 
-from etl.demo import Council, Team, month_end, team_quality
+from demo.council import Council, Team, month_end, team_quality
 
 #: Referrals per team per month for a team whose work is all children in need.
 REFERRALS_PER_MONTH = 14.0

@@ -1,13 +1,13 @@
 """The demo council's quality-of-practice returns: case-file audits, out-of-hours (EDT)
 contacts, closures and step-downs, the urgent case review and ASYE programme feedback.
 
-Kept apart from ``etl.demo`` so that module stays about the workforce and open cases. Each
+Kept apart from ``demo.council`` so that module stays about the workforce and open cases. Each
 return is made from the council's state that month (its teams, workers and children) with a
 random stream of its own, so adding them changed no row of the other returns. They tell the
 same story: poor in spring 2019, better month by month, a dip in the winter of 2020–21, and
 Safeguarding 2 behind (through ``team_quality``).
 
-``Council.step`` imports this module when it runs, so this one may import ``etl.demo``.
+``Council.step`` imports this module when it runs, so this one may import ``demo.council``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
-from etl.demo import Child, Council, Team, month_end, team_quality
+from demo.council import Child, Council, Team, month_end, team_quality
 from metrics.config import DEFAULT_CONFIG, load_config
 
 #: Case-file audits and closures per team per month (Poisson means).
@@ -67,7 +67,7 @@ class _Practice:
     next_contact: int = 0
 
 
-#: Each council's practice state, beside it rather than on it, so ``etl.demo`` needs only the
+#: Each council's practice state, beside it rather than on it, so ``demo.council`` needs only the
 #: one call to ``practice_rows``.
 _STATE: weakref.WeakKeyDictionary[Council, _Practice] = weakref.WeakKeyDictionary()
 

@@ -191,10 +191,10 @@ class Council:
                     self._visit_by_month_end(child, end, q)
             rows["icpc"].extend(self._icpc_rows(team, month, end, q))
         rows["visits_asat"] = visits_asat_rows(self, month).to_dict("records")
-        from etl.demo_front_door import front_door_rows  # it reads this module's council
+        from demo.front_door import front_door_rows  # it reads this module's council
 
         rows.update(front_door_rows(self, month))
-        from etl.demo_practice import practice_rows  # it reads this module's council
+        from demo.practice import practice_rows  # it reads this module's council
 
         rows.update(practice_rows(self, month))
         return rows
@@ -393,12 +393,12 @@ RETURN_COLUMNS = {
         "seen_alone",
         "end_date",
     ],
-    # The front door, changes of social worker and care leavers (etl/demo_front_door.py).
+    # The front door, changes of social worker and care leavers (demo/front_door.py).
     **{
         name: get_return(name).column_names
         for name in ("referrals", "assessments", "allocations", "care_leavers")
     },
-    # The quality-of-practice returns (etl/demo_practice.py), with their declared columns.
+    # The quality-of-practice returns (demo/practice.py), with their declared columns.
     **{
         name: get_return(name).column_names
         for name in ("audits", "edt_contacts", "closures", "case_review", "asye_feedback")
@@ -457,7 +457,7 @@ def write_returns(
     councils' rows (teams prefixed ``C001 ``, ``C002 ``…). A single council's story of a
     year or more ends with an Annex A workbook, as a council under inspection would send.
     """
-    from etl.demo_annex import write_annex_a
+    from demo.annex import write_annex_a
 
     folder.mkdir(parents=True, exist_ok=True)
     councils = [

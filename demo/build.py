@@ -1,0 +1,221 @@
+"""Build the demo store: the fictional council's returns checked and loaded through the real path.
+
+The build belongs to the demo, not to ``etl``: it writes the demo council's files (``demo.council``)
+and works out every KPI value once at the end (``metrics.materialise``), so it sits above both
+layers. What it uses from ``etl`` is the loader every file goes through (``check_path``,
+``commit_checked``), so nothing about the demo's files is checked more loosely than a council's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import types
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import SpawnContext, SpawnProcess
+from pathlib import Path
+
+from demo.council import write_returns
+from etl import store
+from etl.load import STAGE_PREFIX, FileCheck, LoadResult, Progress, check_path, commit_checked
+from metrics import snapshot
+from metrics.materialise import loaded_months, refresh
+
+#: The demo council's benchmarks (England, region, fictional neighbours), loaded with its returns.
+DEMO_BENCHMARKS = (
+    Path(__file__).resolve().parent.parent / "data" / "reference" / "northmoor_benchmarks.csv"
+)
+DEMO_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def _orphan_guard(parent: int) -> None:
+    """A worker ends when the process that started it is gone (a server killed mid-build),
+    instead of waiting for work forever: its task queue's pipe never closes by itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="orphan-guard", daemon=True).start()
+
+
+class _WorkerProcess(SpawnProcess):
+    """A spawned worker that does not run the caller's main script first.
+
+    A spawned process normally imports the parent's ``__main__`` from its path; under
+    ``streamlit run`` that is the page script being run (app.py), which a worker would then
+    run outside Streamlit. For the moment the worker is started the main module is a bare
+    one, so the worker imports only what its tasks need.
+    """
+
+    def start(self) -> None:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            super().start()
+        finally:
+            sys.modules["__main__"] = main
+
+
+class _WorkerContext(SpawnContext):
+    Process = _WorkerProcess
+
+
+def _warm_checker() -> None:
+    """Import the checker and Great Expectations (seconds) while the returns are written."""
+    import great_expectations  # noqa: F401
+
+    import etl.validate  # noqa: F401
+
+
+def _check_for(parent: int, path: Path) -> tuple:
+    """Check one file in a worker and hand its staged rows to process ``parent``.
+
+    The staging folder is renamed after the parent, which loads the rows and then removes
+    it: a stale-stage sweep (``clear_stale_stages``) keys on the owner's process id, and the
+    worker may be gone before the parent loads. Returns what a ``FileCheck`` is rebuilt from.
+    """
+    fc = check_path(path)
+    stage, units = fc.stage, fc.units
+    if stage is not None:
+        moved = stage.with_name(f"{STAGE_PREFIX}{parent}-{stage.name}")
+        os.rename(stage, moved)
+        units = [dataclasses.replace(u, staged=moved / u.staged.relative_to(stage)) for u in units]
+        stage = moved
+    return fc.file_name, fc.sha256, fc.report, units, stage
+
+
+def checked_in_workers(pool: ProcessPoolExecutor, paths: list[Path]) -> Iterator[FileCheck]:
+    """Each file checked by ``check_path`` in ``pool``, in order, as a ``FileCheck`` of this
+    process (its staged rows removed when it is discarded)."""
+    parent = os.getpid()
+    futures = [pool.submit(_check_for, parent, path) for path in paths]
+    try:
+        for path, future in zip(paths, futures, strict=True):
+            name, sha256, report, units, stage = future.result()
+            yield FileCheck(name, path, sha256, report, None, stage, units)
+    finally:
+        for future in futures:
+            future.cancel()
+        for future in futures:  # the ones already checked but never loaded
+            if not future.cancelled() and future.done() and future.exception() is None:
+                shutil.rmtree(future.result()[4] or "", ignore_errors=True)
+
+
+#: ``store_meta`` key written in the demo build's last transaction: the store is whole.
+DEMO_COMPLETE_KEY = "demo_complete"
+
+
+def build_demo(
+    db: Path,
+    months: int = 36,
+    seed: int = 2021,
+    scale: int = 1,
+    progress: Progress | None = None,
+) -> list[LoadResult]:
+    """Generate the fictional demo council's returns and make ``db`` a demo store of them.
+
+    The store is built in a folder beside ``db`` and moved into place only when every file
+    is in (``store.install``), so nobody ever reads half a demo; a build cut short leaves
+    that folder, which the next build clears. Every file goes through ``check_file`` and its
+    Great Expectations suite and is written by ``commit_checked`` as any load is; the checks
+    run in ``DEMO_WORKERS`` processes while this one writes what they have checked, and what
+    is batched is the work no reader can see before the store is installed: one writer
+    connection for every file and ``kpi_values`` worked out once for all months at the end
+    (per file it was a quarter of the build). Refuses to replace a store of real returns.
+    Callers that may race (the app's first start) use ``ensure_demo``.
+    """
+    if _holds_real_returns(db):
+        raise ValueError(f"{db} holds real returns; the demo is never built over them.")
+    building = db.parent / f".{db.name}.building"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    staged_db = building / db.name
+    results: list[LoadResult] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="csc-demo-") as tmp,
+        ProcessPoolExecutor(
+            DEMO_WORKERS,
+            mp_context=_WorkerContext(),
+            initializer=_orphan_guard,
+            initargs=(os.getpid(),),
+        ) as pool,
+    ):
+        # The workers start (and import Great Expectations) while the returns are written.
+        warm = [pool.submit(_warm_checker) for _ in range(DEMO_WORKERS)]
+        if progress:
+            progress(0.0, "Generating the demo council's returns")
+        files = [*write_returns(Path(tmp), months=months, seed=seed, scale=scale), DEMO_BENCHMARKS]
+        for future in warm:
+            future.result()
+        with store.open_writer(staged_db) as con:
+            for i, fc in enumerate(checked_in_workers(pool, files)):
+                if progress:
+                    progress(0.1 + 0.85 * i / len(files), f"Checking and loading {fc.file_name}")
+                try:
+                    results.append(commit_checked(con, db, fc, "demo", kind="demo", refresh=False))
+                finally:
+                    fc.discard()
+            if progress:
+                progress(0.95, "Working out every figure")
+            con.begin()
+            refresh(con, loaded_months(con))
+            con.execute(
+                "INSERT INTO store_meta VALUES (?, current_timestamp::VARCHAR)", [DEMO_COMPLETE_KEY]
+            )
+            con.commit()
+    store.install(staged_db, db)
+    shutil.rmtree(building, ignore_errors=True)
+    if progress:
+        progress(1.0, "Done")
+    return results
+
+
+def _store_meta(db: Path) -> dict[str, str]:
+    """The published store's ``store_meta`` (empty when there is no store yet).
+
+    Read through ``metrics.snapshot``, as the app reads: in the app's process a second
+    connection of our own to the same path would be handed DuckDB's instance of the
+    snapshot the app still holds, so after ``store.install`` it would read the old file.
+    """
+    frame = snapshot.read(db, "SELECT key, value FROM store_meta")
+    return dict(zip(frame["key"], frame["value"], strict=True)) if len(frame) else {}
+
+
+def _holds_real_returns(db: Path) -> bool:
+    return _store_meta(db).get("kind") not in (None, "demo")
+
+
+def demo_needed(db: Path) -> bool:
+    """True when the app should build the demo at ``db``: there is no store, or a demo store
+    that was never finished (a first start killed or cut short before this build was
+    atomic). A store of real returns, or an empty one an analyst is filling, never is."""
+    meta = _store_meta(db)
+    if not meta:
+        return True
+    return meta.get("kind") == "demo" and DEMO_COMPLETE_KEY not in meta
+
+
+def ensure_demo(db: Path, progress: Progress | None = None) -> bool:
+    """Build the demo at ``db`` unless it is already complete; True if this call built it.
+
+    One build at a time across processes (an OS lock beside the store, freed by the kernel
+    if the process dies), and a build that was waiting finds the other's store and stops.
+    """
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(f".{db.name}.build.lock"), "a+") as lock:
+        if progress:
+            progress(0.0, "Waiting for another process building the demo")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not demo_needed(db):
+            return False
+        build_demo(db, progress=progress)
+        return True
