@@ -2,7 +2,7 @@
 
 The build belongs to the demo, not to ``etl``: it writes the demo council's files (``demo.council``)
 and works out every KPI value once at the end (``metrics.materialise``), so it sits above both
-layers. What it uses from ``etl`` is the loader every file goes through (``check_path``,
+layers. What it uses from ``etl`` is the loader every file goes through (``check_paths``,
 ``commit_checked``), so nothing about the demo's files is checked more loosely than a council's.
 """
 
@@ -24,7 +24,14 @@ from pathlib import Path
 
 from demo.council import write_returns
 from etl import store
-from etl.load import STAGE_PREFIX, FileCheck, LoadResult, Progress, check_path, commit_checked
+from etl.load import (
+    STAGE_PREFIX,
+    FileCheck,
+    LoadResult,
+    Progress,
+    check_paths,
+    commit_checked,
+)
 from metrics import snapshot
 from metrics.materialise import loaded_months, refresh
 
@@ -32,6 +39,8 @@ from metrics.materialise import loaded_months, refresh
 DEMO_BENCHMARKS = (
     Path(__file__).resolve().parent.parent / "data" / "reference" / "northmoor_benchmarks.csv"
 )
+#: Processes that check the demo's files while this one writes them: checking (reading, typing
+#: and the Great Expectations suite) is most of a first start.
 DEMO_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
@@ -76,38 +85,57 @@ def _warm_checker() -> None:
     import etl.validate  # noqa: F401
 
 
-def _check_for(parent: int, path: Path) -> tuple:
-    """Check one file in a worker and hand its staged rows to process ``parent``.
+def _check_for(parent: int, paths: list[Path]) -> list[tuple]:
+    """Check files in a worker (``check_paths``: one return's files together) and hand their
+    staged rows to process ``parent``.
 
-    The staging folder is renamed after the parent, which loads the rows and then removes
+    Each staging folder is renamed after the parent, which loads the rows and then removes
     it: a stale-stage sweep (``clear_stale_stages``) keys on the owner's process id, and the
-    worker may be gone before the parent loads. Returns what a ``FileCheck`` is rebuilt from.
+    worker may be gone before the parent loads. Returns, for each file, what a ``FileCheck``
+    is rebuilt from.
     """
-    fc = check_path(path)
-    stage, units = fc.stage, fc.units
-    if stage is not None:
-        moved = stage.with_name(f"{STAGE_PREFIX}{parent}-{stage.name}")
-        os.rename(stage, moved)
-        units = [dataclasses.replace(u, staged=moved / u.staged.relative_to(stage)) for u in units]
-        stage = moved
-    return fc.file_name, fc.sha256, fc.report, units, stage
+    out = []
+    for fc in check_paths(paths):
+        stage, units = fc.stage, fc.units
+        if stage is not None:
+            moved = stage.with_name(f"{STAGE_PREFIX}{parent}-{stage.name}")
+            os.rename(stage, moved)
+            units = [
+                dataclasses.replace(u, staged=moved / u.staged.relative_to(stage)) for u in units
+            ]
+            stage = moved
+        out.append((fc.file_name, fc.sha256, fc.report, units, stage))
+    return out
+
+
+def _by_return(paths: list[Path]) -> list[list[Path]]:
+    """The demo's files in groups of one return each (``<return>_<month>.csv``), in order of
+    first appearance: a group is checked in one worker, its rows in one suite run."""
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(path.name.rsplit("_", 1)[0], []).append(path)
+    return list(groups.values())
 
 
 def checked_in_workers(pool: ProcessPoolExecutor, paths: list[Path]) -> Iterator[FileCheck]:
-    """Each file checked by ``check_path`` in ``pool``, in order, as a ``FileCheck`` of this
-    process (its staged rows removed when it is discarded)."""
+    """Each file checked by ``check_paths`` in ``pool``, a return's files at a time, as a
+    ``FileCheck`` of this process (its staged rows removed when it is discarded): in order of
+    return, and within a return in the order given."""
     parent = os.getpid()
-    futures = [pool.submit(_check_for, parent, path) for path in paths]
+    groups = _by_return(paths)
+    futures = [pool.submit(_check_for, parent, group) for group in groups]
     try:
-        for path, future in zip(paths, futures, strict=True):
-            name, sha256, report, units, stage = future.result()
-            yield FileCheck(name, path, sha256, report, None, stage, units)
+        for group, future in zip(groups, futures, strict=True):
+            for path, checked in zip(group, future.result(), strict=True):
+                name, sha256, report, units, stage = checked
+                yield FileCheck(name, path, sha256, report, None, stage, units)
     finally:
         for future in futures:
             future.cancel()
         for future in futures:  # the ones already checked but never loaded
             if not future.cancelled() and future.done() and future.exception() is None:
-                shutil.rmtree(future.result()[4] or "", ignore_errors=True)
+                for checked in future.result():
+                    shutil.rmtree(checked[4] or "", ignore_errors=True)
 
 
 #: ``store_meta`` key written in the demo build's last transaction: the store is whole.
@@ -125,10 +153,11 @@ def build_demo(
 
     The store is built in a folder beside ``db`` and moved into place only when every file
     is in (``store.install``), so nobody ever reads half a demo; a build cut short leaves
-    that folder, which the next build clears. Every file goes through ``check_file`` and its
+    that folder, which the next build clears. Every file goes through ``check_paths`` and its
     Great Expectations suite and is written by ``commit_checked`` as any load is; the checks
-    run in ``DEMO_WORKERS`` processes while this one writes what they have checked, and what
-    is batched is the work no reader can see before the store is installed: one writer
+    run in ``DEMO_WORKERS`` processes, a return's months in one suite run (that run's fixed
+    cost was most of a file's check), while this one writes what they have checked. What
+    is batched in writing is the work no reader can see before the store is installed: one writer
     connection for every file and ``kpi_values`` worked out once for all months at the end
     (per file it was a quarter of the build). Refuses to replace a store of real returns.
     Callers that may race (the app's first start) use ``ensure_demo``.

@@ -17,9 +17,11 @@ import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -28,6 +30,7 @@ from etl import audit, retention, store
 from etl.annex_a import check_workbook, date_in_name, find_lists
 from etl.date_checks import same_bytes_other_month
 from etl.reader import (
+    RawReturn,
     Source,
     personal_data_headings,
     read_return,
@@ -36,7 +39,8 @@ from etl.reader import (
 )
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
-from etl.validate import CheckedReturn, MonthUnit, check_return
+from etl.validate import CheckedReturn, MonthUnit, check_return, check_returns
+from etl.workbook import Sheet
 
 log = logging.getLogger(__name__)
 
@@ -162,25 +166,59 @@ def check_file(name: str, source: Source, as_at: date | None = None) -> FileChec
     An Ofsted Annex A workbook is checked list by list; ``as_at`` is its list date when the
     file name does not give it.
     """
-    name = safe_name(name)
-    digest = _sha256(source)
-    clear_stale_stages()
-    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
-    sheets = None
+    opened = _open(name, source, as_at)
+    if isinstance(opened, FileCheck):
+        return opened
+    return opened.verdict(lambda: check_return(opened.raw, opened.stage))
+
+
+@dataclass
+class _Opened:
+    """A file read as one monthly or reference return, its rows not yet checked."""
+
+    name: str
+    source: Source
+    digest: str
+    stage: Path
+    sheets: list[Sheet] | None
+    raw: RawReturn
+
+    def verdict(self, check: Callable[[], CheckedReturn]) -> FileCheck:
+        """The file checked by ``check``; a fault while reading its rows refuses it."""
+        with _refusing(self.name, self.source, self.stage) as refused:
+            refused.sheets = self.sheets
+            checked = check()
+            return FileCheck(
+                self.name, self.source, self.digest, checked.report, checked, self.stage
+            )
+        return FileCheck(self.name, self.source, self.digest, refused.report, None)
+
+
+@dataclass
+class _Refusal:
+    """What ``_refusing`` knows of a file (its sheets, once read: a refusal names any
+    personal-data headings in them) and, once the file is refused, the report saying why."""
+
+    sheets: list[Sheet] | None = None
+    report: ValidationReport | None = None
+
+
+@contextmanager
+def _refusing(name: str, source: Source, stage: Path) -> Iterator[_Refusal]:
+    """Turn a fault reading a file into its refusal: the report is on the yielded object
+    (and the staging folder is gone) once the block ends by one. Anything else — an
+    interrupt — removes the staging folder and goes on up."""
+    refused = _Refusal()
     try:
-        sheets = workbook_sheets(name, source)
-        lists = find_lists(sheets) if sheets else []
-        if lists:
-            report, units = check_workbook(name, lists, as_at or date_in_name(name), stage)
-            return FileCheck(name, source, digest, report, None, stage, units)
-        checked = check_return(read_return(name, source, sheets), stage)
+        yield refused
     except FileRejected as exc:
         shutil.rmtree(stage, ignore_errors=True)
         personal = (
-            personal_data_headings(source, sheets) if exc.finding.check != "file_size" else []
+            personal_data_headings(source, refused.sheets)
+            if exc.finding.check != "file_size"
+            else []
         )
-        report = ValidationReport(file_name=name, problems=[exc.finding], warnings=personal)
-        return FileCheck(name, source, digest, report, None)
+        refused.report = ValidationReport(file_name=name, problems=[exc.finding], warnings=personal)
     except Exception as exc:  # a reader fault must still give the file a verdict
         shutil.rmtree(stage, ignore_errors=True)
         # Only the kind of fault is logged: its message could quote a cell of the file.
@@ -191,12 +229,58 @@ def check_file(name: str, source: Source, as_at: date | None = None) -> FileChec
             fix="Open it, save it again in the same format and send it again. If it happens "
             "again, give this report to the dashboard's administrators.",
         )
-        report = ValidationReport(file_name=name, problems=[finding])
-        return FileCheck(name, source, digest, report, None)
+        refused.report = ValidationReport(file_name=name, problems=[finding])
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    return FileCheck(name, source, digest, checked.report, checked, stage)
+
+
+def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
+    """A file read as far as knowing what it is: a return whose rows are still to check, or
+    already its ``FileCheck`` (a workbook's lists, checked; or a refusal)."""
+    name = safe_name(name)
+    digest = _sha256(source)
+    clear_stale_stages()
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
+    with _refusing(name, source, stage) as refused:
+        sheets = refused.sheets = workbook_sheets(name, source)
+        lists = find_lists(sheets) if sheets else []
+        if lists:
+            report, units = check_workbook(name, lists, as_at or date_in_name(name), stage)
+            return FileCheck(name, source, digest, report, None, stage, units)
+        return _Opened(name, source, digest, stage, sheets, read_return(name, source, sheets))
+    return FileCheck(name, source, digest, refused.report, None)
+
+
+def check_paths(paths: list[Path]) -> list[FileCheck]:
+    """Files on disk checked as ``check_path`` checks each, in order, with the files of one
+    return checked together (``etl.validate.check_returns``: one Great Expectations run for
+    all their rows when they pass, which for many small files is most of the time saved)."""
+    opened = [_open(path.name, path, None) for path in paths]
+    groups: dict[str, list[int]] = {}
+    for i, item in enumerate(opened):
+        if isinstance(item, _Opened):
+            groups.setdefault(item.raw.spec.name, []).append(i)
+    out = list(opened)
+    try:
+        for members in groups.values():
+            files = [opened[i] for i in members]
+            results = check_returns([f.raw for f in files], [f.stage for f in files])
+            for i, f, result in zip(members, files, results, strict=True):
+                out[i] = f.verdict(partial(_returned, result))
+    except BaseException:  # an interrupt: no staging folder outlives the checks
+        for item in opened:
+            if isinstance(item, _Opened):
+                shutil.rmtree(item.stage, ignore_errors=True)
+        raise
+    return out  # type: ignore[return-value]  # every _Opened is replaced by its verdict
+
+
+def _returned(result: CheckedReturn | Exception) -> CheckedReturn:
+    """``check_returns``' answer for one file, raised again if it was a fault."""
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 STAGE_PREFIX = "csc-stage-"
@@ -612,10 +696,6 @@ def load_paths(
     if progress:
         progress(1.0, "Done")
     return results
-
-
-#: Processes that check the demo's files while this one writes them: checking (typing and the
-#: Great Expectations suite, about 0.1 s of CPU a file) is most of a first start.
 
 
 def print_results(results: list[LoadResult]) -> int:

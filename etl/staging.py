@@ -33,9 +33,10 @@ def suite_expectations(spec: ReturnSpec) -> list[dict]:
         return json.load(fh)["expectations"]
 
 
-def expectation_column(kwargs: dict) -> str | None:
-    """The column an expectation is about, as a report names it."""
-    column = kwargs.get("column") or kwargs.get("column_A")
+def expectation_column(kwargs: dict, meta: dict) -> str | None:
+    """The column an expectation is about, as a report names it: ``meta`` may say, where the
+    first column is not it (a date checked against ``LATEST_DATE_COLUMN``)."""
+    column = meta.get("column") or kwargs.get("column") or kwargs.get("column_A")
     if column is None and "column_list" in kwargs and len(kwargs["column_list"]) < 4:
         column = ", ".join(kwargs["column_list"])
     return column
@@ -48,12 +49,16 @@ def expectation_finding(
     return Finding(
         check=kind,
         message=meta.get("message", kind),
-        column=expectation_column(kwargs),
+        column=expectation_column(kwargs, meta),
         rows_affected=count,
         example_rows=rows[:EXAMPLE_ROWS],
         fix=meta.get("fix", ""),
     )
 
+
+#: The last instant a row's dates may hold, given on every row checked (the end of the month
+#: after its file's month): one run can then check several months' files, each against its own.
+LATEST_DATE_COLUMN = "_latest_date"
 
 #: The staged rows' spreadsheet row number (header = row 1), for whole-file checks' reports.
 ROW_COLUMN = "_row"

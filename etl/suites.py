@@ -6,12 +6,14 @@ what Great Expectations runs on every load. It is generated from ``etl/spec/<ret
 two drift apart. Each expectation carries, in its ``meta``, the plain-English message and fix
 the analyst reads when it fails.
 
-Dates are checked against a window passed at run time as suite parameters: not before
-``min_date`` (1 January 2000) and not after ``max_date`` (the end of the month after the
-return month, since exports are usually run a few weeks after month end). Date-time columns
-have the same window, to the last instant of its last day. A date declared
-``future_allowed`` (a due date, planned ahead) runs to ``max_future_date`` instead: the end
-of the working-day calendar.
+Dates must lie in a window: not before ``min_date`` (1 January 2000, a run parameter) and not
+after the end of the month after the return month, since exports are usually run a few weeks
+after month end. That end depends on the file's month, so it is not a run parameter but a
+column of the rows checked (``LATEST_DATE_COLUMN``, the last instant of that day, so a
+date-time at 18:30 on it is inside): the rows of several months' files can then be checked in
+one run, each against its own month (``etl.validate.check_returns``). A date declared
+``future_allowed`` (a due date, planned ahead) runs to ``max_future_date`` instead: the end of
+the working-day calendar. Both halves of a window carry one message, as the analyst reads it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import json
 
 from etl.returns import Column, ReturnSpec, all_returns
+from etl.staging import LATEST_DATE_COLUMN
 from etl.workdays import LAST_YEAR
 
 UK_DATE_FIX = "Dates must be real dates written DD/MM/YYYY or YYYY-MM-DD."
@@ -64,23 +67,7 @@ def _column_expectations(col: Column) -> list[dict]:
             )
         )
     if col.type in ("date", "datetime"):
-        latest, too_late = (
-            ("max_future_date", f"after {LAST_YEAR}")
-            if col.future_allowed
-            else ("max_date", "later than the return month allows")
-        )
-        out.append(
-            _expectation(
-                "expect_column_values_to_be_between",
-                {
-                    "column": col.name,
-                    "min_value": {"$PARAMETER": "min_date"},
-                    "max_value": {"$PARAMETER": latest},
-                },
-                f"{col.name} is before 2000 or {too_late}",
-                "Check the date: it may be mistyped, or the file may be for another month.",
-            )
-        )
+        out += _date_window_expectations(col)
     if col.not_before:
         out.append(
             _expectation(
@@ -110,6 +97,45 @@ def _column_expectations(col: Column) -> list[dict]:
             )
         )
     return out
+
+
+def _date_window_expectations(col: Column) -> list[dict]:
+    """A date column's window: from ``min_date`` to ``max_future_date`` for a date that may
+    be planned ahead; otherwise from ``min_date`` to the row's own ``LATEST_DATE_COLUMN``."""
+    fix = "Check the date: it may be mistyped, or the file may be for another month."
+    if col.future_allowed:
+        return [
+            _expectation(
+                "expect_column_values_to_be_between",
+                {
+                    "column": col.name,
+                    "min_value": {"$PARAMETER": "min_date"},
+                    "max_value": {"$PARAMETER": "max_future_date"},
+                },
+                f"{col.name} is before 2000 or after {LAST_YEAR}",
+                fix,
+            )
+        ]
+    message = f"{col.name} is before 2000 or later than the return month allows"
+    earliest = _expectation(
+        "expect_column_values_to_be_between",
+        {"column": col.name, "min_value": {"$PARAMETER": "min_date"}},
+        message,
+        fix,
+    )
+    latest = _expectation(
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        {
+            "column_A": LATEST_DATE_COLUMN,
+            "column_B": col.name,
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+        message,
+        fix,
+    )
+    latest["meta"]["column"] = col.name  # the report names the date, not the window's end
+    return [earliest, latest]
 
 
 def build_suite(spec: ReturnSpec) -> dict:

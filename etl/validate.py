@@ -4,6 +4,8 @@ Typing turns the strings into dates, numbers, flags and canonical codes; a value
 not parse is a problem reported like any other. The typed frame then goes through the
 return's expectation suite (``expectations/<return>.json``), run by Great Expectations.
 Both kinds of check end up in one ``ValidationReport`` so the analyst sees one list.
+Several files of one return can be checked in one suite run (``check_returns``), each
+still given the verdict and report it gets alone.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import itertools
 import json
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -27,14 +31,19 @@ from etl.reader import RawReturn
 from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
 from etl.returns import Column, ReturnSpec
 from etl.staging import (
+    LATEST_DATE_COLUMN,
     ROW_COLUMN,
     WHOLE_FILE,
     expectation_column,
     expectation_finding,
     staged_schema,
 )
-from etl.whole_file import whole_file_findings
+from etl.whole_file import files_failing, whole_file_findings
 from etl.workdays import FIRST_YEAR, LAST_YEAR
+
+if TYPE_CHECKING:  # Great Expectations itself is imported on first use: it takes seconds
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.core.validation_definition import ValidationDefinition
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 log = logging.getLogger(__name__)
@@ -278,25 +287,35 @@ def _context():
     return context
 
 
+def _gx_rows(frame: pd.DataFrame, month: date | None) -> pd.DataFrame:
+    """A file's typed rows as its suite reads them: each with the latest date its month allows."""
+    return frame.assign(**{LATEST_DATE_COLUMN: date_window(month)[1]})
+
+
+def _gx_run(
+    definition: ValidationDefinition, rows: pd.DataFrame, result_format: str
+) -> ExpectationSuiteValidationResult:
+    """One run of a suite over ``rows`` (``_gx_rows``), with the parameters every run shares."""
+    return definition.run(
+        batch_parameters={"dataframe": rows},
+        expectation_parameters={
+            "min_date": date_window(None)[0],
+            "max_future_date": pd.Timestamp(LAST_YEAR, 12, 31, 23, 59, 59),
+        },
+        result_format=result_format,
+    )
+
+
 def _gx_findings(
     spec: ReturnSpec, frame: pd.DataFrame, month: date | None, whole_file: bool
 ) -> list[Finding]:
     definition = _validation_definition(spec.name, str(spec.suite_path), whole_file)
-    low, high = date_window(month)
-    run = partial(
-        definition.run,
-        batch_parameters={"dataframe": frame},
-        expectation_parameters={
-            "min_date": low,
-            "max_date": high,
-            "max_future_date": pd.Timestamp(LAST_YEAR, 12, 31, 23, 59, 59),
-        },
-    )
+    rows = _gx_rows(frame, month)
     # Most files pass: a yes/no run is quickest. Only a failing chunk is run again for the
     # counts and row numbers its report needs.
-    if run(result_format="BOOLEAN_ONLY").success:
+    if _gx_run(definition, rows, "BOOLEAN_ONLY").success:
         return []
-    result = run(result_format="COMPLETE")
+    result = _gx_run(definition, rows, "COMPLETE")
     findings = []
     for res in result.results:
         if res.success:
@@ -310,14 +329,14 @@ def _gx_findings(
                 Finding(
                     cfg.type,
                     f"The check '{meta.get('message', cfg.type)}' could not run",
-                    expectation_column(kwargs),
+                    expectation_column(kwargs, meta),
                 )
             )
             continue
         index = res.result.get("unexpected_index_list") or []
-        rows = sorted({int(i) + 2 for i in index if isinstance(i, int)})
-        count = res.result.get("unexpected_count") or len(rows)
-        findings.append(expectation_finding(cfg.type, kwargs, meta, int(count), rows))
+        rows_at = sorted({int(i) + 2 for i in index if isinstance(i, int)})
+        count = res.result.get("unexpected_count") or len(rows_at)
+        findings.append(expectation_finding(cfg.type, kwargs, meta, int(count), rows_at))
     return findings
 
 
@@ -389,23 +408,37 @@ def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
     Typed rows are staged as Parquet in the folder ``stage`` (the loader's to clean up), so
     a file of any size is checked and then loaded without being held in memory whole.
     """
+    first = next(raw.chunks)
+    second = next(raw.chunks, None)
+    whole_file = second is None  # one chunk: the whole suite runs in Great Expectations
+    chunks = itertools.chain([first], [] if whole_file else [second], raw.chunks)
+    checked = ((c, *_check_chunk(raw.spec, c, raw.month, whole_file)) for c in chunks)
+    return _checked_return(raw, stage, first, checked, whole_file_by_duckdb=not whole_file)
+
+
+def _checked_return(
+    raw: RawReturn,
+    stage: Path,
+    first: pd.DataFrame,
+    checked: Iterable[tuple[pd.DataFrame, pd.DataFrame, list[Finding]]],
+    whole_file_by_duckdb: bool,
+) -> CheckedReturn:
+    """Stage a file's checked chunks (each: its rows as read, typed, and their findings) and
+    add the checks of the file as a whole; with ``whole_file_by_duckdb``, the suite's
+    whole-file expectations too, over the staged rows (else they ran with the rest, or are
+    the caller's to run)."""
     spec = raw.spec
     tally = _Tally()
     blanks: dict[str, int] = {}
     staged = Path(stage) / f"{spec.name}.parquet"
     rows = 0
-    first = next(raw.chunks)
     # An optional column left out of the file is not "blank on every row": no warning.
     absent = {c.name for c in spec.columns if c.optional and c.name not in first}
-    second = next(raw.chunks, None)
-    whole_file = second is None  # one chunk: the whole suite runs in Great Expectations
-    chunks = itertools.chain([first], [] if whole_file else [second], raw.chunks)
     schema = staged_schema(spec)
     order, spread = DateOrder(spec), MonthSpread(spec)
     with pq.ParquetWriter(staged, schema) as writer:
-        for chunk in chunks:
+        for chunk, frame, problems in checked:
             order.add(chunk, raw.month)
-            frame, problems = _check_chunk(spec, chunk, raw.month, whole_file)
             for finding in problems:
                 tally.add(finding)
             spread.add(frame)
@@ -414,7 +447,7 @@ def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
             frame[ROW_COLUMN] = frame.index + 2
             writer.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
             rows += len(frame)
-    if not whole_file:
+    if whole_file_by_duckdb:
         for finding in whole_file_findings(spec, staged, stage):
             tally.add(finding)
     elsewhere = spread.finding(raw.month) if raw.dates_in_month and raw.month else None
@@ -431,3 +464,73 @@ def check_return(raw: RawReturn, stage: Path) -> CheckedReturn:
         + _blank_optional_warnings(spec, {k: n for k, n in blanks.items() if k not in absent}),
     )
     return CheckedReturn(raw, staged, report)
+
+
+def check_returns(raws: list[RawReturn], stages: list[Path]) -> list[CheckedReturn | Exception]:
+    """Check several files of one return, each as ``check_return`` would check it alone.
+
+    Great Expectations costs a fixed tenth of a second or so a run whatever the rows, so for
+    many small files (a council's months of one return) that is most of the time. Here the
+    rows of every file read in one chunk go through the suite's row-by-row expectations in
+    one yes/no run: each row carries its own file's date window (``_gx_rows``), so a row's
+    verdict does not depend on the other files. If every row passes, so does every file's
+    row check, and the whole-file expectations (row count, unique keys) run in DuckDB over
+    the staged rows, each file's on its own (``files_failing``), as for a file too big for
+    one chunk. Any file a check fails — and every file of a batch whose yes/no run failed —
+    is checked again alone, so its report (problems, counts, row numbers) is exactly the one
+    ``check_return`` gives it.
+
+    ``stages[i]`` is file ``i``'s staging folder. A file that could not be read gives, in its
+    place, the exception ``check_return`` would have raised for it.
+    """
+    if len(raws) == 1:  # nothing to share a run with
+        try:
+            return [check_return(raws[0], stages[0])]
+        except Exception as exc:
+            return [exc]
+    out: list[CheckedReturn | Exception | None] = [None] * len(raws)
+    typed: list[tuple[int, pd.DataFrame, pd.DataFrame, list[Finding]]] = []
+    for i, raw in enumerate(raws):
+        try:
+            first = next(raw.chunks)
+            second = next(raw.chunks, None)
+            if second is not None:  # more than one chunk: checked a chunk at a time, alone
+                rest = itertools.chain([first, second], raw.chunks)
+                out[i] = check_return(replace(raw, chunks=rest), stages[i])
+            else:
+                typed.append((i, first, *_type_frame(raw.spec, first)))
+        except Exception as exc:  # the caller gives the file its verdict, as check_file does
+            out[i] = exc
+    if typed and _rows_pass(raws[0].spec, [_gx_rows(f, raws[i].month) for i, _, f, _ in typed]):
+        for i, chunk, frame, problems in typed:
+            alone = replace(raws[i], chunks=iter([chunk]))
+            checked = [(chunk, frame, problems)]
+            try:
+                out[i] = _checked_return(alone, stages[i], chunk, checked, False)
+            except Exception as exc:
+                out[i] = exc
+        done = [out[i] for i, *_ in typed]
+        staged = [c.staged for c in done if isinstance(c, CheckedReturn) and c.report.accepted]
+        failing = files_failing(raws[0].spec, staged, staged[0].parent) if staged else set()
+        again = [
+            (i, chunk)
+            for i, chunk, *_ in typed
+            if not isinstance(out[i], CheckedReturn)
+            or not out[i].report.accepted
+            or out[i].staged in failing
+        ]
+    else:
+        again = [(i, chunk) for i, chunk, *_ in typed]
+    for i, chunk in again:
+        try:
+            out[i] = check_return(replace(raws[i], chunks=iter([chunk])), stages[i])
+        except Exception as exc:
+            out[i] = exc
+    return out  # type: ignore[return-value]  # every place is filled above
+
+
+def _rows_pass(spec: ReturnSpec, frames: list[pd.DataFrame]) -> bool:
+    """Whether every row of ``frames`` passes ``spec``'s row-by-row expectations (one run)."""
+    definition = _validation_definition(spec.name, str(spec.suite_path), False)
+    rows = pd.concat(frames, ignore_index=True)
+    return _gx_run(definition, rows, "BOOLEAN_ONLY").success
