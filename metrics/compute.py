@@ -22,9 +22,10 @@ from metrics.formatting import as_dates
 ALL = "ALL"
 KEY_COLUMNS = ["kpi", "month", "team", *DIMENSIONS]
 COLUMNS = [*KEY_COLUMNS, "numerator", "denominator", "value"]
-#: Digits a value is kept to. Sums of doubles differ in the 15th digit with the order DuckDB
-#: adds them in, so a value exactly on a threshold could flip status between two refreshes;
-#: rounded here, every refresh gives the same value to the bit, far below what is shown.
+#: Digits a value, numerator and denominator are kept to. Sums of doubles differ in the 15th
+#: digit with the order DuckDB adds them in, so a value exactly on a threshold could flip
+#: status between two refreshes; rounded here, every refresh gives the same figures to the
+#: bit, far below what is shown.
 VALUE_DIGITS = 9
 VALUE_SQL = {
     "percent": f"round(100.0 * numerator / denominator, {VALUE_DIGITS})",
@@ -49,7 +50,8 @@ def _aggregate(measure: Measure) -> str:
     if measure.aggregate == "count":
         return f"count_if(COALESCE(({measure.expression}), FALSE))::DOUBLE"
     only = f" FILTER (WHERE COALESCE(({measure.where}), FALSE))" if measure.where else ""
-    total = f"{measure.aggregate}(({measure.expression})::DOUBLE){only}"
+    # Rounded like values: a sum of fractions (FTE) depends on the order rows are added in.
+    total = f"round({measure.aggregate}(({measure.expression})::DOUBLE){only}, {VALUE_DIGITS})"
     return f"COALESCE({total}, 0)" if measure.aggregate == "sum" else total
 
 

@@ -138,3 +138,20 @@ def test_a_bad_file_in_a_batch_does_not_stop_the_batch(tmp_path: Path) -> None:
     bad = _put(tmp_path / "b", "caseloads_2021-05.csv", "\x00" * 10)
     results = load_paths(db, [bad, _put(tmp_path / "g", "caseloads_2021-06.csv", CASELOADS)])
     assert [r.status for r in results] == ["rejected", "loaded"]
+
+
+def test_sums_of_fractions_are_the_same_whatever_order_the_rows_come_in(tmp_path: Path) -> None:
+    """A sum of doubles depends on the order it is added in: 0.1 + 0.2 + 0.3 is
+    0.6000000000000001 and 0.3 + 0.2 + 0.1 is 0.6. Numerators and denominators are rounded to
+    ``VALUE_DIGITS`` like values, so a month's FTE is stored the same however rows arrive."""
+    rows = ["W1,Team A,QSW,0.1,N,3", "W2,Team A,QSW,0.2,N,6", "W3,Team A,QSW,0.3,N,9"]
+    header = CASELOADS.splitlines()[0]
+    stored = []
+    for name, order in (("forward", rows), ("backward", rows[::-1])):
+        path = _put(tmp_path / name, "caseloads_2021-04.csv", "\n".join([header, *order]) + "\n")
+        db = tmp_path / name / "csc.duckdb"
+        assert all(r.ok for r in load_paths(db, [path]))
+        values = api.kpi_values(db, ["caseload_avg_per_fte"], teams=["ALL"])
+        stored.append(values[values["role"] == "ALL"][["denominator", "value"]].iloc[0].tolist())
+    # FTE 0.1 + 0.2 + 0.3 = 0.6; 18 children / 0.6 FTE = 30 per FTE.
+    assert stored[0] == stored[1] == [0.6, 30.0]
