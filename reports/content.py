@@ -262,7 +262,9 @@ def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor)
     return AreaSection(
         area_id=area.id,
         title=area.title,
-        chart=_fit_title(area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX)),
+        chart=_fit_value_labels(
+            _fit_title(area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX))
+        ),
         chart_alt=alt,
         headlines=headlines,
         narrative=narrative,
@@ -279,6 +281,20 @@ def _fit_title(fig: go.Figure) -> go.Figure:
     size = fig.layout.title.font.size or PACK_CHART_FONT_PX
     if len(title) * 0.55 * size > PICTURE_WIDTH - 40:
         fig.update_layout(title_text=title.removesuffix(": trend against threshold"))
+    return fig
+
+
+def _fit_value_labels(fig: go.Figure) -> go.Figure:
+    """Keep room at the left for the value axis's labels instead of leaving it to Plotly's
+    automargin: exporting a batch on a busy machine, kaleido drew a picture before measuring
+    its labels and cut "30%" down to "%" (the caseloads chart in the CI run's pack pictures).
+    The widest label is at most the range's larger end, with two characters to spare for a
+    decimal point and digit."""
+    axis = fig.layout.yaxis
+    low, high = axis.range or (0, 100)
+    chars = max(len(f"{v:,.0f}") for v in (low, high)) + len(axis.ticksuffix or "") + 2
+    size = (axis.tickfont.size if axis.tickfont else None) or PACK_CHART_FONT_PX
+    fig.update_layout(margin_l=round(10 + chars * 0.55 * size))
     return fig
 
 
