@@ -489,7 +489,7 @@ def check_returns(raws: list[RawReturn], stages: list[Path]) -> list[CheckedRetu
         except Exception as exc:
             return [exc]
     out: list[CheckedReturn | Exception | None] = [None] * len(raws)
-    typed: list[tuple[int, pd.DataFrame, pd.DataFrame, list[Finding]]] = []
+    whole: list[tuple[int, pd.DataFrame]] = []
     for i, raw in enumerate(raws):
         try:
             first = next(raw.chunks)
@@ -498,9 +498,10 @@ def check_returns(raws: list[RawReturn], stages: list[Path]) -> list[CheckedRetu
                 rest = itertools.chain([first, second], raw.chunks)
                 out[i] = check_return(replace(raw, chunks=rest), stages[i])
             else:
-                typed.append((i, first, *_type_frame(raw.spec, first)))
+                whole.append((i, first))
         except Exception as exc:  # the caller gives the file its verdict, as check_file does
             out[i] = exc
+    typed = _typed_together(raws[0].spec, whole)
     if typed and _rows_pass(raws[0].spec, [_gx_rows(f, raws[i].month) for i, _, f, _ in typed]):
         for i, chunk, frame, problems in typed:
             alone = replace(raws[i], chunks=iter([chunk]))
@@ -527,6 +528,31 @@ def check_returns(raws: list[RawReturn], stages: list[Path]) -> list[CheckedRetu
         except Exception as exc:
             out[i] = exc
     return out  # type: ignore[return-value]  # every place is filled above
+
+
+def _typed_together(
+    spec: ReturnSpec, chunks: list[tuple[int, pd.DataFrame]]
+) -> list[tuple[int, pd.DataFrame, pd.DataFrame, list[Finding]]]:
+    """Each file's rows typed (``_type_frame``), as ``(i, rows as read, typed, findings)``.
+
+    Typing is cell by cell, so the files' rows are typed in one pass (per file it was half
+    a small file's check, pandas' fixed cost per column) and cut apart again, each keeping
+    its own row numbers. A value that does not read gives findings whose row numbers would
+    be the pass's, not the file's: then every file is typed alone.
+    """
+    if len(chunks) < 2:
+        return [(i, chunk, *_type_frame(spec, chunk)) for i, chunk in chunks]
+    frames = [chunk for _, chunk in chunks]
+    frame, problems = _type_frame(spec, pd.concat(frames, ignore_index=True))
+    if problems:
+        return [(i, chunk, *_type_frame(spec, chunk)) for i, chunk in chunks]
+    out = []
+    start = 0
+    for i, chunk in chunks:
+        part = frame.iloc[start : start + len(chunk)]
+        out.append((i, chunk, part.set_axis(chunk.index), []))
+        start += len(chunk)
+    return out
 
 
 def _rows_pass(spec: ReturnSpec, frames: list[pd.DataFrame]) -> bool:

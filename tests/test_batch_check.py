@@ -97,6 +97,35 @@ def test_a_repeated_key_refuses_only_that_file(files) -> None:
     _same_as_alone(batch, [jan, feb, mar])
 
 
+def test_an_unreadable_value_is_reported_at_its_own_files_row(files) -> None:
+    """The files' rows are typed in one pass; a value that will not read sends every file
+    back to be typed alone, so February's report names February's row 3, not the pass's."""
+    jan, feb, mar = (files[f"visits_2022-0{m}.csv"] for m in (1, 2, 3))
+    lines = feb.read_text(encoding="utf-8").splitlines()
+    row3 = lines[2].split(",")
+    row3[4] = "31st Feb"  # due_date
+    lines[2] = ",".join(row3)
+    feb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    batch = check_paths([jan, feb, mar])
+    assert [fc.accepted for fc in batch] == [True, False, True]
+    [problem] = batch[1].report.problems
+    assert (problem.column, problem.rows_affected, problem.example_rows) == ("due_date", 1, [3])
+    _same_as_alone(batch, [jan, feb, mar])
+
+
+def test_files_with_and_without_an_optional_column_are_typed_as_alone(files) -> None:
+    """January's visits list leaves out end_date (optional): typed together its cells are
+    blank, as alone, and it is not warned of as blank on every row."""
+    jan, feb = files["visits_asat_2022-01.csv"], files["visits_asat_2022-02.csv"]
+    frame = pd.read_csv(jan, dtype=str, keep_default_na=False).drop(columns="end_date")
+    frame.to_csv(jan, index=False)
+    batch = check_paths([jan, feb])
+    assert [fc.accepted for fc in batch] == [True, True]
+    assert batch[0].checked.frame()["end_date"].isna().all()
+    assert "end_date" not in batch[0].report.to_text()
+    _same_as_alone(batch, [jan, feb])
+
+
 def test_a_file_that_cannot_be_read_is_refused_as_alone_and_the_rest_pass(files) -> None:
     jan, feb, mar = (files[f"supervision_2022-0{m}.csv"] for m in (1, 2, 3))
     _edit(mar, "W000001,CIN,31/03/2022\n", "W000001,CIN,31/03/2022,extra\n")
