@@ -3,23 +3,25 @@
 The build belongs to the demo, not to ``etl``: it writes the demo council's files (``demo.council``)
 and works out every KPI value once at the end (``metrics.materialise``), so it sits above both
 layers. What it uses from ``etl`` is the loader every file goes through (``check_paths``,
-``commit_checked``), so nothing about the demo's files is checked more loosely than a council's.
+``commit_all``), so nothing about the demo's files is checked more loosely than a council's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fcntl
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import threading
-import time
 import types
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.context import SpawnContext, SpawnProcess
+from contextlib import contextmanager
+from multiprocessing import forkserver
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 
 from demo.council import write_returns
@@ -30,7 +32,7 @@ from etl.load import (
     LoadResult,
     Progress,
     check_paths,
-    commit_checked,
+    commit_all,
 )
 from metrics import snapshot
 from metrics.materialise import loaded_months, refresh
@@ -44,25 +46,34 @@ DEMO_BENCHMARKS = (
 DEMO_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
-def _orphan_guard(parent: int) -> None:
-    """A worker ends when the process that started it is gone (a server killed mid-build),
-    instead of waiting for work forever: its task queue's pipe never closes by itself."""
+def _orphan_guard() -> None:
+    """A worker ends when the process that started the build is gone (a server killed
+    mid-build), instead of waiting for work forever: its task queue's pipe never closes by
+    itself. (Its operating-system parent is the fork server, so it watches the builder.)"""
+    builder = multiprocessing.parent_process()
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
+        if builder is not None:
+            builder.join()
         os._exit(0)
 
     threading.Thread(target=watch, name="orphan-guard", daemon=True).start()
 
 
-class _WorkerProcess(SpawnProcess):
-    """A spawned worker that does not run the caller's main script first.
+#: What the fork server imports once, so each worker starts with it instead of importing it
+#: (Great Expectations: about 2 seconds a process).
+FORK_SERVER_PRELOAD = ["etl.validate", "great_expectations"]
 
-    A spawned process normally imports the parent's ``__main__`` from its path; under
-    ``streamlit run`` that is the page script being run (app.py), which a worker would then
-    run outside Streamlit. For the moment the worker is started the main module is a bare
-    one, so the worker imports only what its tasks need.
+
+class _WorkerProcess(ForkServerProcess):
+    """A worker forked from a fork server that has imported the checker once.
+
+    A fork server is one single-threaded process started afresh, so forking it is safe
+    where forking the app's threaded server would not be. Like a spawned process, a worker
+    would import the caller's ``__main__`` from its path; under ``streamlit run`` that is
+    the page script being run (app.py), which it would then run outside Streamlit. For the
+    moment the worker is started the main module is a bare one, so the worker imports only
+    what its tasks need.
     """
 
     def start(self) -> None:
@@ -74,15 +85,29 @@ class _WorkerProcess(SpawnProcess):
             sys.modules["__main__"] = main
 
 
-class _WorkerContext(SpawnContext):
+class _WorkerContext(ForkServerContext):
     Process = _WorkerProcess
 
 
-def _warm_checker() -> None:
-    """Import the checker and Great Expectations (seconds) while the returns are written."""
-    import great_expectations  # noqa: F401
+@contextmanager
+def _worker_pool() -> Iterator[ProcessPoolExecutor]:
+    """``DEMO_WORKERS`` checking processes, started in the background while the caller goes
+    on (starting the first waits for the fork server's imports), and the fork server stopped
+    when they are done: it holds Great Expectations in memory (about 250 MB) for nothing."""
+    context = _WorkerContext()
+    context.set_forkserver_preload(FORK_SERVER_PRELOAD)
+    with ProcessPoolExecutor(DEMO_WORKERS, mp_context=context, initializer=_orphan_guard) as pool:
+        starting = threading.Thread(target=pool.submit, args=(_started,), daemon=True)
+        starting.start()
+        try:
+            yield pool
+        finally:
+            starting.join()
+    forkserver._forkserver._stop()  # the only way to stop it (Python 3.8 to 3.14)
 
-    import etl.validate  # noqa: F401
+
+def _started() -> None:
+    """Nothing: submitting a task is what starts a pool's processes."""
 
 
 def _check_for(parent: int, paths: list[Path]) -> list[tuple]:
@@ -117,18 +142,21 @@ def _by_return(paths: list[Path]) -> list[list[Path]]:
     return list(groups.values())
 
 
-def checked_in_workers(pool: ProcessPoolExecutor, paths: list[Path]) -> Iterator[FileCheck]:
-    """Each file checked by ``check_paths`` in ``pool``, a return's files at a time, as a
-    ``FileCheck`` of this process (its staged rows removed when it is discarded): in order of
-    return, and within a return in the order given."""
+def checked_in_workers(pool: ProcessPoolExecutor, paths: list[Path]) -> Iterator[list[FileCheck]]:
+    """The files checked by ``check_paths`` in ``pool``, a return's files at a time, each as a
+    ``FileCheck`` of this process (its staged rows removed when it is discarded): a list per
+    return, in order of return, and within a return in the order given."""
     parent = os.getpid()
     groups = _by_return(paths)
     futures = [pool.submit(_check_for, parent, group) for group in groups]
     try:
         for group, future in zip(groups, futures, strict=True):
-            for path, checked in zip(group, future.result(), strict=True):
-                name, sha256, report, units, stage = checked
-                yield FileCheck(name, path, sha256, report, None, stage, units)
+            yield [
+                FileCheck(name, path, sha256, report, None, stage, units)
+                for path, (name, sha256, report, units, stage) in zip(
+                    group, future.result(), strict=True
+                )
+            ]
     finally:
         for future in futures:
             future.cancel()
@@ -154,12 +182,13 @@ def build_demo(
     The store is built in a folder beside ``db`` and moved into place only when every file
     is in (``store.install``), so nobody ever reads half a demo; a build cut short leaves
     that folder, which the next build clears. Every file goes through ``check_paths`` and its
-    Great Expectations suite and is written by ``commit_checked`` as any load is; the checks
-    run in ``DEMO_WORKERS`` processes, a return's months in one suite run (that run's fixed
-    cost was most of a file's check), while this one writes what they have checked. What
-    is batched in writing is the work no reader can see before the store is installed: one writer
-    connection for every file and ``kpi_values`` worked out once for all months at the end
-    (per file it was a quarter of the build). Refuses to replace a store of real returns.
+    Great Expectations suite and is written by ``commit_all`` (each file's verdict the one
+    ``commit_checked`` gives it); the checks run in ``DEMO_WORKERS`` processes, a return's
+    months in one suite run (that run's fixed cost was most of a file's check), while this
+    one writes what they have checked, a return's new months in one transaction. Batched
+    too is work no reader can see before the store is installed: one writer connection for
+    every file and ``kpi_values`` worked out once for all months at the end (per file it was
+    a quarter of the build). Refuses to replace a store of real returns.
     Callers that may race (the app's first start) use ``ensure_demo``.
     """
     if _holds_real_returns(db):
@@ -169,30 +198,21 @@ def build_demo(
     building.mkdir(parents=True)
     staged_db = building / db.name
     results: list[LoadResult] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="csc-demo-") as tmp,
-        ProcessPoolExecutor(
-            DEMO_WORKERS,
-            mp_context=_WorkerContext(),
-            initializer=_orphan_guard,
-            initargs=(os.getpid(),),
-        ) as pool,
-    ):
-        # The workers start (and import Great Expectations) while the returns are written.
-        warm = [pool.submit(_warm_checker) for _ in range(DEMO_WORKERS)]
+    with tempfile.TemporaryDirectory(prefix="csc-demo-") as tmp, _worker_pool() as pool:
+        # The workers start (the fork server imports the checker) while the returns are written.
         if progress:
             progress(0.0, "Generating the demo council's returns")
         files = [*write_returns(Path(tmp), months=months, seed=seed, scale=scale), DEMO_BENCHMARKS]
-        for future in warm:
-            future.result()
         with store.open_writer(staged_db) as con:
-            for i, fc in enumerate(checked_in_workers(pool, files)):
+            for checks in checked_in_workers(pool, files):
                 if progress:
-                    progress(0.1 + 0.85 * i / len(files), f"Checking and loading {fc.file_name}")
+                    done = 0.1 + 0.85 * len(results) / len(files)
+                    progress(done, f"Checking and loading files: {len(results)} of {len(files)} in")
                 try:
-                    results.append(commit_checked(con, db, fc, "demo", kind="demo", refresh=False))
+                    results += commit_all(con, db, checks, "demo", kind="demo", refresh=False)
                 finally:
-                    fc.discard()
+                    for fc in checks:
+                        fc.discard()
             if progress:
                 progress(0.95, "Working out every figure")
             con.begin()

@@ -452,21 +452,43 @@ def _log(
     return load_id
 
 
+def _insert_months(
+    con: duckdb.DuckDBPyConnection, spec: ReturnSpec, loads: list[tuple[MonthUnit, int]]
+) -> None:
+    """Replace the months ``loads`` fill (each a unit and its load id) in ``spec``'s table
+    with their staged rows: one delete and one insert, however many months."""
+    cols = ", ".join(f"CAST(f.{c.name} AS {c.sql_type})" for c in spec.columns)
+    # By name: a store made before a column was declared has it added at the end.
+    names = ", ".join(spec.column_names)
+    months = [unit.month for unit, _ in loads]
+    con.execute(f"DELETE FROM {spec.name} WHERE month IN (SELECT UNNEST(?::DATE[]))", [months])
+    con.execute(
+        f"""
+        INSERT INTO {spec.name} (month, {names}, load_id)
+        SELECT u.month, {cols}, u.load_id
+        FROM read_parquet(?, filename = '_staged_file') f
+        JOIN (SELECT UNNEST(?::VARCHAR[]) AS staged, UNNEST(?::DATE[]) AS month,
+                     UNNEST(?::BIGINT[]) AS load_id) u
+          ON f._staged_file = u.staged
+        """,
+        [
+            [str(unit.staged) for unit, _ in loads],
+            [str(unit.staged) for unit, _ in loads],
+            months,
+            [load_id for _, load_id in loads],
+        ],
+    )
+
+
 def _insert(con: duckdb.DuckDBPyConnection, unit: MonthUnit, load_id: int) -> None:
     spec = unit.spec
+    if spec.monthly:
+        _insert_months(con, spec, [(unit, load_id)])
+        return
     rows = "read_parquet(?)"
     staged = str(unit.staged)
     cols = ", ".join(f"CAST({c.name} AS {c.sql_type}) AS {c.name}" for c in spec.columns)
-    # By name: a store made before a column was declared has it added at the end.
     names = ", ".join(spec.column_names)
-    if spec.monthly:
-        con.execute(f"DELETE FROM {spec.name} WHERE month = ?", [unit.month])
-        con.execute(
-            f"INSERT INTO {spec.name} (month, {names}, load_id) "
-            f"SELECT CAST(? AS DATE), {cols}, ? FROM {rows}",
-            [unit.month, load_id, staged],
-        )
-        return
     match = " AND ".join(f"f.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.replace_by)
     con.execute(
         f"DELETE FROM {spec.name} t WHERE EXISTS (SELECT 1 FROM {rows} f WHERE {match})",
@@ -630,6 +652,130 @@ def commit_checked(
     message = describe_changes(changes, done=True)
     log.info("%s %s (%d rows)", status, fc.file_name, fc.report.rows)
     return LoadResult(fc.file_name, status, fc.report, message, load_id)
+
+
+def commit_all(
+    con: duckdb.DuckDBPyConnection,
+    db: Path,
+    checks: list[FileCheck],
+    source: str,
+    user: str | None = None,
+    kind: str = "real",
+    refresh: bool = True,
+) -> list[LoadResult]:
+    """Write checked files in order, each with the result ``commit_checked`` gives it when
+    they are written one after another, in far fewer statements.
+
+    A run of accepted files that only fill return-months the store has never had (and no
+    other file of the run fills, nor with the same bytes) is written in one transaction:
+    one load-log row and one audit row each, and each return's rows in one insert from the
+    staged files. Any other file (refused, replacing or repeating a month, bytes loaded
+    before, a reference table) goes through ``commit_checked`` in its place in the order.
+    Per file, the statements and the transaction were most of a demo build's writing
+    (22 ms a file, 486 files). A run is all or nothing, like a file: a crash leaves none of it.
+    """
+    results: list[LoadResult] = []
+    run: list[FileCheck] = []
+    months, shas = _loaded(con)
+    other_kind = _kind_problem(con, kind) is not None
+    for fc in checks:
+        units = {(u.spec.name, u.month) for u in fc.units}
+        new = (
+            fc.accepted
+            and all(u.spec.monthly for u in fc.units)
+            and not units & months
+            and fc.sha256 not in shas
+            and not other_kind
+        )
+        if new:
+            run.append(fc)
+            months |= units
+            shas.add(fc.sha256)
+            continue
+        results += _commit_run(con, run, source, user, kind, refresh)
+        run = []
+        results.append(commit_checked(con, db, fc, source, user, kind, refresh=refresh))
+        months, shas = _loaded(con)
+        other_kind = _kind_problem(con, kind) is not None
+    return results + _commit_run(con, run, source, user, kind, refresh)
+
+
+def _loaded(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, date]], set[str]]:
+    """The return-months the store holds, and the bytes (sha256) any month was loaded from."""
+    rows = con.execute(
+        "SELECT DISTINCT return_type, month, sha256 FROM load_log "
+        "WHERE month IS NOT NULL AND status IN ('loaded', 'replaced')"
+    ).fetchall()
+    return {(r, m) for r, m, _ in rows}, {sha for *_, sha in rows}
+
+
+def _commit_run(
+    con: duckdb.DuckDBPyConnection,
+    run: list[FileCheck],
+    source: str,
+    user: str | None,
+    kind: str,
+    refresh: bool,
+) -> list[LoadResult]:
+    """Write ``run`` (files filling only new return-months, see ``commit_all``) in one
+    transaction, logged and audited as ``commit_checked`` logs and audits each file."""
+    if not run:
+        return []
+    units = [(fc, unit) for fc in run for unit in fc.units]
+    ids = sorted(
+        i
+        for (i,) in con.execute(
+            "SELECT nextval('load_id_seq') FROM range(?)", [len(units)]
+        ).fetchall()
+    )
+    con.begin()
+    try:
+        con.executemany(
+            """
+            INSERT INTO load_log (load_id, file_name, sha256, return_type, month, rows, status,
+                                  reason, warnings, report, source, loaded_by, origin)
+            VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                [
+                    load_id,
+                    fc.file_name,
+                    fc.sha256,
+                    unit.spec.name,
+                    unit.month,
+                    unit.rows,
+                    fc.report.summary(),
+                    len(fc.report.warnings),
+                    fc.report.to_json(),
+                    source,
+                    user,
+                    unit.origin,
+                ]
+                for load_id, (fc, unit) in zip(ids, units, strict=True)
+            ],
+        )
+        for fc in run:
+            audit.record(con, user, "load", fc.file_name, f"loaded: {fc.report.summary()}"[:500])
+        by_return: dict[str, list[tuple[MonthUnit, int]]] = {}
+        for load_id, (_, unit) in zip(ids, units, strict=True):
+            by_return.setdefault(unit.spec.name, []).append((unit, load_id))
+        for loads in by_return.values():
+            _insert_months(con, loads[0][0].spec, loads)
+        if refresh:
+            _refresh_derived(con, [unit for _, unit in units])
+        con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    last_id = dict(zip((id(fc) for fc, _ in units), ids, strict=True))  # a file's last unit's
+    results = []
+    for fc in run:
+        log.info("loaded %s (%d rows)", fc.file_name, fc.report.rows)
+        changes = [(unit, PendingChange("new")) for unit in fc.units]
+        message = describe_changes(changes, done=True)
+        results.append(LoadResult(fc.file_name, "loaded", fc.report, message, last_id[id(fc)]))
+    return results
 
 
 def _file_status(changes: list[tuple[MonthUnit, PendingChange]]) -> str:
