@@ -146,6 +146,7 @@ class Council:
         # Northmoor's timescales as config/council.yaml ships them (not $CSC_CONFIG), so the
         # same seed always gives the same files.
         self.timescales = load_config(DEFAULT_CONFIG).visit_timescales
+        self._working_days_before: dict[tuple[date, int], date] = {}
 
     def _id(self, kind: str, number: int) -> str:
         code = self.prefix.strip().replace(" ", "")
@@ -169,11 +170,18 @@ class Council:
         return day.astype(object)
 
     def _days_before(self, end: date, amount: int, unit: str) -> date:
-        """The day ``amount`` calendar days, or working days (``unit``), before ``end``."""
+        """The day ``amount`` calendar days, or working days (``unit``), before ``end``.
+
+        Kept once worked out: each month asks the same few dozen questions for every child."""
         if unit == "days":
             return end - timedelta(days=amount)
-        day = np.busday_offset(np.datetime64(end), -amount, roll="backward", holidays=self.holidays)
-        return day.astype(object)
+        key = (end, amount)
+        if key not in self._working_days_before:
+            day = np.busday_offset(
+                np.datetime64(end), -amount, roll="backward", holidays=self.holidays
+            )
+            self._working_days_before[key] = day.astype(object)
+        return self._working_days_before[key]
 
     def step(self, month: date) -> dict[str, list[dict[str, str]]]:
         """Move the council on one month and return that month's returns as rows."""
@@ -190,7 +198,7 @@ class Council:
                     rows["supervision"].append(self._supervision_row(team, worker, child, end, q))
                     self._visit_by_month_end(child, end, q)
             rows["icpc"].extend(self._icpc_rows(team, month, end, q))
-        rows["visits_asat"] = visits_asat_rows(self, month).to_dict("records")
+        rows["visits_asat"] = visits_asat_rows(self, month)
         from demo.front_door import front_door_rows  # it reads this module's council
 
         rows.update(front_door_rows(self, month))
@@ -342,7 +350,7 @@ def _icpc_row(
     }
 
 
-def visits_asat_rows(council: Council, month: date) -> pd.DataFrame:
+def visits_asat_rows(council: Council, month: date) -> list[dict[str, str]]:
     """The visits-as-at return at the month's last day: every child open to the council, with
     their last statutory visit (seen alone on the CP list only, as Annex A gives it).
 
@@ -351,7 +359,7 @@ def visits_asat_rows(council: Council, month: date) -> pd.DataFrame:
     Annex A workbook's lists 6-8.
     """
     as_at = month_end(month).isoformat()
-    rows = [
+    return [
         {
             "child_id": child.child_id,
             "team": team.name,
@@ -366,7 +374,6 @@ def visits_asat_rows(council: Council, month: date) -> pd.DataFrame:
         for worker in team.workers
         for child in worker.children
     ]
-    return pd.DataFrame(rows, columns=RETURN_COLUMNS["visits_asat"])
 
 
 RETURN_COLUMNS = {
