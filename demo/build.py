@@ -93,17 +93,25 @@ class _WorkerContext(ForkServerContext):
 def _worker_pool() -> Iterator[ProcessPoolExecutor]:
     """``DEMO_WORKERS`` checking processes, started in the background while the caller goes
     on (starting the first waits for the fork server's imports), and the fork server stopped
-    when they are done: it holds Great Expectations in memory (about 250 MB) for nothing."""
+    when they are done: it holds Great Expectations in memory (about 250 MB) for nothing.
+
+    The caller waits for neither to exit: an interpreter holding Great Expectations took
+    1 s to shut down. Stopping the fork server (in the background) ends the workers at once
+    (``_orphan_guard``: it closes the pipe they watch).
+    """
     context = _WorkerContext()
     context.set_forkserver_preload(FORK_SERVER_PRELOAD)
-    with ProcessPoolExecutor(DEMO_WORKERS, mp_context=context, initializer=_orphan_guard) as pool:
-        starting = threading.Thread(target=pool.submit, args=(_started,), daemon=True)
-        starting.start()
-        try:
-            yield pool
-        finally:
-            starting.join()
-    forkserver._forkserver._stop()  # the only way to stop it (Python 3.8 to 3.14)
+    pool = ProcessPoolExecutor(DEMO_WORKERS, mp_context=context, initializer=_orphan_guard)
+    starting = threading.Thread(target=pool.submit, args=(_started,), daemon=True)
+    starting.start()
+    try:
+        yield pool
+    finally:
+        starting.join()
+        pool.shutdown(wait=False, cancel_futures=True)
+        # ``_stop`` is the only way to stop it (Python 3.8 to 3.14); a next build's workers
+        # wait for it to finish stopping (it holds the fork server's lock).
+        threading.Thread(target=forkserver._forkserver._stop, daemon=True).start()
 
 
 def _started() -> None:
@@ -134,12 +142,20 @@ def _check_for(parent: int, paths: list[Path]) -> list[tuple]:
 
 
 def _by_return(paths: list[Path]) -> list[list[Path]]:
-    """The demo's files in groups of one return each (``<return>_<month>.csv``), in order of
-    first appearance: a group is checked in one worker, its rows in one suite run."""
+    """The demo's files in groups of one return each (``<return>_<month>.csv``): a group is
+    checked in one worker, its rows in one suite run.
+
+    Longest first, so the workers finish together: the Annex A workbook (one compressed file
+    holding five returns' lists, the slowest group to check, and the last file written),
+    then the rest by size. Within a group the files keep their order.
+    """
     groups: dict[str, list[Path]] = {}
     for path in paths:
         groups.setdefault(path.name.rsplit("_", 1)[0], []).append(path)
-    return list(groups.values())
+    return sorted(
+        groups.values(),
+        key=lambda g: (g[0].suffix != ".xlsx", -sum(p.stat().st_size for p in g)),
+    )
 
 
 def checked_in_workers(pool: ProcessPoolExecutor, paths: list[Path]) -> Iterator[list[FileCheck]]:
