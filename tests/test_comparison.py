@@ -176,3 +176,23 @@ def test_a_store_without_the_benchmarks_table_reads_as_no_benchmarks(tmp_path: P
     con.close()
     assert comparison.published(db, KPI).empty
     assert isinstance(comparison.benchmarks(db, KPI).series, pd.DataFrame)
+
+
+def test_benchmarks_are_kept_per_snapshot_and_settings_and_never_shared(
+    setting, tmp_path: Path
+) -> None:
+    """Worked out once per snapshot and settings version (the overview asks for each headline
+    KPI's); a caller changing its copy changes nobody else's, and new settings are used."""
+    db, config = setting
+    first = comparison.benchmarks(db, KPI, config)
+    first.series.loc[:, "value"] = -1.0  # a caller's own copy
+    again = comparison.benchmarks(db, KPI, config)
+    assert (again.series["value"] >= 0).all()
+    # The same settings with the mean as a median: (18 + 20 + 22) / 3 and the median are
+    # both 20 in 2019; 2020's (15 + 19) / 2 = 17 either way; the line's name says which.
+    raw = yaml.safe_load(config.path.read_text(encoding="utf-8"))
+    raw["neighbour_average"] = "median"
+    changed = tmp_path / "council.yaml"
+    changed.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    lines = comparison.benchmarks(db, KPI, load_config(changed)).series["line"].unique()
+    assert "Statistical neighbours (median of 2–3)" in list(lines)
