@@ -89,6 +89,12 @@ class _WorkerContext(ForkServerContext):
     Process = _WorkerProcess
 
 
+#: One pool at a time in a process: pools share the process's one fork server, which a pool's
+#: end stops. Held from a pool's start until its fork server is gone, so a next build never
+#: forks its workers from a fork server that is being stopped.
+_fork_server_in_use = threading.Lock()
+
+
 @contextmanager
 def _worker_pool() -> Iterator[ProcessPoolExecutor]:
     """``DEMO_WORKERS`` checking processes, started in the background while the caller goes
@@ -99,19 +105,28 @@ def _worker_pool() -> Iterator[ProcessPoolExecutor]:
     1 s to shut down. Stopping the fork server (in the background) ends the workers at once
     (``_orphan_guard``: it closes the pipe they watch).
     """
+    _fork_server_in_use.acquire()
     context = _WorkerContext()
     context.set_forkserver_preload(FORK_SERVER_PRELOAD)
     pool = ProcessPoolExecutor(DEMO_WORKERS, mp_context=context, initializer=_orphan_guard)
     starting = threading.Thread(target=pool.submit, args=(_started,), daemon=True)
-    starting.start()
     try:
+        starting.start()
         yield pool
     finally:
-        starting.join()
+        if starting.is_alive():
+            starting.join()
         pool.shutdown(wait=False, cancel_futures=True)
-        # ``_stop`` is the only way to stop it (Python 3.8 to 3.14); a next build's workers
-        # wait for it to finish stopping (it holds the fork server's lock).
-        threading.Thread(target=forkserver._forkserver._stop, daemon=True).start()
+        threading.Thread(target=_stop_fork_server, daemon=True).start()
+
+
+def _stop_fork_server() -> None:
+    """Stop this process's fork server (``_stop`` is the only way: Python 3.8 to 3.14), then
+    let the next pool start one."""
+    try:
+        forkserver._forkserver._stop()
+    finally:
+        _fork_server_in_use.release()
 
 
 def _started() -> None:

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import os
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -185,3 +186,18 @@ def test_the_demo_build_checks_in_workers_and_leaves_no_staged_rows(tmp_path: Pa
     assert results and all(r.ok for r in results)
     assert api.months(tmp_path / "csc.duckdb") == month_starts(2)
     assert staged() <= before
+
+
+def test_builds_one_after_another_in_one_process_each_get_live_workers(tmp_path: Path) -> None:
+    """A build's end stops the process's fork server in the background; the next build (a
+    test, a second store) must not fork its workers from the server being stopped, which
+    would end them mid-check. Both builds load every file, and no fork server is left."""
+    from multiprocessing import forkserver
+
+    for name in ("first", "second"):
+        results = build_demo(tmp_path / name / "csc.duckdb", months=2)
+        assert results and all(r.ok for r in results), name
+    deadline = time.monotonic() + 30
+    while forkserver._forkserver._forkserver_pid is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert forkserver._forkserver._forkserver_pid is None
