@@ -195,7 +195,7 @@ def test_builds_one_after_another_in_one_process_each_get_live_workers(tmp_path:
     from multiprocessing import forkserver
 
     for name in ("first", "second"):
-        results = build_demo(tmp_path / name / "csc.duckdb", months=2)
+        results = build_demo(tmp_path / name / "csc.duckdb", months=1)
         assert results and all(r.ok for r in results), name
     deadline = time.monotonic() + 30
     while forkserver._forkserver._forkserver_pid is not None and time.monotonic() < deadline:
