@@ -417,6 +417,13 @@ def describe_changes(changes: list[tuple[MonthUnit, PendingChange]], done: bool 
     return f"{head}: " + "; ".join(lines) + "."
 
 
+_LOG_INSERT = """
+    INSERT INTO load_log (load_id, file_name, sha256, return_type, month, rows, status,
+                          reason, warnings, report, source, loaded_by, origin)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
 def _log(
     con: duckdb.DuckDBPyConnection,
     fc: FileCheck,
@@ -427,29 +434,35 @@ def _log(
     user: str | None,
 ) -> int:
     load_id = con.execute("SELECT nextval('load_id_seq')").fetchone()[0]
-    con.execute(
-        """
-        INSERT INTO load_log (load_id, file_name, sha256, return_type, month, rows, status,
-                              reason, warnings, report, source, loaded_by, origin)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            load_id,
-            fc.file_name,
-            fc.sha256,
-            unit.spec.name if unit else (fc.spec.name if fc.spec else None),
-            unit.month if unit else fc.month,
-            unit.rows if unit else fc.report.rows,
-            status,
-            reason,
-            len(fc.report.warnings),
-            fc.report.to_json(),
-            source,
-            user,
-            unit.origin if unit else None,
-        ],
-    )
+    con.execute(_LOG_INSERT, _log_row(load_id, fc, unit, status, reason, source, user))
     return load_id
+
+
+def _log_row(
+    load_id: int,
+    fc: FileCheck,
+    unit: MonthUnit | None,
+    status: str,
+    reason: str,
+    source: str,
+    user: str | None,
+) -> list:
+    """One ``load_log`` row (``_LOG_INSERT``'s values): a file's return-month, or the file."""
+    return [
+        load_id,
+        fc.file_name,
+        fc.sha256,
+        unit.spec.name if unit else (fc.spec.name if fc.spec else None),
+        unit.month if unit else fc.month,
+        unit.rows if unit else fc.report.rows,
+        status,
+        reason,
+        len(fc.report.warnings),
+        fc.report.to_json(),
+        source,
+        user,
+        unit.origin if unit else None,
+    ]
 
 
 def _insert_months(
@@ -498,6 +511,16 @@ def _insert(con: duckdb.DuckDBPyConnection, unit: MonthUnit, load_id: int) -> No
         f"INSERT INTO {spec.name} ({names}, load_id) SELECT {cols}, ? FROM {rows}",
         [load_id, staged],
     )
+
+
+def _written(
+    con: duckdb.DuckDBPyConnection, units: list[MonthUnit], kind: str, refresh: bool
+) -> None:
+    """What follows writing ``units``, in the same transaction: the KPI values of their
+    months (unless the caller works them out later) and the store's kind, if it had none."""
+    if refresh:
+        _refresh_derived(con, units)
+    con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
 
 
 def _refresh_derived(con: duckdb.DuckDBPyConnection, units: list[MonthUnit]) -> None:
@@ -642,9 +665,7 @@ def commit_checked(
         status = _file_status(changes)
         audit.record(con, user, "load", fc.file_name, f"{status}: {fc.report.summary()}"[:500])
         if changed:
-            if refresh:
-                _refresh_derived(con, [u for u, _ in changed])
-            con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
+            _written(con, [u for u, _ in changed], kind, refresh)
         con.commit()
     except Exception:
         con.rollback()
@@ -731,26 +752,9 @@ def _commit_run(
     con.begin()
     try:
         con.executemany(
-            """
-            INSERT INTO load_log (load_id, file_name, sha256, return_type, month, rows, status,
-                                  reason, warnings, report, source, loaded_by, origin)
-            VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)
-            """,
+            _LOG_INSERT,
             [
-                [
-                    load_id,
-                    fc.file_name,
-                    fc.sha256,
-                    unit.spec.name,
-                    unit.month,
-                    unit.rows,
-                    fc.report.summary(),
-                    len(fc.report.warnings),
-                    fc.report.to_json(),
-                    source,
-                    user,
-                    unit.origin,
-                ]
+                _log_row(load_id, fc, unit, "loaded", fc.report.summary(), source, user)
                 for load_id, (fc, unit) in zip(ids, units, strict=True)
             ],
         )
@@ -761,9 +765,7 @@ def _commit_run(
             by_return.setdefault(unit.spec.name, []).append((unit, load_id))
         for loads in by_return.values():
             _insert_months(con, loads[0][0].spec, loads)
-        if refresh:
-            _refresh_derived(con, [unit for _, unit in units])
-        con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
+        _written(con, [unit for _, unit in units], kind, refresh)
         con.commit()
     except Exception:
         con.rollback()
