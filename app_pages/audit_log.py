@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from etl import audit, store
+from etl.write import audit, store
 from metrics.formatting import uk_date
 from ui.auth import require_role
 from ui.state import current_db

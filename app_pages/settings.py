@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from etl import store
-from etl.neighbours import NeighbourFileError
+from etl.sources.neighbours import NeighbourFileError
+from etl.write import store
 from metrics import settings_store
 from metrics.config import load_config
 from metrics.formatting import format_value, uk_date

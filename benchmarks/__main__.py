@@ -20,7 +20,7 @@ from benchmarks import app_runs, browser, loading, queries
 from benchmarks.report import results_block, write_report
 from benchmarks.stores import StoreInfo, build_store
 from benchmarks.timing import Measurement, report
-from etl.reader import max_bytes
+from etl.read.reader import max_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 

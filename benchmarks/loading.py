@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.timing import Measurement, median_seconds
-from demo.council import DEMO_END, RETURN_COLUMNS, write_returns
-from etl.load import check_path, load_paths
+from demo.council import DEMO_END, RETURN_COLUMNS
+from demo.files import write_returns
+from etl.write.load import check_path, load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Visit rows per council-month in the demo's last month (about 1,175), rounded down so the
@@ -132,7 +133,7 @@ LOADER_CHILD = (
     + """
 import sys
 from pathlib import Path
-from etl.load import load_paths
+from etl.write.load import load_paths
 report(load_paths(Path(sys.argv[1]), [Path(sys.argv[2])])[0].status)
 """
 )

@@ -14,8 +14,8 @@ from datetime import date
 
 from benchmarks.stores import StoreInfo
 from benchmarks.timing import Measurement, median_seconds
-from etl import store
 from etl.returns import monthly_returns
+from etl.write import store
 from metrics import api, compute, snapshot
 
 TREND_KPI_AREA = "visits"

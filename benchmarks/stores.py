@@ -22,10 +22,11 @@ import numpy as np
 
 from demo.build import DEMO_BENCHMARKS, DEMO_COMPLETE_KEY
 from demo.council import RETURN_COLUMNS, WARM_UP, Council, month_starts
-from etl import store
-from etl.load import load_paths
+from demo.files import month_rows
+from etl.check.validate import FALSE_FLAGS, TRUE_FLAGS
 from etl.returns import Column, get_return
-from etl.validate import FALSE_FLAGS, TRUE_FLAGS
+from etl.write import store
+from etl.write.load import load_paths
 from metrics.materialise import refresh_all
 
 SEED = 2021
@@ -66,7 +67,7 @@ def _write_council(args: tuple[Path, int, int, int, int]) -> None:
     for writer in writers.values():
         writer.writeheader()
     for index, month in enumerate(month_starts(months + WARM_UP)):
-        rows = sim.step(month)
+        rows = month_rows(sim, month)
         if index < WARM_UP:
             continue
         stamp = month.isoformat()

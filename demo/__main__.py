@@ -13,8 +13,8 @@ import sys
 import time
 
 from demo.build import build_demo
-from etl import store
-from etl.load import print_results
+from etl.write import store
+from etl.write.load import print_results
 
 
 def main(argv: list[str] | None = None) -> int:

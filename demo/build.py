@@ -24,9 +24,9 @@ from multiprocessing import forkserver
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 
-from demo.council import write_returns
-from etl import store
-from etl.load import (
+from demo.files import write_returns
+from etl.write import store
+from etl.write.load import (
     STAGE_PREFIX,
     FileCheck,
     LoadResult,
@@ -62,7 +62,7 @@ def _orphan_guard() -> None:
 
 #: What the fork server imports once, so each worker starts with it instead of importing it
 #: (Great Expectations: about 2 seconds a process).
-FORK_SERVER_PRELOAD = ["etl.validate", "great_expectations"]
+FORK_SERVER_PRELOAD = ["etl.check.validate", "great_expectations"]
 
 
 class _WorkerProcess(ForkServerProcess):

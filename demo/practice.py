@@ -7,7 +7,8 @@ random stream of its own, so adding them changed no row of the other returns. Th
 same story: poor in spring 2019, better month by month, a dip in the winter of 2020–21, and
 Safeguarding 2 behind (through ``team_quality``).
 
-``Council.step`` imports this module when it runs, so this one may import ``demo.council``.
+``demo.files.month_rows`` calls this module after ``Council.step``; it imports
+``demo.council``, never the reverse.
 """
 
 from __future__ import annotations

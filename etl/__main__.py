@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from etl import store
+from etl.write import store
 
 log = logging.getLogger("etl")
 
@@ -23,7 +23,7 @@ def _db(args: argparse.Namespace) -> Path:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from etl.load import load_paths, print_results
+    from etl.write.load import load_paths, print_results
 
     paths = [Path(p) for p in args.paths]
     missing = [p for p in paths if not p.exists()]
@@ -39,8 +39,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import_ees(args: argparse.Namespace) -> int:
-    from etl.ees import EesFileError, import_ees
-    from etl.load import print_results
+    from etl.sources.ees.convert import EesFileError
+    from etl.sources.ees.importer import import_ees
+    from etl.write.load import print_results
 
     path = Path(args.path)
     if not path.exists():
@@ -59,8 +60,8 @@ def cmd_import_ees(args: argparse.Namespace) -> int:
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
-    from etl.audit import os_actor
-    from etl.neighbours import NeighbourFileError, as_settings, read_table
+    from etl.sources.neighbours import NeighbourFileError, as_settings, read_table
+    from etl.write.audit import os_actor
     from metrics.config import load_config
     from metrics.settings_store import SettingsInvalid, save_comparison
 
@@ -123,7 +124,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from charts.export import to_csv_bytes
-    from etl import audit
+    from etl.write import audit
 
     if args.action and args.action not in audit.ACTIONS:
         print(f"Unknown action {args.action!r}: use {', '.join(audit.ACTIONS)}", file=sys.stderr)
@@ -158,7 +159,7 @@ def _day(text: str) -> date:
 
 
 def cmd_suites(args: argparse.Namespace) -> int:
-    from etl.suites import stale_suites, write_suites
+    from etl.check.suites import stale_suites, write_suites
 
     if args.check:
         stale = stale_suites()
@@ -172,7 +173,7 @@ def cmd_suites(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from etl.watch import DEFAULT_INBOX, watch
+    from etl.write.watch import DEFAULT_INBOX, watch
 
     logging.getLogger("etl").setLevel(logging.INFO)
     folder = Path(args.folder) if args.folder else DEFAULT_INBOX
@@ -190,12 +191,12 @@ def _days(text: str) -> int:
 
 
 def cmd_tidy(args: argparse.Namespace) -> int:
-    from etl import retention
+    from etl.write import retention
 
     db = _db(args)
     days = args.days if args.days is not None else retention.configured_days()
     removed = retention.tidy(db, days)
-    for path in removed:  # kept names are safe names (etl.reader.safe_name) behind a stamp
+    for path in removed:  # kept names are safe names (etl.read.reader.safe_name) behind a stamp
         print(f"  removed {path.parent.name}/{path.name}")
     print(
         f"Removed {len(removed)} kept file(s) older than {days} days "
@@ -222,9 +223,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     start-up does (council settings and KPIs: ``python -m metrics check``)."""
     import yaml
 
-    from etl.ees import load_mapping
     from etl.returns import all_returns
     from etl.schemas import ACCESS_FILE, check_access
+    from etl.sources.ees.convert import load_mapping
 
     try:
         returns, mapping = all_returns(), load_mapping()

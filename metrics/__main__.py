@@ -16,7 +16,7 @@ import sys
 
 import pandas as pd
 
-from etl import store
+from etl.write import store
 from metrics import api, comparison, compute
 from metrics.formatting import format_figure, inert_text, uk_month
 from metrics.materialise import refresh_all

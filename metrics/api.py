@@ -1,6 +1,6 @@
 """The metrics layer's read API: the only thing pages, reports and exports ask for numbers.
 
-Everything here reads the published snapshot (``etl.store.open_reader``), never the master a
+Everything here reads the published snapshot (``etl.write.store.open_reader``), never the master a
 loader may be writing, and mostly reads the pre-computed ``kpi_values`` table, so a page asks
 for a few hundred rows instead of scanning the returns. Results are cached per store and
 snapshot version: a new load publishes a new snapshot, the version changes and the next call

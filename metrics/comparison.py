@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.ees import load_mapping
+from etl.sources.ees.convert import load_mapping
 from metrics import snapshot
 from metrics.api import ALL, kpi, kpi_values
 from metrics.config import CouncilConfig, load_config

@@ -162,7 +162,7 @@ class CouncilConfig:
     #: How statistical neighbours' figures are averaged: ``mean`` (LAIT) or ``median`` (the
     #: DfE's CSC National Framework dashboard).
     neighbour_average: str = "mean"
-    #: Days that refused and drop-folder files are kept beside the store (``etl.retention``).
+    #: Days that refused and drop-folder files are kept beside the store (``etl.write.retention``).
     retention_days: int = 90
     #: An assessment is on time if authorised within this many working days of its start
     #: (Working Together to Safeguard Children: at most 45).

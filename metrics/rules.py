@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -38,8 +38,23 @@ from metrics.formatting import (
     uk_month,
 )
 
-if TYPE_CHECKING:
-    from metrics.config import Threshold
+
+class Threshold(Protocol):
+    """The parameters of one rule, as ``metrics.config.Threshold`` holds them (read here, never
+    built here: typing them by what a kind reads keeps this module below ``metrics.config``,
+    which asks ``kind_of``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def limit(self) -> float | None: ...
+    @property
+    def target(self) -> float | None: ...
+    @property
+    def date(self) -> date | None: ...
+    @property
+    def warn_within(self) -> float | None: ...
+
 
 ON_TRACK = "on track"
 AT_RISK = "at risk"

@@ -14,7 +14,7 @@ read-only for the same reason.
 The file is edited with ruamel.yaml's round-trip mode (comments, anchors, quoting and order
 kept), written to a temporary file beside it, read back through ``load_config`` and only then
 moved into place with ``os.replace``, all while the change's audit row is pending
-(``etl.audit.recording``): no audit row, no change; a failed write, no audit row.
+(``etl.write.audit.recording``): no audit row, no change; a failed write, no audit row.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from etl import audit
+from etl.write import audit
 from metrics.config import NEIGHBOUR_AVERAGES, Threshold, config_path, load_config
 from metrics.declarations import declarations
 from metrics.formatting import uk_date
@@ -331,7 +331,7 @@ def save(
     """Check, write and audit a settings change; returns what changed (empty: nothing to do).
 
     Raises ``SettingsInvalid`` (nothing written) if any value is refused or the file changed
-    since it was read, and ``etl.store.StoreBusy`` if the audit row cannot be written because
+    since it was read, and ``etl.write.store.StoreBusy`` if the audit row cannot be written because
     a load holds the store.
     """
     path = path or config_path()
@@ -364,8 +364,8 @@ def _flow(entry: Mapping[str, str]) -> CommentedMap:
 def neighbours_in_table(data: bytes, la_code: str) -> list[dict[str, str]]:
     """The council's ten neighbours, closest first, from a DfE statistical-neighbour table
     (either published layout), as ``save_comparison`` takes them. Raises
-    ``etl.neighbours.NeighbourFileError`` naming what is wrong with the file."""
-    from etl.neighbours import as_settings, read_table
+    ``etl.sources.neighbours.NeighbourFileError`` naming what is wrong with the file."""
+    from etl.sources.neighbours import as_settings, read_table
 
     return as_settings(read_table(data).for_council(la_code))
 
@@ -383,7 +383,7 @@ def save_comparison(
     are averaged; checked, written keeping the file's comments, and audited like any change.
 
     Returns one line per change (empty: nothing changed). Raises ``SettingsInvalid`` for an
-    average that is not mean or median, and ``etl.store.StoreBusy`` as ``save`` does.
+    average that is not mean or median, and ``etl.write.store.StoreBusy`` as ``save`` does.
     """
     path = path or config_path()
     original = path.read_bytes()

@@ -27,7 +27,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from etl import store
+from etl.write import store
 from metrics.formatting import as_dates  # also imported from here by older callers
 
 T = TypeVar("T")

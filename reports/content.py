@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from charts.palette import FONT
 from charts.trend import trend_figure
-from etl.ees import load_mapping
+from etl.sources.ees.convert import load_mapping
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.ees import load_mapping
+from etl.sources.ees.convert import load_mapping
 from metrics import api
 from metrics.config import load_config
 from metrics.formatting import uk_month

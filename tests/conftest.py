@@ -24,8 +24,8 @@ os.environ.setdefault("CSC_ALLOW_NO_SIGNIN", "1")
 # never the machine's (~/.local/share/csc-dashboard/pseudonym.key).
 os.environ.setdefault("CSC_PSEUDONYM_KEY", tempfile.mkdtemp(prefix="csc-key-") + "/pseudonym.key")
 
-from etl import store
-from etl.load import FileCheck
+from etl.write import store
+from etl.write.load import FileCheck
 
 
 def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log", "audit")) -> dict[str, str]:

@@ -19,9 +19,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from demo.council import write_returns
-from etl import store
-from etl.load import load_paths
+from demo.files import write_returns
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import audit, store
+from etl.write import audit, store
 from metrics import api, settings_store
 from metrics.config import DEFAULT_CONFIG, load_config
 from tests.test_auth import ANALYST, VIEWER, _app, _audit, _errors

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from etl import store
-from etl.load import load_paths
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api
 
 REAL_ANNEX_A = (

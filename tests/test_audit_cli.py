@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from demo.council import RETURN_COLUMNS, write_returns
-from etl import audit, store
+from demo.council import RETURN_COLUMNS
+from demo.files import write_returns
 from etl.__main__ import main
-from etl.load import load_paths
+from etl.write import audit, store
+from etl.write.load import load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 

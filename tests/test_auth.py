@@ -15,9 +15,10 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from demo.council import RETURN_COLUMNS, write_returns
-from etl import audit, store
-from etl.load import check_file, commit_checked, load_paths
+from demo.council import RETURN_COLUMNS
+from demo.files import write_returns
+from etl.write import audit, store
+from etl.write.load import check_file, commit_checked, load_paths
 from ui import auth
 from ui.navigation import PAGES, visible
 

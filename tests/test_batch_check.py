@@ -1,7 +1,7 @@
 """Several files of one return checked together give each file the verdict it gets alone.
 
-``etl.load.check_paths`` checks a return's files in one Great Expectations run for their rows
-(``etl.validate.check_returns``); the demo build relies on it. These tests hold it to the
+``etl.write.load.check_paths`` checks a return's files in one Great Expectations run for their rows
+(``etl.check.validate.check_returns``); the demo build relies on it. These tests hold it to the
 single-file path: same verdicts, same reports, each file judged by its own month's window and
 its own whole-file checks, never by the other files in the batch.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import etl.validate
+import etl.check.validate
 from demo.build import build_demo
-from demo.council import write_returns
-from etl.load import FileCheck, check_path, check_paths
+from demo.files import write_returns
+from etl.write.load import FileCheck, check_path, check_paths
 
 WINDOW = "last_supervision_date is before 2000 or later than the return month allows"
 
@@ -31,13 +31,13 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def gx_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many rows each Great Expectations run was given, in order."""
     runs: list[int] = []
-    real = etl.validate._gx_run
+    real = etl.check.validate._gx_run
 
     def counted(definition: object, rows: pd.DataFrame, result_format: str) -> object:
         runs.append(len(rows))
         return real(definition, rows, result_format)
 
-    monkeypatch.setattr(etl.validate, "_gx_run", counted)
+    monkeypatch.setattr(etl.check.validate, "_gx_run", counted)
     return runs
 
 

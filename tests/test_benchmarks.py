@@ -21,7 +21,7 @@ import pytest
 from benchmarks.stores import build_store
 from demo.build import build_demo
 from demo.council import RETURN_COLUMNS, TEAMS
-from etl import store
+from etl.write import store
 from metrics import compute
 from metrics.snapshot import as_dates
 

@@ -1,4 +1,4 @@
-"""``etl.load.commit_all`` writes a list of checked files as ``commit_checked`` would, one by one.
+"""``etl.write.load.commit_all`` writes checked files as ``commit_checked`` would, one by one.
 
 The demo build writes a return's months in one transaction with ``commit_all``; these tests
 hold it to the file-by-file path on the cases a real folder brings: new months, a file sent
@@ -15,12 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import etl.load
+import etl.write.load
 from demo.build import DEMO_BENCHMARKS
-from demo.council import write_returns
-from etl import store
-from etl.load import FileCheck, check_path, commit_all, commit_checked
+from demo.files import write_returns
 from etl.returns import all_returns
+from etl.write import store
+from etl.write.load import FileCheck, check_path, commit_all, commit_checked
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_a_folder_written_together_is_the_store_written_file_by_file(
         alone.append(fc.file_name)
         return commit_checked(con, db, fc, *args, **kwargs)
 
-    monkeypatch.setattr(etl.load, "commit_checked", spied)
+    monkeypatch.setattr(etl.write.load, "commit_checked", spied)
     with store.open_writer(together) as con:
         batched = commit_all(con, together, _checked(folder), "cli")
     # Only the awkward files went one by one; every new month was written in a run.

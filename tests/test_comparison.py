@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl.load import load_paths
+from etl.write.load import load_paths
 from metrics import comparison
 from metrics.config import DEFAULT_CONFIG, load_config
 

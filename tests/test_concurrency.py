@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from demo.council import write_returns
-from etl import store
-from etl.load import load_paths
+from demo.files import write_returns
+from etl.write import store
+from etl.write.load import load_paths
 from tests.conftest import table_checksums
 
 ROOT = Path(__file__).resolve().parent.parent
 MAY = date(2021, 5, 1)
 LOADER = (
-    "import sys; from pathlib import Path; from etl.load import load_paths\n"
+    "import sys; from pathlib import Path; from etl.write.load import load_paths\n"
     "db = Path(sys.argv[1])\n"
     "for name in sys.argv[2:]:\n"
     "    assert all(r.ok for r in load_paths(db, [Path(name)]))\n"
@@ -141,7 +141,7 @@ def test_a_second_writer_is_told_clearly_to_retry(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from etl import store\n"
+            "import sys, time; from pathlib import Path; from etl.write import store\n"
             "with store.open_writer(Path(sys.argv[1])):\n"
             "    print('held', flush=True); time.sleep(20)\n",
             str(db),
@@ -168,7 +168,7 @@ def test_a_reader_does_not_wait_for_a_writer_mid_transaction(tmp_path: Path) -> 
     assert all(r.ok for r in load_paths(db, write_returns(tmp_path / "in", months=1, end=MAY)))
     before = table_checksums(db)["visits"]
     reader = (
-        "import sys, time; from pathlib import Path; from etl import store\n"
+        "import sys, time; from pathlib import Path; from etl.write import store\n"
         "sys.stdin.readline()\n"
         "t = time.perf_counter(); con = store.open_reader(Path(sys.argv[1]))\n"
         "n = con.execute('SELECT count(*) FROM visits').fetchone()[0]\n"

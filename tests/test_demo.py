@@ -13,18 +13,10 @@ from pathlib import Path
 import pytest
 
 from demo.build import build_demo
-from demo.council import (
-    ANNEX_A_EVENTS,
-    ANNEX_A_MONTHS,
-    ANNEX_A_SNAPSHOTS,
-    DEMO_END,
-    RETURN_COLUMNS,
-    month_starts,
-    progress,
-    write_returns,
-)
-from etl.load import STAGE_PREFIX, check_file
+from demo.council import DEMO_END, RETURN_COLUMNS, month_starts, progress
+from demo.files import ANNEX_A_EVENTS, ANNEX_A_MONTHS, ANNEX_A_SNAPSHOTS, write_returns
 from etl.returns import all_returns
+from etl.write.load import STAGE_PREFIX, check_file
 from metrics import api
 
 

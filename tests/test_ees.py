@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from etl import store
-from etl.ees import EesFileError, convert, import_ees, load_mapping
+from etl.sources.ees.convert import EesFileError, convert, load_mapping
+from etl.sources.ees.importer import import_ees
+from etl.write import store
 from metrics import api
 
 ROOT = Path(__file__).resolve().parent.parent

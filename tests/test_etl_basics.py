@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from etl.check.suites import stale_suites
+from etl.check.validate import parse_dates
 from etl.returns import all_returns, fold_header
-from etl.suites import stale_suites
-from etl.validate import parse_dates
 from etl.workdays import working_days_between
 
 ROOT = Path(__file__).resolve().parent.parent

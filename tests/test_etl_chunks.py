@@ -1,6 +1,6 @@
 """Large files are read and checked a chunk at a time: the outcome must not depend on it.
 
-A file of more rows than ``etl.reader.CHUNK_ROWS`` streams through the checks in chunks (so
+A file of more rows than ``etl.read.reader.CHUNK_ROWS`` streams through the checks in chunks (so
 the loader's memory is bounded), with the suite's whole-file expectations run by DuckDB over
 the staged rows. These tests shrink the chunk to a few rows, so small hand-made files cross
 several chunks, and compare with the same file checked in one piece by Great Expectations.
@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl import reader, store
-from etl.csv_rows import csv_tables, strict_tables, text_rows
-from etl.load import check_file, load_paths
-from etl.sniff import scan_text
+from etl.read import reader
+from etl.read.csv_rows import csv_tables, strict_tables, text_rows
+from etl.read.sniff import scan_text
+from etl.write import store
+from etl.write.load import check_file, load_paths
 from tests.conftest import problem_lines, table_checksums
 
 HEADER = "worker_id,team,role,fte,agency,caseload\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from etl import store
-from etl.load import check_file, load_paths, pending_change
+from etl.write import store
+from etl.write.load import check_file, load_paths, pending_change
 from tests.conftest import table_checksums
 
 CASELOADS = (

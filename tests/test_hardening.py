@@ -18,8 +18,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from etl import store
-from etl.load import STAGE_PREFIX, check_file, clear_stale_stages, commit_checked, load_paths
+from etl.write import store
+from etl.write.load import STAGE_PREFIX, check_file, clear_stale_stages, commit_checked, load_paths
 from metrics import api
 from tests.conftest import table_checksums
 

@@ -26,10 +26,10 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from charts.export import to_csv_bytes
-from demo.council import write_returns
-from etl import store
+from demo.files import write_returns
 from etl.__main__ import main as cli_main
-from etl.load import check_file, commit_checked, load_paths
+from etl.write import store
+from etl.write.load import check_file, commit_checked, load_paths
 from metrics import api
 from metrics.formatting import FORMULA_STARTS
 from tests.conftest import table_checksums

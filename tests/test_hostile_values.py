@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.identifiers import is_nhs_number, strip_invisible
-from etl.load import FileCheck, check_file
-from etl.privacy import personal_data_reason
+from etl.check.identifiers import is_nhs_number, strip_invisible
+from etl.check.privacy import personal_data_reason
 from etl.returns import fold_header
+from etl.write.load import FileCheck, check_file
 
 FILES = Path(__file__).resolve().parent / "hostile" / "files"
 

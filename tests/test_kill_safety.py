@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from demo.council import DEMO_END, write_returns
-from etl import store
-from etl.load import load_paths
+from demo.council import DEMO_END
+from demo.files import write_returns
+from etl.write import store
+from etl.write.load import load_paths
 
 pytestmark = pytest.mark.slow
 

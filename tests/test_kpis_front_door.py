@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from etl import store
-from etl.load import load_paths
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api
 from tests.test_annex_a import COMMON, DOB, write_workbook
 

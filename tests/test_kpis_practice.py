@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl import store
-from etl.load import load_paths
-from etl.validate import parse_datetimes
-from etl.workbook import cell_text
+from etl.check.validate import parse_datetimes
+from etl.read.workbook import cell_text
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api, compute
 from metrics.config import DEFAULT_CONFIG, load_config
 from metrics.declarations import declarations

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl import store
-from etl.load import load_paths
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api
 from metrics.config import DEFAULT_CONFIG, load_config
 from metrics.declarations import KPI_DIR, declarations

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from etl import store
-from etl.load import load_paths
 from etl.returns import monthly_returns
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api, compute
 from metrics.declarations import declarations
 from metrics.formatting import name_list

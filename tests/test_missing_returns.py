@@ -16,10 +16,10 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from demo.council import write_returns
-from etl.load import load_paths
+from demo.files import write_returns
 from etl.returns import monthly_returns
-from etl.store import snapshot_path
+from etl.write.load import load_paths
+from etl.write.store import snapshot_path
 from metrics import api
 from metrics.narrative import kpi_sentences
 from reports.__main__ import main

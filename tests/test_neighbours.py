@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl.ees import convert, import_ees
-from etl.load import load_paths
-from etl.neighbours import NeighbourFileError, read_table
+from etl.sources.ees.convert import convert
+from etl.sources.ees.importer import import_ees
+from etl.sources.neighbours import NeighbourFileError, read_table
+from etl.write.load import load_paths
 from metrics import comparison
 from metrics.config import DEFAULT_CONFIG, load_config
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from demo.council import write_returns
-from etl import store
-from etl.load import check_path
+from demo.files import write_returns
+from etl.write import store
+from etl.write.load import check_path
 from tests.conftest import table_checksums
 from ui import auth, upload
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import store
+from etl.write import store
 from metrics import api
 from tests.conftest import app_reads
 from ui.layout import plain

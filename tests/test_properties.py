@@ -14,11 +14,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl import reader
-from etl.load import check_file
-from etl.reader import read_return
+from etl.check.validate import parse_dates
+from etl.read import reader
+from etl.read.reader import read_return
 from etl.report import FileRejected
-from etl.validate import parse_dates
+from etl.write.load import check_file
 from tests.conftest import problem_lines
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from demo.council import RETURN_COLUMNS, write_returns
-from etl.load import load_paths
+from demo.council import RETURN_COLUMNS
+from demo.files import write_returns
+from etl.write.load import load_paths
 from metrics import quality
 from tests.conftest import app_reads
 

@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from etl.formats import refuse_foreign
-from etl.reader import read_return
+from etl.read.reader import read_return
 from etl.report import FileRejected
 from etl.returns import all_returns, get_return
+from etl.sources.formats import refuse_foreign
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))

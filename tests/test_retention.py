@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from etl.__main__ import main
-from etl.load import (
+from etl.report import Finding, ValidationReport
+from etl.write.load import (
     NOT_KEPT_PERSONAL,
     FileCheck,
     check_path,
     keep_rejected,
     load_paths,
 )
-from etl.report import Finding, ValidationReport
-from etl.retention import tidy
+from etl.write.retention import tidy
 from metrics.config import DEFAULT_CONFIG, load_config
 from tests.test_etl_load import CASELOADS, VISITS, put
 

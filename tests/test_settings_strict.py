@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from etl import ees, schemas
+from etl import schemas
 from etl.returns import DeclarationError
+from etl.sources.ees import convert as ees
 from metrics import config as config_module
 from metrics import declarations as declarations_module
 from metrics.config import DEFAULT_CONFIG, Setting, load_config

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from etl.load import load_paths
+from etl.write.load import load_paths
 from metrics import snapshot
 from tests.test_metrics_kpis import build_store, write_returns
 

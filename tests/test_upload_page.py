@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from demo.council import write_returns
-from etl import store
-from etl.load import load_paths
+from demo.files import write_returns
+from etl.write import store
+from etl.write.load import load_paths
 from metrics import api
 from tests.conftest import app_reads, table_checksums
 

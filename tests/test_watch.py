@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from demo.council import write_returns
-from etl import store
-from etl.watch import wanted
+from demo.files import write_returns
+from etl.write import store
+from etl.write.watch import wanted
 
 ROOT = Path(__file__).resolve().parent.parent
 

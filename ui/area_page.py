@@ -20,9 +20,9 @@ from charts.sparkline import sparkline_svg
 from charts.static import figure_img
 from charts.tables import team_heat_table, team_table_rows, trend_table, trend_table_rows
 from charts.trend import trend_figure
-from etl.audit import audited
-from etl.reader import safe_name
+from etl.read.reader import safe_name
 from etl.returns import get_return
+from etl.write.audit import audited
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month

@@ -14,8 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 from charts.export import to_csv_bytes
-from etl.audit import audited
-from etl.reader import safe_name
+from etl.read.reader import safe_name
+from etl.write.audit import audited
 from metrics import api
 from metrics.formatting import uk_month
 from ui.auth import current_user, has_role

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl import store
+from etl.write import store
 
 AS_AT_KEY = "as_at"
 

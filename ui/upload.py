@@ -1,6 +1,6 @@
 """The "Load returns" panel: drop in files, see each one checked, preview the change, load.
 
-The checks and the load are the loader's own (``etl.load.check_file`` and
+The checks and the load are the loader's own (``etl.write.load.check_file`` and
 ``commit_checked``), so a file behaves exactly as it would from the command line or the drop
 folder. A refused file is logged and kept aside at once, with its report; an accepted one
 waits for the analyst to press Load after seeing what it will change.
@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl import retention, store
-from etl.load import (
+from etl.read.reader import max_bytes
+from etl.write import retention, store
+from etl.write.load import (
     FileCheck,
     LoadResult,
     check_file,
@@ -27,7 +28,6 @@ from etl.load import (
     describe_changes,
     pending_changes,
 )
-from etl.reader import max_bytes
 from metrics.formatting import uk_month
 from ui import auth
 

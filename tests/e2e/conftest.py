@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.browser import free_port, wait_healthy
-from demo.council import write_returns
-from etl.load import load_paths
+from demo.files import write_returns
+from etl.write.load import load_paths
 from metrics import api
 
 ROOT = Path(__file__).resolve().parents[2]

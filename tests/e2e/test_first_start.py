@@ -23,8 +23,9 @@ import pytest
 from benchmarks.app_runs import local_env
 from benchmarks.browser import free_port, new_tab, server_command, settled, wait_healthy
 from demo.build import DEMO_COMPLETE_KEY
-from demo.council import month_starts, write_returns
-from etl import store
+from demo.council import month_starts
+from demo.files import write_returns
+from etl.write import store
 from tests.e2e.browser import assert_no_exception
 from tests.e2e.conftest import ROOT
 

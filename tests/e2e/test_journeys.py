@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from etl.load import check_file
+from etl.write.load import check_file
 from metrics import api
 from metrics.formatting import format_value, uk_month
 from metrics.narrative import board_kpis

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from etl.csv_rows import string_table
-from etl.formats import refuse_foreign
-from etl.privacy import personal_data_reason
+from etl.check.privacy import personal_data_reason
+from etl.read.csv_rows import string_table
+from etl.read.sniff import Source, max_bytes, open_source, refuse_oversize, source_size
+from etl.read.workbook import Sheet, read_sheets
 from etl.returns import all_returns, fold_header
-from etl.sniff import Source, max_bytes, open_source, refuse_oversize, source_size
-from etl.workbook import Sheet, read_sheets
+from etl.sources.formats import refuse_foreign
 
 
 def xlsx_sheets(source: Source) -> list[Sheet]:

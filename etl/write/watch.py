@@ -21,10 +21,10 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from etl import store
-from etl.load import load_paths
+from etl.write import store
+from etl.write.load import load_paths
 
-log = logging.getLogger("etl.watch")
+log = logging.getLogger("etl.write.watch")
 DEFAULT_INBOX = store.DEFAULT_DB.parent / "inbox"
 #: Names that copy tools and editors use while a file is still being written.
 PARTIAL = (".part", ".tmp", ".crdownload", ".partial", ".filepart")

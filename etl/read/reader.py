@@ -18,8 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from etl.csv_rows import csv_tables, find_header, header_row, text_rows
-from etl.file_month import (
+from etl.check.file_month import (
     FILE_NAME,
     PERIOD_HEADER,
     month_unknown,
@@ -28,12 +27,11 @@ from etl.file_month import (
     refuse_future_month,
     same_period,
 )
-from etl.identifiers import IdentifierScan, strip_invisible
-from etl.privacy import personal_data_reason
-from etl.pseudonym import pseudonymise
-from etl.report import FileRejected, Finding
-from etl.returns import ReturnSpec, all_returns, fold_header, get_return, looks_disguised
-from etl.sniff import (
+from etl.check.identifiers import IdentifierScan, strip_invisible
+from etl.check.privacy import personal_data_reason
+from etl.check.pseudonym import pseudonymise
+from etl.read.csv_rows import csv_tables, find_header, header_row, text_rows
+from etl.read.sniff import (
     DEFAULT_MAX_MB,
     Source,
     max_bytes,
@@ -42,12 +40,14 @@ from etl.sniff import (
     scan_text,
     source_size,
 )
-from etl.workbook import Sheet
-from etl.xlsx import is_declared, is_known_heading, sheet_table, workbook_sheets, xlsx_sheets
+from etl.read.workbook import Sheet
+from etl.read.xlsx import is_declared, is_known_heading, sheet_table, workbook_sheets, xlsx_sheets
+from etl.report import FileRejected, Finding
+from etl.returns import ReturnSpec, all_returns, fold_header, get_return, looks_disguised
 
-#: What callers import from here. The reading is split by job: ``etl.sniff`` (size,
-#: encoding, bytes that cannot be text), ``etl.csv_rows`` (CSV streaming), ``etl.xlsx``
-#: (workbooks), ``etl.file_month`` (the month a file is for) and ``etl.identifiers``
+#: What callers import from here. The reading is split by job: ``etl.read.sniff`` (size,
+#: encoding, bytes that cannot be text), ``etl.read.csv_rows`` (CSV streaming), ``etl.read.xlsx``
+#: (workbooks), ``etl.check.file_month`` (the month a file is for) and ``etl.check.identifiers``
 #: (real-world identifiers and invisible characters in values); this module turns either
 #: kind of file into a return's rows.
 __all__ = [

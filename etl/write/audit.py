@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import store
 from etl.english import uk_date
+from etl.write import store
 
 #: The actions recorded. ``load`` covers every load attempt, refused ones included.
 ACTIONS = ("load", "row_download", "export", "settings")

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
+from etl.read.sniff import BLOCK_BYTES, Source, TextScan, open_source, reject
 from etl.report import FileRejected, Finding
-from etl.sniff import BLOCK_BYTES, Source, TextScan, open_source, reject
 
 #: Rows parsed into one table by the strict reader: memory follows this, not the file's size.
 BATCH_ROWS = 100_000

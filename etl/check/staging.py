@@ -1,7 +1,7 @@
 """What checking and whole-file checking share: the stored suite, its findings, the staged rows.
 
-``etl.validate`` runs a return's suite a chunk at a time in Great Expectations and stages the
-typed rows as Parquet; ``etl.whole_file`` runs the suite's whole-file expectations over those
+``etl.check.validate`` runs a return's suite a chunk at a time in Great Expectations and stages the
+typed rows as Parquet; ``etl.check.whole_file`` runs the suite's whole-file expectations over those
 staged rows in DuckDB. Both read the suite, phrase a failed expectation and name the staged
 schema the same way, from here, so neither imports the other.
 """
@@ -17,7 +17,7 @@ from etl.returns import ReturnSpec
 
 #: Expectations about the file as a whole. A file checked in one chunk has them run by Great
 #: Expectations with the rest; a larger file has them run over all its staged rows by DuckDB
-#: (``etl.whole_file``), since a chunk cannot see a duplicate in another chunk.
+#: (``etl.check.whole_file``), since a chunk cannot see a duplicate in another chunk.
 WHOLE_FILE = frozenset(
     {
         "expect_table_row_count_to_be_between",
@@ -67,11 +67,11 @@ _ARROW_TYPES = {
     "datetime": pa.timestamp("ns"),
     "flag": pa.bool_(),
     "number": pa.float64(),
-    "integer": pa.float64(),  # typed as float64 by etl.validate; INTEGER when stored
+    "integer": pa.float64(),  # typed as float64 by etl.check.validate; INTEGER when stored
 }
 
 
 def staged_schema(spec: ReturnSpec) -> pa.Schema:
-    """The Parquet schema of a return's typed rows: what ``etl.validate`` types them to."""
+    """The Parquet schema of a return's typed rows: what ``etl.check.validate`` types them to."""
     fields = [pa.field(c.name, _ARROW_TYPES.get(c.type, pa.string())) for c in spec.columns]
     return pa.schema([*fields, pa.field(ROW_COLUMN, pa.int64())])

@@ -19,9 +19,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: The folders beside the store that hold kept files (see ``etl.load.kept_path``).
+#: The folders beside the store that hold kept files (see ``etl.write.load.kept_path``).
 KEPT_FOLDERS = ("rejected", "processed")
-#: The time stamp ``etl.load.kept_path`` puts at the start of every kept name.
+#: The time stamp ``etl.write.load.kept_path`` puts at the start of every kept name.
 _STAMP = re.compile(r"^(\d{8}-\d{6}-\d{6})_")
 
 

@@ -25,11 +25,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.reader import PERSONAL_DATA_DROPPED, RawReturn, map_headers, pseudonymised
+from etl.check.validate import MonthUnit, check_return, staged_schema
+from etl.read.reader import PERSONAL_DATA_DROPPED, RawReturn, map_headers, pseudonymised
+from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import AnnexList, MonthSplit, ReturnSpec, all_returns, fold_header
-from etl.validate import MonthUnit, check_return, staged_schema
-from etl.workbook import Sheet
 
 #: "List 5", "List_5", "List 5 - Section 47", "Annex A List 5", "L5"…
 _LIST_NAME = re.compile(r"^(?:annex\s*a\W*|appendix\s*a\W*)?(?:list|l)\W*(\d{1,2})(?!\d)", re.I)

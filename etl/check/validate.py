@@ -26,11 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.date_checks import DateOrder, MonthSpread
-from etl.reader import RawReturn
-from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
-from etl.returns import Column, ReturnSpec
-from etl.staging import (
+from etl.check.date_checks import DateOrder, MonthSpread
+from etl.check.staging import (
     LATEST_DATE_COLUMN,
     ROW_COLUMN,
     WHOLE_FILE,
@@ -38,7 +35,10 @@ from etl.staging import (
     expectation_finding,
     staged_schema,
 )
-from etl.whole_file import files_failing, whole_file_findings
+from etl.check.whole_file import files_failing, whole_file_findings
+from etl.read.reader import RawReturn
+from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
+from etl.returns import Column, ReturnSpec
 from etl.workdays import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:  # Great Expectations itself is imported on first use: it takes seconds

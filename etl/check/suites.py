@@ -11,7 +11,7 @@ after the end of the month after the return month, since exports are usually run
 after month end. That end depends on the file's month, so it is not a run parameter but a
 column of the rows checked (``LATEST_DATE_COLUMN``, the last instant of that day, so a
 date-time at 18:30 on it is inside): the rows of several months' files can then be checked in
-one run, each against its own month (``etl.validate.check_returns``). A date declared
+one run, each against its own month (``etl.check.validate.check_returns``). A date declared
 ``future_allowed`` (a due date, planned ahead) runs to ``max_future_date`` instead: the end of
 the working-day calendar. Both halves of a window carry one message, as the analyst reads it.
 """
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 
+from etl.check.staging import LATEST_DATE_COLUMN
 from etl.returns import Column, ReturnSpec, all_returns
-from etl.staging import LATEST_DATE_COLUMN
 from etl.workdays import LAST_YEAR
 
 UK_DATE_FIX = "Dates must be real dates written DD/MM/YYYY or YYYY-MM-DD."

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from etl import audit, retention, store
-from etl.annex_a import check_workbook, date_in_name, find_lists
-from etl.date_checks import same_bytes_other_month
-from etl.reader import (
+from etl.check.date_checks import same_bytes_other_month
+from etl.check.validate import CheckedReturn, MonthUnit, check_return, check_returns
+from etl.read.reader import (
     RawReturn,
     Source,
     personal_data_headings,
@@ -37,10 +36,11 @@ from etl.reader import (
     safe_name,
     workbook_sheets,
 )
+from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
-from etl.validate import CheckedReturn, MonthUnit, check_return, check_returns
-from etl.workbook import Sheet
+from etl.sources.annex_a import check_workbook, date_in_name, find_lists
+from etl.write import audit, retention, store
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
 
 def check_paths(paths: list[Path]) -> list[FileCheck]:
     """Files on disk checked as ``check_path`` checks each, in order, with the files of one
-    return checked together (``etl.validate.check_returns``: one Great Expectations run for
+    return checked together (``etl.check.validate.check_returns``: one Great Expectations run for
     all their rows when they pass, which for many small files is most of the time saved)."""
     opened = [_open(path.name, path, None) for path in paths]
     groups: dict[str, list[int]] = {}

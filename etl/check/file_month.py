@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.read.sniff import reject
 from etl.report import FileRejected
 from etl.returns import ReturnSpec
-from etl.sniff import reject
 
 FILE_NAME = re.compile(
     r"^(?P<ret>[a-z][a-z_]*?)[_\- ](?P<year>\d{4})-(?P<month>\d{2})(?!\d)", re.IGNORECASE

@@ -1,6 +1,6 @@
 """The suite's whole-file expectations, run by DuckDB over a large file's staged rows.
 
-A file of more than one chunk (``etl.reader.CHUNK_ROWS`` rows) is checked by Great
+A file of more than one chunk (``etl.read.reader.CHUNK_ROWS`` rows) is checked by Great
 Expectations a chunk at a time, so memory stays bounded whatever the file's size. Row-level
 expectations are right on any chunk; expectations about the file as a whole — its row count
 and its unique keys — are not, since a worker ID repeated in rows 10 and 900,000 sits in two
@@ -8,7 +8,7 @@ chunks. Those few are run here instead, over every staged row at once: DuckDB ag
 of core, so this too stays within bounded memory. They are read from the same stored suite
 and report with the same message, fix and row numbers as when Great Expectations runs them
 (``tests/test_etl_chunks.py`` checks that a file gives the same report either way). Files
-checked together (``etl.validate.check_returns``) have them run here too, each file's rows
+checked together (``etl.check.validate.check_returns``) have them run here too, each file's rows
 on their own, so that one file's key never counts as repeated by another's.
 """
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
+from etl.check.staging import ROW_COLUMN, WHOLE_FILE, expectation_finding, suite_expectations
 from etl.report import EXAMPLE_ROWS, Finding
 from etl.returns import ReturnSpec
-from etl.staging import ROW_COLUMN, WHOLE_FILE, expectation_finding, suite_expectations
 
 #: DuckDB's memory for these checks; beyond it, it spills to the staging folder.
 MEMORY_LIMIT = "256MB"

@@ -31,7 +31,7 @@ import duckdb
 from etl.returns import all_returns
 from etl.workdays import calendar_frame
 
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "csc.duckdb"
+DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "csc.duckdb"
 SCHEMA_VERSION = "1"
 
 
@@ -63,7 +63,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE TABLE IF NOT EXISTS {spec.name} ({month}{cols}, load_id BIGINT NOT NULL)"
         )
         # A column declared after the store was made (always optional) is added to it, so
-        # an existing store keeps loading; rows are inserted by column name (etl.load).
+        # an existing store keeps loading; rows are inserted by column name (etl.write.load).
         for c in spec.columns:
             con.execute(f"ALTER TABLE {spec.name} ADD COLUMN IF NOT EXISTS {c.name} {c.sql_type}")
     con.execute("CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1")
@@ -113,7 +113,7 @@ def kpi_layer():
     The KPI values table lives in the master store and is made, and refreshed, inside a
     load's own transaction, so a published snapshot never has returns and KPI values out of
     step. Imported when called (never when ``etl`` is imported), so the layers stay
-    etl <- metrics with no import circle; ``etl.load`` refreshes through it the same way.
+    etl <- metrics with no import circle; ``etl.write.load`` refreshes through it the same way.
     """
     from metrics import materialise
 
@@ -121,7 +121,7 @@ def kpi_layer():
 
 
 def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the audit table if missing (``etl.audit`` writes and reads it)."""
+    """Create the audit table if missing (``etl.write.audit`` writes and reads it)."""
     con.execute("CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1")
     con.execute(
         """

@@ -27,6 +27,7 @@ import pandas as pd
 
 from etl.report import FileRejected, Finding
 from etl.returns import all_returns, fold_header, get_return
+from etl.sources.ees.convert import advice
 
 #: How much of a file the recognisers see.
 HEAD_BYTES = 1 << 16
@@ -308,9 +309,6 @@ def _matches(fmt: ForeignFormat, head: _Head) -> bool:
 def _ees_indicators(head: bytes) -> str:
     """Which DfE table the file is and what ``import-ees`` would take from it, judged on the
     head's complete rows (tables that share a layout differ in their breakdown rows)."""
-    # Imported here: etl.ees imports etl.load, which imports the reader, which imports this.
-    from etl.ees import advice
-
     text = _text(head)
     whole = text[: text.rfind("\n") + 1] or text  # a row cut at the boundary is left out
     try:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,11 +29,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from etl.load import LoadResult, load_paths
 from etl.returns import get_return
 from etl.schemas import check_ees
 
-MAPPING_PATH = Path(__file__).resolve().parent.parent / "config" / "ees_indicators.yaml"
+MAPPING_PATH = Path(__file__).resolve().parents[3] / "config" / "ees_indicators.yaml"
 #: EES geographic levels we keep, as the benchmarks return's area types.
 LEVELS = {"national": "ENGLAND", "regional": "REGION", "local authority": "LA"}
 #: Per area type: the file's (code column, name column) for that level.
@@ -359,7 +357,7 @@ def advice(frame: pd.DataFrame) -> str:
 
 
 def _declared(kpi_id: str) -> bool:
-    from metrics.declarations import declarations  # metrics imports etl.store, not this
+    from metrics.declarations import declarations  # metrics imports etl.write.store, not this
 
     return kpi_id in declarations().kpis
 
@@ -445,20 +443,3 @@ def convert(data: bytes, mapping: EesMapping | None = None) -> EesConversion:
     conversion.symbols.update(out.loc[out["symbol"] != "", "symbol"])
     conversion.frame = out[columns].reset_index(drop=True)
     return conversion
-
-
-def import_ees(
-    db: Path,
-    path: Path,
-    *,
-    source: str = "cli",
-    user: str | None = None,
-    mapping: EesMapping | None = None,
-) -> tuple[EesConversion, LoadResult]:
-    """Convert a downloaded EES file and load it as the benchmarks return (checked, logged)."""
-    conversion = convert(path.read_bytes(), mapping)
-    with tempfile.TemporaryDirectory(prefix="csc-ees-") as tmp:
-        converted = Path(tmp) / f"benchmarks_{path.stem}.csv"
-        conversion.frame.to_csv(converted, index=False)
-        (result,) = load_paths(db, [converted], source=source, user=user)
-    return conversion, result

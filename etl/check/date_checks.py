@@ -124,7 +124,7 @@ def same_bytes_other_month(
     """A problem when the very same bytes were loaded before for another month.
 
     A council that sends May's file again under June's name would otherwise have June show
-    May's figures. ``units``: the months the file fills (``etl.validate.MonthUnit``); the
+    May's figures. ``units``: the months the file fills (``etl.check.validate.MonthUnit``); the
     load log (``con``, the store) says what each earlier file filled. A return declared
     ``may_repeat`` (a position that can stop changing) is not checked.
     """
