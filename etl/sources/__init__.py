@@ -1,0 +1,1 @@
+"""Formats other than the monthly returns, mapped onto the returns by declaration."""
