@@ -230,6 +230,7 @@ def check_cin(
                     parts[key].rows.append({**row, **values})
                     parts[key].refs.append(f"child {ref}")
     if checker is None:
+        check_header(header, "CIN")  # another council's empty census says so first
         raise refuse(
             "census_empty",
             "The children in need census holds no <Child> records (or no header before them)",

@@ -146,6 +146,7 @@ def check_csww(
         part.rows.append(worker.row(spec["team"]))
         part.refs.append(ref)
     if reference_date is None:
+        check_header(header, "CSWW")  # another council's empty census says so first
         raise refuse(
             "census_empty",
             "The workforce census holds no <CSWWWorker> records (or no header before them)",
