@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -221,9 +221,31 @@ class ReturnRows:
     spec: ReturnSpec
     rows: list[dict[str, str]] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
+    #: child IDs as the identifier checks left them (``clean_ids``), if they were checked
+    cleaned: dict[str, str] | None = None
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=self.spec.column_names, dtype="str").fillna("")
+        frame = pd.DataFrame(self.rows, columns=self.spec.column_names, dtype="str").fillna("")
+        if self.cleaned is not None:
+            frame["child_id"] = frame["child_id"].map(self.cleaned)
+        return frame
+
+
+def clean_ids(
+    file_name: str, spec: ReturnSpec, column: str, ids: list[str]
+) -> tuple[dict[str, str], list[Finding]]:
+    """Each distinct ID once through the loader's identifier checks (``pseudonymised``): a
+    UPN or NHS number refuses the file, invisible characters go, an ID shaped like a name
+    becomes a keyed pseudonym. Once per child, not once per row of every return."""
+    unique = list(dict.fromkeys(ids))
+    frame = pd.DataFrame(dict.fromkeys(spec.column_names, ""), index=range(len(unique)))
+    frame[column] = unique
+    raw = RawReturn(file_name, spec, None, iter(()))
+    try:
+        [out] = list(pseudonymised(iter([frame]), raw))
+    except FileRejected as exc:  # its rows would be positions in a list of IDs: left out
+        raise FileRejected(replace(exc.finding, example_rows=[])) from None
+    return dict(zip(unique, out[column], strict=True)), raw.warnings
 
 
 def checked_units(
@@ -245,8 +267,8 @@ def checked_units(
         if part.rows:
             folder = stage / part.spec.name
             folder.mkdir()
-            raw = RawReturn(f"{file_name} · {part.spec.name}", part.spec, None, iter(()))
-            raw.chunks = pseudonymised(iter([part.frame()]), raw)
+            label = f"{file_name} · {part.spec.name}"
+            raw = RawReturn(label, part.spec, None, iter([part.frame()]))
             checked = check_return(raw, folder)
             problems += [_by_record(f, part) for f in checked.report.problems]
             warnings += [_by_record(f, part) for f in checked.report.warnings]

@@ -35,6 +35,7 @@ from etl.sources.census import (
     check_header,
     checked_units,
     child_reference,
+    clean_ids,
     declaration,
     parse_date,
     period_months,
@@ -128,33 +129,41 @@ class _Checker:
     """An episode's dates against the declared rules; the first broken one sets it aside."""
 
     def __init__(self, spec: dict, reference_date: date) -> None:
-        self.rules = spec["dates"]
-        self.dates = spec["date_elements"]
+        self.rules = [
+            (rule["element"], rule["not_before"], str(rule.get("rule", "")))
+            for rule in spec["dates"]
+        ]
+        self.dates = frozenset(spec["date_elements"])
         self.reference_date = reference_date
 
     def problems(self, episode: Episode) -> list[tuple[str, str, str]]:
         """(what is wrong, DfE rule or "", element) for each impossible date of the episode."""
         groups = [episode.values, *(b for blocks in episode.blocks.values() for b in blocks)]
         found = []
+        parsed: list[dict[str, date]] = []
         for values in groups:
-            for name in self.dates:
-                text = values.get(name, "")
+            days = {}
+            for name in self.dates.intersection(values):
+                text = values[name]
                 day = parse_date(text) if text else None
                 if text and day is None:
                     found.append((f"{name} is not a real date", "", name))
                 elif day and day > self.reference_date:
                     found.append((f"{name} is after the census's reference date", "", name))
+                elif day:
+                    days[name] = day
+            parsed.append(days)
         if not episode.values.get("CINreferralDate"):
             found.append(("CINreferralDate is missing", "", "CINreferralDate"))
         if found:  # dates that are not dates cannot be put in order
             return found
-        for values in groups:
-            for rule in self.rules:
-                later, earlier = rule["element"], rule["not_before"]
-                mine = values.get(later, "")
-                other = values.get(earlier) or episode.values.get(earlier, "")
-                if mine and other and parse_date(mine) < parse_date(other):
-                    found.append((f"{later} is before {earlier}", str(rule.get("rule", "")), later))
+        own = parsed[0]
+        for days in parsed:
+            for later, earlier, rule in self.rules:
+                mine = days.get(later)
+                other = days.get(earlier) or own.get(earlier)
+                if mine and other and mine < other:
+                    found.append((f"{later} is before {earlier}", rule, later))
         return found
 
 
@@ -189,6 +198,7 @@ def check_cin(
     checker: _Checker | None = None
     layout: _Layout | None = None
     children = episodes = aside = 0
+    child_ids: list[str] = []
     history = returns["referrals"]["history"]
     for element in records(source, "CIN", header):
         if checker is None:
@@ -196,6 +206,7 @@ def check_cin(
             checker = _Checker(spec, reference_date)
             layout = _Layout(spec, header.year)
         child = read_child(element)
+        child_ids.append(child.child_id)
         children += 1
         present |= child.seen.intersection(spec["personal"])
         left_aside |= child.seen.intersection(spec["left_aside"])
@@ -237,9 +248,13 @@ def check_cin(
             "Export the census again from the case management system.",
         )
     first, last = period_months(header.reference_date)
+    ids, cleaned = clean_ids(name, parts["referrals"].spec, "child_id", child_ids)
+    for part in parts.values():
+        part.cleaned = ids
     problems, warnings, units = checked_units(
         name, list(parts.values()), stage, split_period(first, last), ORIGIN
     )
+    warnings = [*cleaned, *warnings]
     fix = (
         "Correct the dates in the case management system and export the census again; the "
         "rest of the file was loaded."

@@ -73,8 +73,11 @@ def malformed(exc: etree.XMLSyntaxError) -> FileRejected:
 
 
 def local(tag: Any) -> str:
-    """An element's name without its namespace (``{ns}Child`` → ``Child``); "" for comments."""
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """An element's name without its namespace (``{ns}Child`` → ``Child``); "" for anything
+    that is not an element (an unresolved entity reference's tag is not a string)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
 
 
 def iter_records(source: Source, records: tuple[str, ...]) -> Iterator[etree._Element]:
