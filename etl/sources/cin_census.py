@@ -200,6 +200,11 @@ def check_cin(
     children = episodes = aside = 0
     child_ids: list[str] = []
     history = returns["referrals"]["history"]
+    # (return, block each row comes from — None: the episode itself —, column ← element)
+    plan = [
+        (key, None if item["each"] == spec["episode"] else item["each"], [*item["columns"].items()])
+        for key, item in returns.items()
+    ]
     for element in records(source, "CIN", header):
         if checker is None:
             reference_date = check_header(header, "CIN")
@@ -211,35 +216,31 @@ def check_cin(
         present |= child.seen.intersection(spec["personal"])
         left_aside |= child.seen.intersection(spec["left_aside"])
         layout.check(child.seen, header.year)
-        ref = child_reference(child.child_id, children)
+        ref = f"child {child_reference(child.child_id, children)}"
         good = []
         for episode in child.episodes:
             episodes += 1
             wrong = checker.problems(episode)
-            for message, rule, element in dict.fromkeys(wrong):
-                set_aside.add(message, rule, element, f"child {ref}")
+            for message, rule, where in dict.fromkeys(wrong):
+                set_aside.add(message, rule, where, ref)
             if wrong:
                 aside += 1
             else:
                 good.append(episode)
         referral_days = [parse_date(e.values["CINreferralDate"]) for e in good]
         for episode, day in zip(good, referral_days, strict=True):
-            row = {"child_id": child.child_id, "team": team}
-            blocks = [("referrals", [episode.values])]
-            blocks += [
-                (key, episode.blocks.get(item["each"], []))
-                for key, item in returns.items()
-                if key != "referrals"
-            ]
-            for key, items in blocks:
+            for key, block, columns in plan:
+                items = [episode.values] if block is None else episode.blocks.get(block, ())
                 for item in items:
-                    values = {col: item.get(el, "") for col, el in returns[key]["columns"].items()}
-                    if key == "referrals":
-                        values[history["column"]] = str(
+                    row = {"child_id": child.child_id, "team": team}
+                    for column, element_name in columns:
+                        row[column] = item.get(element_name, "")
+                    if block is None:
+                        row[history["column"]] = str(
                             _previous_within(referral_days, day, history["months"])
                         )
-                    parts[key].rows.append({**row, **values})
-                    parts[key].refs.append(f"child {ref}")
+                    parts[key].rows.append(row)
+                    parts[key].refs.append(ref)
     if checker is None:
         check_header(header, "CIN")  # another council's empty census says so first
         raise refuse(
