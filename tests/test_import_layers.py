@@ -110,6 +110,8 @@ CALL_TIME_UPWARD = {
     ("etl.retention", "metrics.config"),
     # an EES mapping that names an undeclared KPI is reported
     ("etl.ees", "metrics.declarations"),
+    # a census's LEA is checked against the council's la_code
+    ("etl.sources.census", "metrics.config"),
 }
 
 
