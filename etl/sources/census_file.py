@@ -8,7 +8,7 @@ from pathlib import Path
 
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.sniff import Source
-from etl.sources.census import head_of, refused_report, sniff
+from etl.sources.census import declaration, head_of, refused_report, sniff
 from etl.sources.cin_census import check_cin
 from etl.sources.csww import check_csww
 from etl.validate import MonthUnit
@@ -44,3 +44,10 @@ def check_census(
             "administrators.",
         )
         return refused_report(name, label, finding, present), []
+
+
+def census_title(kind: str | None) -> str | None:
+    """What a report's ``return_type`` calls a census ("Children in need census (XML)"), or
+    None when it is not a census's."""
+    names = {label for label, _ in READERS.values()}
+    return declaration(kind)["title"] if kind in names else None
