@@ -224,6 +224,11 @@ class ReturnRows:
     #: child IDs as the identifier checks left them (``clean_ids``), if they were checked
     cleaned: dict[str, str] | None = None
 
+    @property
+    def given(self) -> set[str]:
+        """The columns the census gives (a column it never has is not "left blank")."""
+        return {column for row in self.rows[:1] for column in row}
+
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.rows, columns=self.spec.column_names, dtype="str").fillna("")
         if self.cleaned is not None:
@@ -271,7 +276,11 @@ def checked_units(
             raw = RawReturn(label, part.spec, None, iter([part.frame()]))
             checked = check_return(raw, folder)
             problems += [_by_record(f, part) for f in checked.report.problems]
-            warnings += [_by_record(f, part) for f in checked.report.warnings]
+            warnings += [
+                _by_record(f, part)
+                for f in checked.report.warnings
+                if not (f.check == "optional_blank" and f.column not in part.given)
+            ]
             if checked.report.problems:
                 continue
             typed = pd.read_parquet(checked.staged)
