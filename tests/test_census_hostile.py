@@ -150,3 +150,17 @@ def test_a_refused_census_changes_nothing_and_keeps_only_its_report(tmp_path: Pa
         con.close()
     kept = sorted(p.name for p in (tmp_path / "rejected").iterdir())
     assert len(kept) == 1 and kept[0].endswith(".report.json")
+
+
+def test_a_census_in_a_namespace_or_utf16_is_read_the_same(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("CSC_PSEUDONYM_KEY", str(tmp_path / "key"))
+    spaced = GOOD.replace("<Message>", '<Message xmlns="urn:example:cin-census">')
+    wide = GOOD.replace('encoding="utf-8"', 'encoding="utf-16"').encode("utf-16")
+    for data in (spaced.encode(), wide):
+        fc = check_file("cin_2022.xml", data)
+        try:
+            assert fc.accepted, fc.report.to_text()
+            assert "1 child, 1 referral episode read, 0 set aside" in fc.report.lists[0]
+            assert {u.spec.name for u in fc.units} == {"referrals", "assessments", "icpc"}
+        finally:
+            fc.discard()
