@@ -164,3 +164,11 @@ def test_a_census_in_a_namespace_or_utf16_is_read_the_same(tmp_path: Path, monke
             assert {u.spec.name for u in fc.units} == {"referrals", "assessments", "icpc"}
         finally:
             fc.discard()
+
+
+def test_a_upn_given_as_the_child_s_id_refuses_the_file_and_is_never_shown() -> None:
+    upn_id = "K801200123456"  # a letter and 12 characters: a UPN's shape
+    text = cin_census([child(upn_id, Episode("2021-05-04"), Episode("2028-01-01"))])
+    refused = _refusal(text)
+    assert "values shaped like unique pupil numbers" in refused
+    assert upn_id not in refused

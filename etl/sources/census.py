@@ -14,7 +14,6 @@ finding, so the loader never keeps the original, loaded or refused.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,7 @@ import yaml
 from lxml import etree
 
 from etl.annex_a import last_whole_month, split_months
-from etl.identifiers import is_nhs_number
+from etl.identifiers import is_nhs_number, is_upn_shaped
 from etl.reader import PERSONAL_DATA_DROPPED, RawReturn, pseudonymised
 from etl.report import EXAMPLE_ROWS, FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
@@ -46,7 +45,6 @@ COLLECTIONS = {
     "CIN": ("children in need census", "Child"),
     "CSWW": ("children's social work workforce census", "CSWWWorker"),
 }
-_UPN_SHAPE = re.compile(r"^[A-Za-z]\d{11}[0-9A-Za-z]$")
 
 
 @cache
@@ -153,7 +151,7 @@ def check_lea(lea: str, what: str) -> None:
 def child_reference(value: str, position: int) -> str:
     """How a report names a record: its own pseudonymous ID, unless that ID looks like a
     UPN or an NHS number (then only its position in the file, as such IDs are never shown)."""
-    if not value or _UPN_SHAPE.match(value) or is_nhs_number(value):
+    if not value or is_upn_shaped(value) or is_nhs_number(value):
         return f"record {position:,} in the file"
     return value[:40]
 
@@ -208,10 +206,6 @@ def period_months(reference_date: date) -> tuple[date, date]:
     runs April to March) to the last month its reference date covers to its end."""
     start_year = reference_date.year if reference_date.month >= 4 else reference_date.year - 1
     return date(start_year, 4, 1), last_whole_month(reference_date)
-
-
-def month_end(month: date) -> date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 @dataclass
