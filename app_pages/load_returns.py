@@ -12,7 +12,8 @@ require_role("analyst")
 st.title("Load returns")
 st.caption(
     "Monthly returns (one file per return per month, CSV or Excel), or the council's Ofsted "
-    "Annex A workbook as exported. Columns holding names, dates of birth, addresses or "
+    "Annex A workbook or its DfE children in need or workforce census XML, as exported. "
+    "Columns holding names, dates of birth, addresses or "
     "postcodes are left out as each file is read. See the returns contract (docs/returns.md) "
     "for columns and rules."
 )

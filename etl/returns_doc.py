@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.returns import Column, ReturnSpec, all_returns
+from etl.sources import census_doc
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "returns.md"
 
@@ -208,7 +209,8 @@ def render() -> str:
             + ". Any other heading is named in the report and not stored.\n"
         )
     )
-    return INTRO + "\n" + annex + "\n" + "\n\n".join(sections) + "\n"
+    census = census_doc.render()
+    return INTRO + "\n" + annex + "\n" + census + "\n" + "\n\n".join(sections) + "\n"
 
 
 def write() -> Path:

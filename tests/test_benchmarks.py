@@ -42,6 +42,8 @@ KEYS = [
     "browser_warm:overview",
     "browser_cold:caseloads",
     "first_start",
+    "census_load",
+    "census_memory",
 ]
 
 

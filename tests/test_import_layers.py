@@ -162,6 +162,8 @@ CALL_TIME_UPWARD = {
     ("etl.write.retention", "metrics.config"),
     # an EES mapping that names an undeclared KPI is reported
     ("etl.sources.ees.convert", "metrics.declarations"),
+    # a census's LEA is checked against the council's la_code
+    ("etl.sources.census", "metrics.config"),
 }
 
 

@@ -110,7 +110,7 @@ def test_the_drop_zone_declares_its_file_types_and_the_loaders_size_limit(
     monkeypatch.setenv("CSC_MAX_FILE_MB", "5")
     uploader = _upload_page().get("file_uploader")[0].proto
     assert uploader.max_upload_size_mb == 5
-    assert list(uploader.type) == [".csv", ".xlsx"] and uploader.multiple_files
+    assert list(uploader.type) == [".csv", ".xlsx", ".xml"] and uploader.multiple_files
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(
@@ -198,3 +198,25 @@ def test_an_annex_a_workbook_asks_its_list_date_then_loads(store_with_april, tmp
     # April's conferences are now the list's: A1, A2 in time of A1-A3 (tests/test_annex_a.py).
     values = api.kpi_values(db, ["icpc_within_15wd_pct"], months=[APRIL], teams=["ALL"])
     assert values["value"].iloc[0] == pytest.approx(200 / 3)
+
+
+def test_a_workforce_census_is_previewed_then_loaded(
+    store_with_april, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The DfE's workforce census XML through the page: described as the census, its
+    whole-council caseloads at 30 September previewed, then loaded when Load is pressed."""
+    from tests.census_xml import csww_census, worker
+
+    monkeypatch.setenv("CSC_PSEUDONYM_KEY", str(tmp_path / "key"))
+    db, _ = store_with_april
+    data = csww_census([worker("QX0000000001", "20"), worker("QX0000000002", "12")]).encode()
+    at = _upload(_upload_page(), "csww_2021.xml", data)
+    assert not at.exception
+    said = [m.value for m in at.markdown]
+    assert any("Children's social work workforce census (XML), 2 rows" in m for m in said), said
+    assert any("New: Caseloads for September 2021, 2 rows." in m for m in said), said
+    assert any("team 'Whole council'" in t.value for t in at.text)
+    [key] = _keys(at)
+    at.button(key="load:" + key).click().run()
+    assert not at.exception
+    assert date(2021, 9, 1) in api.months(db)

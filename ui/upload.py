@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.read.reader import max_bytes
+from etl.sources.census_file import census_title
 from etl.write import retention, store
 from etl.write.load import (
     FileCheck,
@@ -33,7 +34,7 @@ from ui import auth
 
 CHECKS_KEY = "upload:checks"
 DONE_KEY = "upload:done"
-FILE_TYPES = ["csv", "xlsx"]
+FILE_TYPES = ["csv", "xlsx", "xml"]
 #: How long pressing Load waits for another load to finish before asking the analyst to retry.
 LOAD_WAIT_SECONDS = 10.0
 
@@ -117,6 +118,9 @@ def findings_table(check: FileCheck) -> pd.DataFrame:
 
 
 def _describe(check: FileCheck) -> str:
+    census = census_title(check.report.return_type)
+    if census:  # a census fills several returns' months: its lists say which
+        return f"{census}, {check.report.rows:,} rows"
     if check.spec is None:  # an Annex A workbook: its lists say what each gave
         used = sum("→" in line for line in check.report.lists)
         return f"Ofsted Annex A workbook, {used} list(s) used, {check.report.rows:,} rows"
@@ -181,7 +185,8 @@ def _accepted(db: Path, key: str, check: FileCheck) -> None:
         for clash in clashes:
             st.warning(clash.message, icon=":material/warning:")
         replace = st.checkbox(
-            "Replace months loaded from other files (monthly returns or an Annex A workbook)",
+            "Replace months loaded from other files (monthly returns, an Annex A workbook or "
+            "a census)",
             key=f"replace:{key}",
         )
     if st.button(
@@ -226,7 +231,7 @@ def upload_panel(db: Path) -> None:
         help="The day the lists were extracted, e.g. 31/03/2022. Monthly returns need none.",
     )
     uploads = st.file_uploader(
-        "Return files (CSV or Excel)",
+        "Return files (CSV, Excel, or the DfE's CIN or workforce census XML)",
         type=FILE_TYPES,
         accept_multiple_files=True,
         max_upload_size=limit,

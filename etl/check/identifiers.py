@@ -42,6 +42,11 @@ def is_nhs_number(text: str) -> bool:
     return check != 10 and check == digits[9]
 
 
+def is_upn_shaped(text: str) -> bool:
+    """A letter and twelve characters: the shape of a unique pupil number."""
+    return bool(_UPN.match(text))
+
+
 _IDENTIFIES = "such values identify a person outside the council and cannot be stored"
 
 

@@ -201,10 +201,10 @@ def list_return(found: FoundList, file_name: str, as_at: date) -> RawReturn:
 
 
 def split_months(
-    frame: pd.DataFrame, split: MonthSplit, last_month: date
+    frame: pd.DataFrame, split: MonthSplit, last_month: date, first_month: date | None = None
 ) -> Iterator[tuple[date, pd.DataFrame]]:
-    """An event list's typed rows, month by month, from its first event's month to
-    ``last_month``.
+    """An event list's typed rows, month by month, from its first event's month (or
+    ``first_month``: a census covers a stated period) to ``last_month``.
 
     A row is in the month of its event; before that, in every month at whose end it was
     still waiting (from its ``open_from`` month); a row flagged ``unless`` only in its
@@ -217,12 +217,16 @@ def split_months(
         if split.unless
         else pd.Series(False, index=frame.index)
     )
-    if start.isna().all():
+    if first_month is not None:
+        month = first_month
+    elif start.isna().all():
         return
-    # The period the list covers starts with its first event: a case open since long before
-    # (an assessment started two years ago) must not make the list claim those months.
-    first = event.min() if event.notna().any() else start.min()
-    month = first.date().replace(day=1)
+    else:
+        # The period the list covers starts with its first event: a case open since long
+        # before (an assessment started two years ago) must not make the list claim those
+        # months.
+        first = event.min() if event.notna().any() else start.min()
+        month = first.date().replace(day=1)
     while month <= last_month:
         first, last = pd.Timestamp(month), pd.Timestamp(month_end(month))
         held = event.between(first, last) & ~flagged

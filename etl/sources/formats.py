@@ -1,7 +1,7 @@
 """Recognise a file in a known format that ``etl load`` does not take, and refuse it by name.
 
-Analysts drop whatever the case management system or the DfE gave them into the loader: the
-annual CIN census or workforce census XML, an SSDA903 table, a table downloaded from explore
+Analysts drop whatever the case management system or the DfE gave them into the loader: an
+SSDA903 table, a table downloaded from explore
 education statistics, a Parquet extract, an old ``.xls``. Read as a return, each would be
 refused for a reason that misleads ("name the file <return>_<YYYY-MM>.csv", "required columns
 missing"). This module looks at the file's first 64 KiB only — magic bytes, the first part of
@@ -151,24 +151,6 @@ FORMATS: tuple[ForeignFormat, ...] = (
         message="This is a PowerPoint presentation (.pptx), not a return",
         fix=_EXPORT,
         zip_part=("presentationml.presentation.main+xml",),
-    ),
-    ForeignFormat(
-        what="cin_census_xml",
-        message="This is a CIN census XML file (the DfE's annual children in need return), "
-        "not a monthly return",
-        fix="The dashboard does not read the census. For section 47s and ICPCs send the "
-        "monthly icpc return ({icpc_columns}), or the Ofsted Annex A workbook's List 5, which "
-        "the dashboard reads as exported.",
-        elements=("CINdetails", "Section47", "CINreferralDate", "CINclosureDate"),
-    ),
-    ForeignFormat(
-        what="csww_census_xml",
-        message="This is a children's social work workforce census XML file (the DfE's annual "
-        "CSWW return, one CSWWWorker per worker at 30 September), not a monthly return",
-        fix="The dashboard does not read the census. Send the monthly caseloads return instead: "
-        "one row per case-holding worker at month end, with the columns {caseloads_columns} "
-        "(the census's FTE, AgencyWorker and Cases30 are fte, agency and caseload).",
-        elements=("CSWWWorker", "LALevelVacancies"),
     ),
     ForeignFormat(
         what="html",

@@ -40,6 +40,7 @@ from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
 from etl.sources.annex_a import check_workbook, date_in_name, find_lists
+from etl.sources.census_file import check_census
 from etl.write import audit, retention, store
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,10 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
     clear_stale_stages()
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
     with _refusing(name, source, stage) as refused:
+        census = check_census(name, source, stage)
+        if census is not None:
+            report, units = census
+            return FileCheck(name, source, digest, report, None, stage, units)
         sheets = refused.sheets = workbook_sheets(name, source)
         lists = find_lists(sheets) if sheets else []
         if lists:
@@ -369,7 +374,12 @@ def pending_change(db: Path, fc: FileCheck) -> PendingChange:
 
 
 KIND_WORDS = {"new": "new", "replace": "replacing", "unchanged": "unchanged"}
-ORIGIN_WORDS = {"return": "the monthly return", "annex_a": "the Annex A workbook"}
+ORIGIN_WORDS = {
+    "return": "the monthly return",
+    "annex_a": "the Annex A workbook",
+    "cin_census": "the CIN census",
+    "csww": "the workforce census",
+}
 
 
 def conflicts(changes: list[tuple[MonthUnit, PendingChange]]) -> list[Finding]:
