@@ -85,8 +85,10 @@ ASSURANCE_WORDS = {
 ASSURANCE_ICONS = {MEETS: "Ⓟ", FAILS: "Ⓕ", HIT_AND_MISS: "⇅", NO_TARGET: "", TOO_FEW: ""}
 COMMON_ICON = "∿"
 
-#: The rules, in the order a sentence names the one that fired.
-RULES = ("outside", "shift", "trend", "two_of_three")
+#: The rules, in the order a sentence names the one that fired: a sustained change (a trend,
+#: then a shift) first, since it says more than one month's place and is what a projection
+#: carries forward.
+RULES = ("trend", "shift", "outside", "two_of_three")
 
 
 @dataclass(frozen=True)
@@ -405,9 +407,7 @@ def pattern_words(rule: str, run: int, direction: int, mean: float, unit: str) -
     """The pattern that fired, in words: ``7 months in a row above the average of 82.1%``."""
     high = direction > 0
     if rule == "outside":
-        return (
-            f"outside the process limits ({'above the upper' if high else 'below the lower'} limit)"
-        )
+        return f"{'above the upper' if high else 'below the lower'} process limit"
     if rule == "shift":
         side = "above" if high else "below"
         return f"{run} months in a row {side} the average of {format_value(mean, unit)}"
@@ -460,3 +460,130 @@ def assurance_sentence(
     misses = "below" if higher_better else "above"
     where = meets if code == MEETS else misses
     return f"{words}: the process limits {band} lie {where} {goal}"
+
+
+@dataclass(frozen=True)
+class Process:
+    """One series' reading at its latest month: variation and assurance, with their words."""
+
+    variation: str
+    direction: int
+    rule: str
+    run: int
+    mean: float
+    lower: float
+    upper: float
+    assurance: str
+    target: float | None
+    unit: str
+    higher_better: bool
+    months: int
+    minimum: int
+
+    @property
+    def variation_icon(self) -> str:
+        return variation_icon(self.variation, self.direction)
+
+    @property
+    def assurance_icon(self) -> str:
+        return ASSURANCE_ICONS[self.assurance]
+
+    def variation_text(self) -> str:
+        """``↑ Special cause — improving: 7 months in a row above the average of 82.1%``."""
+        words = variation_sentence(
+            self.variation,
+            self.rule,
+            self.run,
+            self.direction,
+            mean=self.mean,
+            lower=self.lower,
+            upper=self.upper,
+            unit=self.unit,
+            months=self.months,
+            minimum=self.minimum,
+        )
+        return f"{self.variation_icon} {words}".strip()
+
+    def assurance_text(self) -> str:
+        """``⇅ Hit and miss: the target of 95.0% lies inside the process limits (…)``."""
+        words = assurance_sentence(
+            self.assurance,
+            target=self.target,
+            lower=self.lower,
+            upper=self.upper,
+            unit=self.unit,
+            higher_better=self.higher_better,
+        )
+        if self.variation in (SPECIAL_IMPROVEMENT, SPECIAL_CONCERN) and self.rule in (
+            "shift",
+            "trend",
+        ):
+            words += "; the process has moved since its baseline, so this may change (a rebase"
+            words += " date in the council settings starts new limits)"
+        return f"{self.assurance_icon} {words}".strip()
+
+    def label(self) -> str:
+        """The two readings in a few words, for a table cell or a tile: ``∿ Common cause ·
+        ⇅ Hit and miss``."""
+        parts = [f"{self.variation_icon} {VARIATION_WORDS[self.variation]}".strip()]
+        if self.assurance not in (NO_TARGET, TOO_FEW):
+            parts.append(f"{self.assurance_icon} {ASSURANCE_WORDS[self.assurance]}")
+        return " · ".join(parts)
+
+
+def variation_label(variation: str, direction: int) -> str:
+    """A month's variation in a few words with its icon: ``↑ Special cause — improving``."""
+    return f"{variation_icon(variation, direction)} {VARIATION_WORDS[variation]}".strip()
+
+
+def process(
+    series: pd.DataFrame,
+    *,
+    target: float | None,
+    unit: str,
+    higher_better: bool,
+    rules: SpcRules,
+    kpi_id: str | None = None,
+) -> Process:
+    """The reading of one series (``month``, ``value``) at its latest month."""
+    frame = series[["month", "value"]].assign(kpi=kpi_id or "", team="")
+    frame = frame.reset_index(drop=True)
+    judged = signals(frame, ["kpi", "team"], higher_better=higher_better, rules=rules)
+    present = frame["value"].notna()
+    if not present.any():
+        return Process(
+            TOO_FEW,
+            0,
+            "",
+            0,
+            np.nan,
+            np.nan,
+            np.nan,
+            TOO_FEW,
+            target,
+            unit,
+            higher_better,
+            0,
+            rules.minimum,
+        )
+    latest = frame.loc[present].assign(_m=pd.to_datetime(frame["month"])).sort_values("_m")
+    at = latest.index[-1]
+    row = judged.loc[at]
+    segments = _ordered(frame, ["kpi", "team"], rules)
+    months = int((segments["segment"] == segments.loc[at, "segment"]).sum())
+    lower, upper = float(row["lower_limit"]), float(row["upper_limit"])
+    return Process(
+        variation=str(row["variation"]),
+        direction=int(row["direction"]),
+        rule=str(row["rule"]),
+        run=int(row["run"]),
+        mean=float(row["mean"]),
+        lower=lower,
+        upper=upper,
+        assurance=assurance(lower, upper, target, unit=unit, higher_better=higher_better),
+        target=target,
+        unit=unit,
+        higher_better=higher_better,
+        months=months,
+        minimum=rules.minimum,
+    )

@@ -27,7 +27,7 @@ from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
 from ui.auth import who
-from ui.layout import change_text, status_badge, status_words
+from ui.layout import change_text, process_html, status_badge, status_words
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
 
@@ -91,6 +91,21 @@ def area_filters(db: Path, area_id: str, month: date, splits_by_plan: bool) -> A
         plan_type = ALL
     period = right.selectbox("Period", list(PERIODS), index=1, key=f"{area_id}:period")
     return AreaFilters(team, plan_type, _period_months(db, month, PERIODS[period]))
+
+
+def with_process(series: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
+    """The series with the whole council's process (mean, limits, special cause, baseline
+    segment) on its first line's rows, for the chart's band and its table's columns."""
+    columns = ["mean", "lower_limit", "upper_limit", "special_cause", "segment"]
+    council = chart[chart["team"] == ALL].assign(month_key=lambda f: f["month"].map(month_key))
+    first = series["line"] == series["line"].iloc[0] if len(series) else series["line"].isna()
+    keyed = series[["month_key"]].merge(
+        council[["month_key", *columns]], on="month_key", how="left"
+    )
+    out = series.copy()
+    for column in columns:
+        out[column] = keyed[column].where(first.to_numpy()).to_numpy()
+    return out
 
 
 def _point(values: pd.DataFrame, team: str, month: date) -> pd.Series | None:
@@ -178,6 +193,8 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         reason = point["reason"] if point is not None else "No data for this month."
         status_badge(status, icon, reason)
         st.caption(f"{uk_month(month)}. Status: {status_words(status)}.")
+        reading = api.process(db, kpi.id, month, filters.team)
+        st.markdown(process_html(reading), unsafe_allow_html=True)
 
     lines = [("Whole council", ALL)]
     if filters.team != ALL:
@@ -186,6 +203,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         [values[values["team"] == team].assign(line=label) for label, team in lines],
         ignore_index=True,
     )
+    series = with_process(series, api.process_chart(db, kpi.id, month, [ALL], plan_type=plan_type))
     bench = comparison.benchmarks(db, kpi.id)
     with trend:
         summary = trend_summary(series, kpi.unit, month)
@@ -228,6 +246,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
 
     with st.expander("How this is calculated", icon=":material/calculate:"):
         st.markdown(api.how_calculated(kpi.id))
+        st.markdown(api.how_signal_is_read(kpi.id))
     rows_table(
         db,
         kpi.id,
