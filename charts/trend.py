@@ -40,14 +40,15 @@ def _process_traces(
     its special-cause months marked (drawn over them) and the months a new baseline starts.
 
     Each baseline (segment) is its own band and mean, with a gap between them, so a rebase
-    shows as a break. A percentage's band stops at 0% and 100%, the values it can take.
+    shows as a break. The band stops at 0 (and a percentage's at 100%), the values a
+    measure can take (``metrics.spc.possible``).
     """
     rows = rows[rows["mean"].notna()].sort_values("month")
     behind: list[go.Scatter] = []
     if rows.empty:
         return behind, [], []
     xs, means, breaks = [], [], []
-    low_cap, high_cap = (0.0, 100.0) if unit == "percent" else (None, None)
+    low_cap, high_cap = 0.0, (100.0 if unit == "percent" else None)
     for i, (_, part) in enumerate(rows.groupby("segment", sort=True)):
         months = list(part["month"])
         upper = part["upper_limit"].astype(float).clip(upper=high_cap)

@@ -18,7 +18,7 @@ import sys
 import pandas as pd
 
 from etl import store
-from metrics import api, comparison, compute
+from metrics import api, comparison, compute, spc
 from metrics.formatting import format_figure, inert_text, uk_month
 from metrics.materialise import refresh_all
 
@@ -47,6 +47,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         title = api.kpi(row.kpi).short_title
         value = format_figure(row.value, row.unit, row.numerator, row.denominator)
         print(f"  {title:<22} {value:>24}  {row.icon} {row.status:<9} {row.reason}")
+        reading = api.process(db, row.kpi, month, args.team)
+        print(f"  {'':<22} {'':>9}  signal: {reading.variation_text()}")
+        if reading.assurance not in (spc.NO_TARGET, spc.TOO_FEW):
+            print(f"  {'':<22} {'':>9}  assurance: {reading.assurance_text()}")
         if args.team == api.ALL:
             compared = comparison.england_position(db, row.kpi, month)
             print(f"  {'':<22} {'':>9}  compared: {compared}")

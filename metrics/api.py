@@ -295,7 +295,11 @@ def process_chart(
     out = pd.concat([values[["month", "team", "value", "threshold"]], drawn], axis=1)
     out["assurance"] = [
         spc.assurance(lo, hi, t, unit=k.unit, higher_better=k.higher_is_better)
-        for lo, hi, t in zip(out["lower_limit"], out["upper_limit"], out["threshold"], strict=True)
+        if not pd.isna(v)
+        else ""  # a month with no figure is not on the chart
+        for v, lo, hi, t in zip(
+            out["value"], out["lower_limit"], out["upper_limit"], out["threshold"], strict=True
+        )
     ]
     last = out.groupby("team")["segment"].transform("max")
     out["baseline"] = out["segment"] == last

@@ -326,12 +326,13 @@ def chart(
     """XmR charts as at the latest month given: each series' baseline is every month of its
     segment in ``frame``; every month in a pattern that fires is marked.
 
-    Returns ``CHART_COLUMNS`` on ``frame``'s index (a month with no value has no limits and
-    no signal; a segment of fewer than ``rules.minimum`` months has no limits and every
-    month in it is ``not_enough_months``). ``segment`` numbers the baselines from 0.
+    Returns ``CHART_COLUMNS`` on ``frame``'s index (a month with no value has no limits, no
+    signal and a blank variation; a segment of fewer than ``rules.minimum`` months has no
+    limits and every month in it is ``not_enough_months``). ``segment`` numbers the
+    baselines from 0.
     """
     out = pd.DataFrame(index=frame.index, columns=CHART_COLUMNS, dtype=object)
-    out["special_cause"], out["variation"], out["segment"] = "", TOO_FEW, 0
+    out["special_cause"], out["variation"], out["segment"] = "", "", 0
     rows = _ordered(frame, keys, rules)
     if rows.empty:
         return out
@@ -418,6 +419,14 @@ def pattern_words(rule: str, run: int, direction: int, mean: float, unit: str) -
     return ""
 
 
+def possible(lower: float, upper: float, unit: str) -> tuple[float, float]:
+    """Limits as words and the band show them: no measure here is below 0, and a percentage
+    is at most 100 (the CSV keeps the arithmetic's own limits, to check against)."""
+    low = max(lower, 0.0) if not pd.isna(lower) else lower
+    high = min(upper, 100.0) if unit == "percent" and not pd.isna(upper) else upper
+    return low, high
+
+
 def variation_sentence(
     variation: str,
     rule: str,
@@ -434,6 +443,7 @@ def variation_sentence(
     """``Special cause — improving: 7 months in a row above the average of 82.1%``, the
     spread of common-cause months, or how many months a judgement still needs."""
     words = VARIATION_WORDS[variation]
+    lower, upper = possible(lower, upper, unit)
     if variation == TOO_FEW:
         return f"{words}: {months} of the {minimum} months needed to judge"
     if variation == COMMON:
@@ -452,6 +462,7 @@ def assurance_sentence(
     words = ASSURANCE_WORDS[code]
     if code in (NO_TARGET, TOO_FEW):
         return words
+    lower, upper = possible(lower, upper, unit)
     band = f"({format_value(lower, unit)} to {format_value(upper, unit)})"
     goal = format_value(target, unit)
     if code == HIT_AND_MISS:
@@ -518,8 +529,7 @@ class Process:
             "shift",
             "trend",
         ):
-            words += "; the process has moved since its baseline, so this may change (a rebase"
-            words += " date in the council settings starts new limits)"
+            words += "; the process has moved since this baseline (a rebase would start new limits)"
         return f"{self.assurance_icon} {words}".strip()
 
     def label(self) -> str:
