@@ -33,6 +33,23 @@ PROJECTION_MONTHS = 6
 PROCESS_COLUMNS = ("mean", "lower_limit", "upper_limit", "special_cause", "segment")
 
 
+def with_process(series: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
+    """``series`` with the whole council's process (``metrics.api.process_chart``: mean,
+    limits, special cause, baseline segment) on its first line's rows, month by month, for
+    the chart's band and its table's columns."""
+    out = series.reset_index(drop=True).copy()
+    council = chart[chart["team"] == "ALL"]
+    when = {pd.Timestamp(m).to_period("M"): i for i, m in enumerate(council["month"])}
+    at = [when.get(pd.Timestamp(m).to_period("M")) for m in out["month"]]
+    first = (out["line"] == out["line"].iloc[0]).to_numpy() if len(out) else []
+    for column in PROCESS_COLUMNS:
+        values = council[column].to_numpy()
+        out[column] = [
+            values[i] if i is not None and mine else None for i, mine in zip(at, first, strict=True)
+        ]
+    return out
+
+
 def _process_traces(
     rows: pd.DataFrame, unit: str
 ) -> tuple[list[go.Scatter], list[go.Scatter], list[pd.Timestamp]]:
@@ -412,11 +429,11 @@ def _benchmark_trace(
 
 
 def _projection_trace(projection: pd.DataFrame, unit: str) -> go.Scatter:
-    """The council's recent straight-line trend carried forward (``month``, ``value``)."""
+    """A sustained change carried forward from the latest value (``month``, ``value``)."""
     return go.Scatter(
         x=projection["month"],
         y=projection["value"],
-        name="Projection (trend of last 6 months)",
+        name="Projection (the sustained change carried on)",
         mode="lines",
         line={"color": COUNCIL_COLOUR, "width": 2, "dash": "dot"},
         customdata=[

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import FONT
-from charts.trend import trend_figure
+from charts.trend import trend_figure, with_process
 from etl.ees import load_mapping
 from metrics import api, comparison
 from metrics.config import load_config
@@ -145,6 +145,8 @@ def area_trend_figure(
         dtype=bool,
     )  # typed even when empty: a council that sends no such return still gets its pack
     series = values.assign(line="Whole council", value=values["value"].mask(hidden))
+    if not hidden.any():  # a hidden month's place against the limits would hint at it
+        series = with_process(series, api.process_chart(db, kpi_id, month))
     projection = kpi_projection(db, kpi_id, month)
     points = None
     if projection is not None and projection.points:

@@ -19,7 +19,7 @@ from charts.export import to_csv_bytes
 from charts.sparkline import sparkline_svg
 from charts.static import figure_img
 from charts.tables import team_heat_table, team_table_rows, trend_table, trend_table_rows
-from charts.trend import trend_figure
+from charts.trend import trend_figure, with_process
 from etl.audit import audited
 from etl.reader import safe_name
 from etl.returns import get_return
@@ -91,21 +91,6 @@ def area_filters(db: Path, area_id: str, month: date, splits_by_plan: bool) -> A
         plan_type = ALL
     period = right.selectbox("Period", list(PERIODS), index=1, key=f"{area_id}:period")
     return AreaFilters(team, plan_type, _period_months(db, month, PERIODS[period]))
-
-
-def with_process(series: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
-    """The series with the whole council's process (mean, limits, special cause, baseline
-    segment) on its first line's rows, for the chart's band and its table's columns."""
-    columns = ["mean", "lower_limit", "upper_limit", "special_cause", "segment"]
-    council = chart[chart["team"] == ALL].assign(month_key=lambda f: f["month"].map(month_key))
-    first = series["line"] == series["line"].iloc[0] if len(series) else series["line"].isna()
-    keyed = series[["month_key"]].merge(
-        council[["month_key", *columns]], on="month_key", how="left"
-    )
-    out = series.copy()
-    for column in columns:
-        out[column] = keyed[column].where(first.to_numpy()).to_numpy()
-    return out
 
 
 def _point(values: pd.DataFrame, team: str, month: date) -> pd.Series | None:
