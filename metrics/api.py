@@ -149,6 +149,15 @@ def how_signal_is_read(kpi_id: str) -> str:
         "figure, with a robust (Theil–Sen) slope over the current baseline; otherwise it says "
         "whether the target is met at the process's level."
     )
+    lines.append(
+        "- **Compared with NHSRplotthedots** (the NHS-R community's R package for Making Data "
+        f"Count): a trend is {rules.trend} months here (7 there) and is judged by its "
+        "direction, not its side of the mean; two of three counts any month beyond two sigma; "
+        "when improving and concerning patterns both fire, concerning is said; moving ranges "
+        f"are not screened for outliers; under {rules.minimum} months no trial limits are "
+        "drawn; a target exactly on a limit counts as met; each month's status uses the "
+        "months up to it. Why: docs/spc.md in the dashboard's repository."
+    )
     return "\n".join(lines)
 
 

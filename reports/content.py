@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import FONT
+from charts.tables import signal_words
 from charts.trend import trend_figure, with_process
 from etl.ees import load_mapping
 from metrics import api, comparison
@@ -304,16 +305,26 @@ def chart_figures(
     db: Path | str, k: KPI, month: date, hide: Suppressor
 ) -> tuple[list[list[str]], str]:
     """The area chart's figures as a table (month, the council's figure with its counts,
-    status; header first) and the start of its alt text: what the chart is of, the period,
-    the threshold and the lowest and highest points, in words."""
+    status, the process mean with its limits and the month's signal; header first) and the
+    start of its alt text: what the chart is of, the period, the threshold and the lowest and
+    highest points, in words."""
     months = _history(month, TREND_MONTHS)
     values = api.kpi_values(db, [k.id], months=months, teams=[ALL]).sort_values("month")
-    rows = [["Month", f"{k.title} (whole council)", "Status"]]
+    process = with_process(values.assign(line="council"), api.process_chart(db, k.id, month))
+    rows = [["Month", f"{k.title} (whole council)", "Status", "Mean (limits)", "Signal"]]
     shown = []
-    for r in values.to_dict("records"):
+    for r, p in zip(values.to_dict("records"), process.to_dict("records"), strict=True):
         hidden = hide.hides(r["value"], k.unit, r["denominator"])
         figure = hide.figure(r["value"], k.unit, r["numerator"], r["denominator"])
-        rows.append([uk_month(r["month"]), figure, "" if hidden else f"{r['icon']} {r['status']}"])
+        band = (
+            f"{format_value(p['mean'], k.unit)} ({format_value(p['lower_limit'], k.unit)} to "
+            f"{format_value(p['upper_limit'], k.unit)})"
+            if not hidden and not pd.isna(p["mean"])
+            else ""
+        )
+        said = "" if hidden or pd.isna(r["value"]) else signal_words(p["special_cause"], p["mean"])
+        status = "" if hidden else f"{r['icon']} {r['status']}"
+        rows.append([uk_month(r["month"]), figure, status, band, said])
         if not hidden and not pd.isna(r["value"]):
             shown.append((float(r["value"]), r["month"]))
     start = uk_month(values["month"].min()) if len(values) else uk_month(months[0])
