@@ -343,6 +343,11 @@ def trend_figure(
     for trace in on_top:
         fig.add_trace(trace)
     data = list(series["value"])
+    if lines and set(PROCESS_COLUMNS) <= set(series.columns):  # the band fits on the axis
+        band = series.loc[series["line"] == lines[0], ["lower_limit", "upper_limit"]]
+        low_cap, high_cap = 0.0, (100.0 if unit == "percent" else None)
+        data += list(pd.to_numeric(band["lower_limit"], errors="coerce").clip(lower=low_cap))
+        data += list(pd.to_numeric(band["upper_limit"], errors="coerce").clip(upper=high_cap))
     references: list[tuple[str, float]] = []
     if lines and "threshold" in series:
         first = series[series["line"] == lines[0]].sort_values("month")

@@ -210,7 +210,7 @@ def kpi_sentences(
 def process_sentence(db: Path | str, kpi_id: str, month: object, team: str = ALL) -> str:
     """The Making Data Count reading of a series at ``month``, variation then assurance,
     each in words beside its icon: ``Signal: ↑ Special cause — improving: 14 months in a row
-    above the average of 76.2%. Assurance: Ⓕ Consistently fails the target: …``."""
+    above the average of 76.2%. Assurance: ○ Consistently fails the target: …``."""
     reading = api.process(db, kpi_id, month, team)
     text = f"Signal: {reading.variation_text()}."
     if reading.assurance not in (spc.NO_TARGET, spc.TOO_FEW):

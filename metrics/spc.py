@@ -82,7 +82,9 @@ ASSURANCE_WORDS = {
     NO_TARGET: "No target to assure against",
     TOO_FEW: "Not enough months yet",
 }
-ASSURANCE_ICONS = {MEETS: "Ⓟ", FAILS: "Ⓕ", HIT_AND_MISS: "⇅", NO_TARGET: "", TOO_FEW: ""}
+#: Filled, half, empty: the share of the process that meets the target (glyphs every font
+#: the dashboard and the packs use has: DejaVu Sans and the browsers' own).
+ASSURANCE_ICONS = {MEETS: "●", FAILS: "○", HIT_AND_MISS: "◐", NO_TARGET: "", TOO_FEW: ""}
 COMMON_ICON = "∿"
 
 #: The rules, in the order a sentence names the one that fired: a sustained change (a trend,
@@ -516,7 +518,7 @@ class Process:
         return f"{self.variation_icon} {words}".strip()
 
     def assurance_text(self) -> str:
-        """``⇅ Hit and miss: the target of 95.0% lies inside the process limits (…)``."""
+        """``◐ Hit and miss: the target of 95.0% lies inside the process limits (…)``."""
         words = assurance_sentence(
             self.assurance,
             target=self.target,
@@ -534,7 +536,7 @@ class Process:
 
     def label(self) -> str:
         """The two readings in a few words, for a table cell or a tile: ``∿ Common cause ·
-        ⇅ Hit and miss``."""
+        ◐ Hit and miss``."""
         parts = [f"{self.variation_icon} {VARIATION_WORDS[self.variation]}".strip()]
         if self.assurance not in (NO_TARGET, TOO_FEW):
             parts.append(f"{self.assurance_icon} {ASSURANCE_WORDS[self.assurance]}")
