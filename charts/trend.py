@@ -343,11 +343,12 @@ def trend_figure(
     for trace in on_top:
         fig.add_trace(trace)
     data = list(series["value"])
-    if lines and set(PROCESS_COLUMNS) <= set(series.columns):  # the band fits on the axis
-        band = series.loc[series["line"] == lines[0], ["lower_limit", "upper_limit"]]
-        low_cap, high_cap = 0.0, (100.0 if unit == "percent" else None)
-        data += list(pd.to_numeric(band["lower_limit"], errors="coerce").clip(lower=low_cap))
-        data += list(pd.to_numeric(band["upper_limit"], errors="coerce").clip(upper=high_cap))
+    if lines and set(PROCESS_COLUMNS) <= set(series.columns):
+        # The mean is fitted on the axis; the limits are not, so the line still fills the
+        # chart (a band wider than the line runs off its edges: its figures are in the table
+        # and the words).
+        mean = series.loc[series["line"] == lines[0], "mean"]
+        data += list(pd.to_numeric(mean, errors="coerce"))
     references: list[tuple[str, float]] = []
     if lines and "threshold" in series:
         first = series[series["line"] == lines[0]].sort_values("month")
