@@ -397,10 +397,8 @@ class MonthOnMonthIncrease(RuleKind):
 
     def describe(self, rule, unit, higher_better):
         return (
-            "Must show a sustained rise, as Making Data Count reads one: special-cause "
-            "improvement is on track, common-cause variation (no sustained change) at risk, "
-            "special-cause concern off track. One month above the last is not enough; the "
-            "change on the month before is given as a fact."
+            "Must show a sustained rise: on track while the process shows special-cause "
+            "improvement; otherwise at risk, or off track while it shows special-cause concern."
         )
 
     def summary(self, rule, unit):
@@ -429,10 +427,9 @@ class RiseUntil(MonthOnMonthIncrease):
     def describe(self, rule, unit, higher_better):
         level = format_value(rule.limit, unit)
         return (
-            f"Must rise until at least {level}: {level} or more is on track; below it a "
-            "sustained rise (special-cause improvement, as Making Data Count reads one) is on "
-            "track, common-cause variation at risk, special-cause concern off track. One month "
-            "above the last is not enough; the change on the month before is given as a fact."
+            f"Must rise until at least {level}: on track at {level} or more, or below it while "
+            "the process shows a sustained rise (special-cause improvement); otherwise at risk, "
+            "or off track while it shows special-cause concern."
         )
 
     def clause(self, rule, unit):
