@@ -9,11 +9,15 @@ mean moving ranges, 1.7733 (= 2.66 × 2/3) two sigma.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from metrics import spc
+from metrics.config import load_config
+from metrics.declarations import declarations
 
 RULES = spc.SpcRules()
 
@@ -138,9 +142,10 @@ def test_an_equal_month_breaks_a_trend() -> None:
 
 def test_two_of_three_months_beyond_two_sigma_on_one_side() -> None:
     # 10, 12 ten times then 15.5, 12.5, 15.5: mean = (220 + 43.5) / 23 = 11.457, all three
-    # above it (the 12 before them too, the 10 before that below: a run of 4, no shift). Moving ranges 2 × 19, 3.5,
-    # 3, 3: mean 47.5 / 22 = 2.159; two sigma 11.457 + 1.7733 × 2.159 = 15.29 (both 15.5s
-    # beyond, 12.5 not); upper 11.457 + 5.743 = 17.20 (none outside).
+    # above it (the 12 before them too, the 10 before that below: a run of 4, no shift).
+    # Moving ranges 2 × 19, 3.5, 3, 3: mean 47.5 / 22 = 2.159; two sigma 11.457 + 1.7733 ×
+    # 2.159 = 15.29 (both 15.5s beyond, 12.5 not); upper 11.457 + 5.743 = 17.20 (none
+    # outside).
     values = [10, 12] * 10 + [15.5, 12.5, 15.5]
     chart = _chart(values)
     # only the months beyond two sigma are marked, as Making Data Count marks them
@@ -253,3 +258,31 @@ def test_the_words_say_what_the_icons_mean() -> None:
     )
     assert spc.variation_icon(spc.SPECIAL_IMPROVEMENT, -1) == "↓"
     assert spc.variation_icon(spc.COMMON, 0) == "∿"
+
+
+def test_the_council_settings_are_read_strictly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``spc:`` in council.yaml: known keys and types only, lengths a pattern can have, and
+    rebase dates of declared KPIs (each mistake refused with the key named)."""
+    base = yaml.safe_load(Path("config/council.yaml").read_text(encoding="utf-8"))
+
+    def written(spc_block: dict):
+        path = tmp_path / f"council{len(list(tmp_path.iterdir()))}.yaml"
+        path.write_text(yaml.safe_dump({**base, "spc": spc_block}), encoding="utf-8")
+        return path
+
+    good = load_config(written({"trend_months": 7, "rebase_dates": [date(2021, 1, 1)]}))
+    assert good.spc.trend == 7 and good.spc.shift == 7  # the rest keep their defaults
+    assert good.spc.rebases("visits_in_time_pct") == (date(2021, 1, 1),)
+    for bad, named in (
+        ({"trend_length": 6}, "trend_length"),
+        ({"shift_months": 2}, "shift_months"),
+        ({"minimum_months": "twelve"}, "minimum_months"),
+        ({"rebase_dates": ["2021-01-01"]}, "rebase_dates"),
+    ):
+        with pytest.raises(ValueError, match=named):
+            load_config(written(bad))
+    monkeypatch.setenv("CSC_CONFIG", str(written({"kpi_rebase_dates": {"no_such_kpi": []}})))
+    with pytest.raises(ValueError, match="no_such_kpi"):
+        declarations()
