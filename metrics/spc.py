@@ -177,21 +177,51 @@ def _direction(sign: np.ndarray, higher_better: np.ndarray) -> np.ndarray:
 
 
 def _ordered(frame: pd.DataFrame, keys: Sequence[str], rules: SpcRules) -> pd.DataFrame:
-    """Present values in series order, with each row's baseline segment and group number."""
-    out = frame[frame["value"].notna()].copy()
-    stamps = pd.to_datetime(out["month"])
-    out["segment"] = 0
-    for kpi_id in out["kpi"].unique() if "kpi" in out else [None]:
+    """Present values in series order (numbers only, on ``frame``'s index labels): value,
+    baseline segment, group (series × segment) and ``at``, the row's position in ``frame``.
+
+    Keys are factorised column by column and rows ordered with one ``lexsort``: sorting and
+    grouping the frame's text columns cost most of a page's judging.
+    """
+    at = np.flatnonzero(frame["value"].notna().to_numpy())
+    stamps = pd.to_datetime(frame["month"]).to_numpy(dtype="datetime64[ns]")[at]
+    series = np.zeros(len(at), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key].to_numpy(dtype=object)[at])
+        series = series * (len(uniques) + 1) + codes
+    segment = np.zeros(len(at), dtype=np.int64)
+    kpis = frame["kpi"].to_numpy(dtype=object)[at] if "kpi" in frame else None
+    for kpi_id in pd.unique(kpis) if kpis is not None else [None]:
         starts = rules.rebases(kpi_id)
         if starts:
-            rows = out["kpi"] == kpi_id if kpi_id is not None else slice(None)
+            mine = kpis == kpi_id if kpis is not None else np.ones(len(at), dtype=bool)
             edges = np.array([pd.Timestamp(d) for d in starts], dtype="datetime64[ns]")
-            out.loc[rows, "segment"] = np.searchsorted(
-                edges, stamps[rows].to_numpy(dtype="datetime64[ns]"), side="right"
-            )
-    out = out.assign(_stamp=stamps).sort_values([*keys, "_stamp"], kind="stable")
-    out["group"] = out.groupby([*keys, "segment"], sort=False).ngroup().to_numpy()
-    return out.drop(columns="_stamp")
+            segment[mine] = np.searchsorted(edges, stamps[mine], side="right")
+    order = np.lexsort((stamps, segment, series))
+    group = pd.factorize(series[order] * 1000 + segment[order])[0]
+    return pd.DataFrame(
+        {
+            "value": frame["value"].to_numpy(dtype=float)[at][order],
+            "segment": segment[order],
+            "group": group,
+            "at": at[order],
+        },
+        index=frame.index[at][order],
+    )
+
+
+def _placed(
+    length: int, at: np.ndarray, columns: dict[str, np.ndarray], defaults: dict[str, object]
+) -> dict[str, np.ndarray]:
+    """Columns of ``length`` rows: each default, with ``columns``' values at positions ``at``."""
+    out = {}
+    for name, default in defaults.items():
+        values = np.asarray(columns[name])
+        kind = float if isinstance(default, float) else int if isinstance(default, int) else object
+        full = np.full(length, default, dtype=kind)
+        full[at] = values
+        out[name] = full
+    return out
 
 
 def _moving_range(y: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -240,10 +270,14 @@ def _verdict(flags: dict[str, np.ndarray], higher_better: np.ndarray) -> tuple[n
     return cause, variation, chosen, direction
 
 
-def _polarity(frame: pd.DataFrame, higher_better: bool | dict[str, bool]) -> np.ndarray:
+def _polarity(
+    frame: pd.DataFrame, at: np.ndarray, higher_better: bool | dict[str, bool]
+) -> np.ndarray:
+    """Each ordered row's polarity (rows at positions ``at`` of ``frame``)."""
     if isinstance(higher_better, dict):
-        return frame["kpi"].map(higher_better).to_numpy(dtype=bool)
-    return np.full(len(frame), bool(higher_better))
+        codes, uniques = pd.factorize(frame["kpi"].to_numpy(dtype=object)[at])
+        return np.array([bool(higher_better[k]) for k in uniques], dtype=bool)[codes]
+    return np.full(len(at), bool(higher_better))
 
 
 SIGNAL_COLUMNS = [
@@ -274,12 +308,19 @@ def signals(
     ``rules.minimum`` months in its baseline and for a month with no value; ``rule`` names the
     pattern that decided, ``run`` how many months it spans so far.
     """
-    out = pd.DataFrame(index=frame.index, columns=SIGNAL_COLUMNS, dtype=object)
-    out["special_cause"], out["variation"], out["rule"] = "", TOO_FEW, ""
-    out["direction"], out["run"] = 0, 0
+    defaults = {
+        "special_cause": "",
+        "variation": TOO_FEW,
+        "rule": "",
+        "direction": 0,
+        "run": 0,
+        "mean": np.nan,
+        "lower_limit": np.nan,
+        "upper_limit": np.nan,
+    }
     rows = _ordered(frame, keys, rules)
     if rows.empty:
-        return out
+        return pd.DataFrame({k: [v] * len(frame) for k, v in defaults.items()}, index=frame.index)
     y = rows["value"].to_numpy(dtype=float)
     group = rows["group"].to_numpy()
     count = rows.groupby("group", sort=False).cumcount().to_numpy() + 1
@@ -288,7 +329,7 @@ def signals(
     amr = ranges.fillna(0).groupby(group).cumsum().to_numpy() / np.maximum(count - 1, 1)
     enough = count >= rules.minimum
     windows = _windows(y, group, mean, amr, rules)
-    polarity = _polarity(rows, higher_better)
+    polarity = _polarity(frame, rows["at"].to_numpy(), higher_better)
     flags = dict(windows.fires)
     # the latest month is part of a two-of-three pattern only if it is beyond two sigma
     flags["two_of_three"] = np.where(
@@ -298,21 +339,18 @@ def signals(
     cause, variation, rule, direction = _verdict(flags, polarity)
     side_run, step_run = _runs(y, group, mean)
     run = np.where(rule == "trend", step_run, np.where(rule == "shift", side_run, 0))
-    judged = pd.DataFrame(
-        {
-            "special_cause": cause,
-            "variation": np.where(enough, variation, TOO_FEW),
-            "rule": rule,
-            "direction": direction,
-            "run": run,
-            "mean": np.where(enough, mean, np.nan),
-            "lower_limit": np.where(enough, mean - LIMIT * amr, np.nan),
-            "upper_limit": np.where(enough, mean + LIMIT * amr, np.nan),
-        },
-        index=rows.index,
-    )
-    out.loc[judged.index, SIGNAL_COLUMNS] = judged[SIGNAL_COLUMNS]
-    return out
+    judged = {
+        "special_cause": cause,
+        "variation": np.where(enough, variation, TOO_FEW),
+        "rule": rule,
+        "direction": direction,
+        "run": run,
+        "mean": np.where(enough, mean, np.nan),
+        "lower_limit": np.where(enough, mean - LIMIT * amr, np.nan),
+        "upper_limit": np.where(enough, mean + LIMIT * amr, np.nan),
+    }
+    placed = _placed(len(frame), rows["at"].to_numpy(), judged, defaults)
+    return pd.DataFrame(placed, index=frame.index)[SIGNAL_COLUMNS]
 
 
 CHART_COLUMNS = ["mean", "lower_limit", "upper_limit", "special_cause", "variation", "segment"]
@@ -333,11 +371,17 @@ def chart(
     limits and every month in it is ``not_enough_months``). ``segment`` numbers the
     baselines from 0.
     """
-    out = pd.DataFrame(index=frame.index, columns=CHART_COLUMNS, dtype=object)
-    out["special_cause"], out["variation"], out["segment"] = "", "", 0
+    defaults = {
+        "mean": np.nan,
+        "lower_limit": np.nan,
+        "upper_limit": np.nan,
+        "special_cause": "",
+        "variation": "",
+        "segment": 0,
+    }
     rows = _ordered(frame, keys, rules)
     if rows.empty:
-        return out
+        return pd.DataFrame({k: [v] * len(frame) for k, v in defaults.items()}, index=frame.index)
     y = rows["value"].to_numpy(dtype=float)
     group = rows["group"].to_numpy()
     by = rows.groupby("group", sort=False)
@@ -359,20 +403,18 @@ def chart(
             part = np.where(windows.beyond == part, part, 0)
         marked[name] = part
     marked = {k: np.where(enough, v, 0) for k, v in marked.items()}
-    cause, variation, _rule, _way = _verdict(marked, _polarity(rows, higher_better))
-    drawn = pd.DataFrame(
-        {
-            "mean": np.where(enough, mean, np.nan),
-            "lower_limit": np.where(enough, mean - LIMIT * amr, np.nan),
-            "upper_limit": np.where(enough, mean + LIMIT * amr, np.nan),
-            "special_cause": cause,
-            "variation": np.where(enough, variation, TOO_FEW),
-            "segment": rows["segment"].to_numpy(),
-        },
-        index=rows.index,
-    )
-    out.loc[drawn.index, CHART_COLUMNS] = drawn[CHART_COLUMNS]
-    return out
+    polarity = _polarity(frame, rows["at"].to_numpy(), higher_better)
+    cause, variation, _rule, _way = _verdict(marked, polarity)
+    drawn = {
+        "mean": np.where(enough, mean, np.nan),
+        "lower_limit": np.where(enough, mean - LIMIT * amr, np.nan),
+        "upper_limit": np.where(enough, mean + LIMIT * amr, np.nan),
+        "special_cause": cause,
+        "variation": np.where(enough, variation, TOO_FEW),
+        "segment": rows["segment"].to_numpy(),
+    }
+    placed = _placed(len(frame), rows["at"].to_numpy(), drawn, defaults)
+    return pd.DataFrame(placed, index=frame.index)[CHART_COLUMNS]
 
 
 # --- Assurance ----------------------------------------------------------------------------

@@ -148,10 +148,11 @@ def _history_sql(f: _Filter) -> tuple[str, list]:
 def _signals(frame: pd.DataFrame, history: pd.DataFrame, config: CouncilConfig) -> pd.DataFrame:
     """Each row's Making Data Count variation, judged as at its month, with the pattern
     behind a special cause in words (``metrics.spc``)."""
-    polarity = {k: get_kpi(k).higher_is_better for k in history["kpi"].unique()}
+    kpis = {k: get_kpi(k) for k in history["kpi"].unique()}  # once per KPI, not per row
+    polarity = {k: kpi.higher_is_better for k, kpi in kpis.items()}
     judged = spc.signals(history, SERIES, higher_better=polarity, rules=config.spc)
     special = judged["rule"] != ""
-    units = history["kpi"].map(lambda k: get_kpi(k).unit)
+    units = history["kpi"].map({k: kpi.unit for k, kpi in kpis.items()})
     judged["pattern"] = ""
     judged.loc[special, "pattern"] = [
         spc.pattern_words(r, int(n), int(d), float(m), u)
@@ -164,10 +165,9 @@ def _signals(frame: pd.DataFrame, history: pd.DataFrame, config: CouncilConfig) 
             strict=True,
         )
     ]
-    keyed = pd.concat([history[[*SERIES, "month"]], judged], axis=1)
-    keyed["month"] = pd.to_datetime(keyed["month"]).dt.date
-    wanted = frame[[*SERIES, "month"]].assign(month=pd.to_datetime(frame["month"]).dt.date)
     cols = ["variation", "direction", "pattern"]
+    keyed = pd.concat([history[[*SERIES, "month"]], judged[cols]], axis=1)
+    wanted = frame[[*SERIES, "month"]]  # both read by snapshot.query: months as dates
     merged = wanted.merge(keyed[[*SERIES, "month", *cols]], on=[*SERIES, "month"], how="left")
     merged["variation"] = merged["variation"].fillna(spc.TOO_FEW)
     merged["direction"] = merged["direction"].fillna(0).astype(int)
