@@ -302,12 +302,13 @@ def test_api_lists_months_teams_and_missing_returns(small_db: Path) -> None:
 
 def test_changes_describe_what_moved(small_db: Path) -> None:
     lines = api.changes(small_db, MAY, APRIL)
-    # April's 100% was on track (as high as it can be); May's fall is off track.
+    # April's 100% was on track (as high as it can be); May's fall is a fact, but two months
+    # are too few to tell it from noise (metrics.spc): at risk, and no team newly off track.
     visits, icpc = (api.kpi(k).short_title for k in ("visits_in_time_pct", "icpc_within_15wd_pct"))
     assert (
-        f"{visits}: 33.3%, down 66.7 points on April 2021 (100.0%); now ✖ off track (was on track)."
+        f"{visits}: 33.3%, down 66.7 points on April 2021 (100.0%); now ▲ at risk (was on track)."
     ) in lines
-    assert f"{visits}: newly off track in May 2021 — Team A, Team B." in lines
+    assert not any(line.startswith(f"{visits}: newly off track") for line in lines)
     assert any(line.startswith(f"{icpc}: 50.0%, down 50.0 points") for line in lines)
 
 
