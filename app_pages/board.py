@@ -162,7 +162,9 @@ def _headline(db: Path, k: KPI, month: date, compare: date) -> None:
         + (f'<div class="csc-board-count">({escape(counts)})</div>' if counts else "")
         + f'<div class="csc-board-text">{escape(uk_month(month))}: {escape(change)}</div>'
         f'<div class="csc-board-text">{status_badge_html(now["status"], now["icon"])} '
-        f"{escape(rule)}</div>",
+        f"{escape(rule)}</div>"
+        # the Making Data Count reading in words beside its icons (metrics.spc, issue 30)
+        f'<div class="csc-board-text">{escape(api.process(db, k.id, month).label())}</div>',
         unsafe_allow_html=True,
     )
 

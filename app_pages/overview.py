@@ -73,6 +73,7 @@ for start in range(0, len(headline), TILES_PER_ROW):
                 help=kpi.description,
                 key=f"spark:{row.kpi}",
                 comparison=comparison.england_position(db, row.kpi, month),
+                process=api.process(db, row.kpi, month).label(),
             )
 
 st.subheader(f"What changed since {uk_month(previous)}" if previous is not None else "What changed")

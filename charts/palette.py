@@ -33,6 +33,15 @@ BENCHMARK_STYLES = {
     "REGION": (OKABE_ITO["sky_blue"], "dashdot", "triangle-up"),
     "NEIGHBOURS": (OKABE_ITO["bluish_green"], "longdashdot", "x"),
 }
+#: The process (Making Data Count): the band between the natural process limits, its mean,
+#: and special-cause months marked by shape (an open ring for improving, an open square for
+#: concerning) as well as colour (Making Data Count's blue and orange, Okabe-Ito's).
+PROCESS_BAND_COLOUR = "rgba(110, 110, 110, 0.14)"
+PROCESS_MEAN_COLOUR = "#6E6E6E"
+SIGNAL_STYLES = {
+    "improvement": (OKABE_ITO["blue"], "circle-open", "Special cause — improving"),
+    "concern": (OKABE_ITO["orange"], "square-open", "Special cause — concerning"),
+}
 FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 15, "color": "#1A1A1A"}
 
 # Status order and colour; ``status_key`` maps the metrics layer's status to these keys.

@@ -8,10 +8,12 @@ chart", so the chart a page opens with is drawn here as SVG from the same ``go.F
 axis ranges, notes); Plotly is drawn only when someone asks for the interactive chart.
 
 It draws what the trend figure uses, and no more: scatter traces (lines, markers or both;
-solid and Plotly's dash styles; straight or ``hv`` steps; gaps left at missing values), the
-markers circle, diamond, square, triangle-up and x, vertical line shapes, text notes placed
-in data or paper coordinates, a date x axis and a value y axis with ``range``, ``dtick``,
-``tick0`` and ``ticksuffix``, the title and a horizontal legend at the foot. Text widths are
+solid and Plotly's dash styles; straight or ``hv`` steps; gaps left at missing values; a
+``fill="toself"`` polygon, the process band), the markers circle, diamond, square,
+triangle-up, x and the open circle and square that mark special causes, vertical line
+shapes, text notes placed in data or paper coordinates, a date x axis and a value y axis
+with ``range``, ``dtick``, ``tick0`` and ``ticksuffix``, the title and a horizontal legend
+at the foot. Text widths are
 estimated (no font metrics on the server), generously, so labels are spaced apart.
 """
 
@@ -133,6 +135,11 @@ def _dash(style: str | None, width: float) -> str:
 def _marker(symbol: str, x: float, y: float, size: float, colour: str) -> str:
     """One marker, ``size`` px across, outlined so it shows on a line of its own colour."""
     r = size / 2
+    if symbol in ("circle-open", "square-open"):  # an outline only, 3 px, in the colour
+        ring = f'fill="none" stroke="{colour}" stroke-width="3"'
+        if symbol == "circle-open":
+            return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:g}" {ring}/>'
+        return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{size:g}" height="{size:g}" {ring}/>'
     outline = f'fill="{colour}" stroke="#444444" stroke-width="1"'
     if symbol == "square":
         return (
@@ -168,7 +175,29 @@ def _segments(trace, box: _Box) -> Iterator[list[tuple[float, float]]]:
         yield run
 
 
+def _paint(colour: str) -> str:
+    """A fill attribute from a CSS colour; ``rgba(r, g, b, a)`` as ``rgb`` plus
+    ``fill-opacity`` (SVG 1.1 readers, such as a PDF's, take no ``rgba``)."""
+    if colour.startswith("rgba("):
+        *rgb, alpha = (part.strip() for part in colour[5:-1].split(","))
+        return f'fill="rgb({",".join(rgb)})" fill-opacity="{alpha}"'
+    return f'fill="{colour}"'
+
+
+def _fill_svg(trace, box: _Box) -> str:
+    """A ``fill="toself"`` trace: the polygon through its points, filled, no outline."""
+    points = [
+        f"{box.x(when):.1f},{box.y(float(value)):.1f}"
+        for when, value in zip(trace.x, trace.y, strict=True)
+        if when is not None and _finite(value)
+    ]
+    paint = _paint(trace.fillcolor or "#DDDDDD")
+    return f'<polygon points="{" ".join(points)}" {paint} stroke="none"/>' if points else ""
+
+
 def _trace_svg(trace, box: _Box) -> str:
+    if trace.fill == "toself":
+        return _fill_svg(trace, box)
     mode = trace.mode or "lines+markers"
     line = trace.line
     colour = line.color or "#000000"
@@ -230,7 +259,12 @@ def _legend_svg(rows: list[list], left: float, top: float, size: float, row_heig
             x = left + offset
             mode = trace.mode or "lines+markers"
             colour = trace.line.color or "#000000"
-            if "lines" in mode:
+            if trace.fill == "toself":
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y - size * 0.45:.1f}" width="40" '
+                    f'height="{size * 0.9:.1f}" {_paint(trace.fillcolor or "#DDDDDD")}/>'
+                )
+            elif "lines" in mode:
                 width = trace.line.width or 2
                 parts.append(
                     f'<path d="M{x:.1f},{y:.1f}h40" stroke="{colour}" stroke-width="{width:g}"'

@@ -13,6 +13,7 @@ import pandas as pd
 from charts.palette import STATUS_COLOURS, status_key
 from charts.scale import finite_values
 from metrics.formatting import count_text, format_figure, format_value, uk_month
+from metrics.spc import VARIATION_WORDS, variation_label
 
 #: Status in words, for screen readers and the table's key (the icon is the visible symbol).
 STATUS_WORDS = {
@@ -93,12 +94,15 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
     ``cells`` has columns ``month``, ``team``, ``value``, ``status`` and ``icon`` (and
     ``numerator``/``denominator`` for counts). Teams run top to bottom in the order given;
     months left to right. A drawn HTML table costs the browser almost nothing where a
-    Plotly heatmap cost about a quarter of a second each.
+    Plotly heatmap cost about a quarter of a second each. With ``variation`` and
+    ``direction`` (``metrics.api.kpi_values``) a last column gives each team's signal in
+    the latest month, in words beside its icon.
     """
     months = sorted(cells["month"].unique())
     teams = list(dict.fromkeys(cells["team"]))
     grid = cells.drop_duplicates(["team", "month"]).set_index(["team", "month"])
     counts = _has_counts(cells, unit)
+    signals = {"variation", "direction"} <= set(cells.columns) and len(months) > 0
     shown: dict[str, str] = {}
     rows = []
     for team in teams:
@@ -125,6 +129,14 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
             figure = f"{label} ({counted})" if counted else label
             hover = f"{team}, {uk_month(month)}: {figure}, {words}"
             row.append((inner, f"background:{tint}", hover))
+        if signals:
+            latest = (team, months[-1])
+            said = (
+                variation_label(grid.loc[latest, "variation"], int(grid.loc[latest, "direction"]))
+                if latest in grid.index and grid.loc[latest, "value"] == grid.loc[latest, "value"]
+                else "–"
+            )
+            row.append((text_html(said), "white-space:normal;text-align:left", ""))
         rows.append((team, row))
     key_text = ", ".join(
         f"{text_html(shown[k])} {STATUS_WORDS[k]}" for k in STATUS_COLOURS if k in shown
@@ -135,6 +147,12 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
     # Short month headers ("Apr 2021") keep twelve months on one screen; each cell's title
     # gives the month in full.
     header = ["Team", *[pd.Timestamp(m).strftime("%b %Y") for m in months]]
+    if signals:
+        header.append(f"Signal, {pd.Timestamp(months[-1]).strftime('%b %Y')}")
+        note += (
+            " Signal: the team's process as Making Data Count reads it (∿ common cause: no sign"
+            " of change; ↑ ↓ special cause, improving or concerning, high or low)."
+        )
     return html_table(header, rows, title, note.strip())
 
 
@@ -144,6 +162,8 @@ def team_table_rows(cells: pd.DataFrame, unit: str) -> pd.DataFrame:
     frame = cells.sort_values(["team", "month"])
     out = _flat_figures(frame, unit, "Team", "team")
     out["Status"] = [STATUS_WORDS[status_key(s)] for s in frame["status"]]
+    if "variation" in frame:
+        out["Signal"] = [VARIATION_WORDS.get(v, "") for v in frame["variation"]]
     return out
 
 
@@ -163,15 +183,35 @@ def _flat_figures(frame: pd.DataFrame, unit: str, label: str, column: str) -> pd
     return out
 
 
+#: The process columns the trend table adds when the series carries them (on its first
+#: line's rows, ``metrics.api.process_chart``): header -> column.
+PROCESS_HEADERS = {"Mean": "mean", "Lower limit": "lower_limit", "Upper limit": "upper_limit"}
+SIGNAL_WORDS = {"improvement": "special cause — improving", "concern": "special cause — concerning"}
+
+
+def _has_process(series: pd.DataFrame) -> bool:
+    return {"mean", "lower_limit", "upper_limit", "special_cause"} <= set(series.columns)
+
+
+def signal_words(cause: object, mean: object) -> str:
+    """A month's signal in words: special cause (improving or concerning), common cause, or
+    no limits yet."""
+    if cause in SIGNAL_WORDS:
+        return SIGNAL_WORDS[str(cause)]
+    return "common cause" if finite_values([mean]) else "not enough months yet"
+
+
 def trend_table(series: pd.DataFrame, *, title: str, unit: str) -> str:
     """The trend chart's table alternative as HTML: one row per month (row header), one column
-    per line and the threshold (column headers), each figure with its counts."""
+    per line and the threshold (column headers), each figure with its counts; with the
+    first line's process (mean, limits and the month's signal) when the series has it."""
     lines = list(dict.fromkeys(series["line"]))
     months = sorted(series["month"].unique())
     counts = _has_counts(series, unit)
     by = series.drop_duplicates(["line", "month"]).set_index(["line", "month"])
     first = by.loc[lines[0]] if lines else None
     has_threshold = first is not None and "threshold" in first and first["threshold"].notna().any()
+    process = first is not None and _has_process(series)
     rows = []
     for month in months:
         cells = []
@@ -190,8 +230,19 @@ def trend_table(series: pd.DataFrame, *, title: str, unit: str) -> str:
         if has_threshold:
             t = first["threshold"].get(month) if month in first.index else None
             cells.append((text_html(format_value(t, unit) if finite_values([t]) else "–"), "", ""))
+        if process:
+            r = first.loc[month] if month in first.index else None
+            for column in PROCESS_HEADERS.values():
+                v = r[column] if r is not None else None
+                cells.append(
+                    (text_html(format_value(v, unit) if finite_values([v]) else "–"), "", "")
+                )
+            said = signal_words(r["special_cause"], r["mean"]) if r is not None else "–"
+            cells.append((text_html(said), "", ""))
         rows.append((uk_month(month), cells))
     header = ["Month", *[str(n) for n in lines], *(["Threshold"] if has_threshold else [])]
+    if process:
+        header += [f"{h} ({lines[0]})" for h in PROCESS_HEADERS] + [f"Signal ({lines[0]})"]
     return html_table(header, rows, title)
 
 
@@ -201,4 +252,11 @@ def trend_table_rows(series: pd.DataFrame, unit: str) -> pd.DataFrame:
     out = _flat_figures(frame, unit, "Line", "line")
     if "threshold" in frame:
         out["Threshold"] = frame["threshold"].astype(float).to_numpy()
+    if _has_process(frame):
+        for header, column in PROCESS_HEADERS.items():
+            out[header] = pd.to_numeric(frame[column], errors="coerce").astype(float).to_numpy()
+        out["Signal"] = [
+            signal_words(c, m) if isinstance(c, str) else ""
+            for c, m in zip(frame["special_cause"], frame["mean"], strict=True)
+        ]
     return out

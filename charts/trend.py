@@ -17,6 +17,9 @@ from charts.palette import (
     BENCHMARK_STYLES,
     COUNCIL_COLOUR,
     FONT,
+    PROCESS_BAND_COLOUR,
+    PROCESS_MEAN_COLOUR,
+    SIGNAL_STYLES,
     TARGET_COLOUR,
     TEAM_COLOUR,
     THRESHOLD_COLOUR,
@@ -26,6 +29,95 @@ from metrics.formatting import format_figure, format_value, uk_date, uk_month
 
 #: Months of projection drawn beyond the chosen period (the sentence says the rest).
 PROJECTION_MONTHS = 6
+#: The columns a series carries (on its first line's rows) for the process to be drawn
+PROCESS_COLUMNS = ("mean", "lower_limit", "upper_limit", "special_cause", "segment")
+
+
+def with_process(series: pd.DataFrame, chart: pd.DataFrame) -> pd.DataFrame:
+    """``series`` with the whole council's process (``metrics.api.process_chart``: mean,
+    limits, special cause, baseline segment) on its first line's rows, month by month, for
+    the chart's band and its table's columns."""
+    out = series.reset_index(drop=True).copy()
+    council = chart[chart["team"] == "ALL"]
+    when = {pd.Timestamp(m).to_period("M"): i for i, m in enumerate(council["month"])}
+    at = [when.get(pd.Timestamp(m).to_period("M")) for m in out["month"]]
+    first = (out["line"] == out["line"].iloc[0]).to_numpy() if len(out) else []
+    for column in PROCESS_COLUMNS:
+        values = council[column].to_numpy()
+        out[column] = [
+            values[i] if i is not None and mine else None for i, mine in zip(at, first, strict=True)
+        ]
+    return out
+
+
+def _process_traces(
+    rows: pd.DataFrame, unit: str
+) -> tuple[list[go.Scatter], list[go.Scatter], list[pd.Timestamp]]:
+    """The first line's process: its limits as a band and its mean (drawn behind the lines),
+    its special-cause months marked (drawn over them) and the months a new baseline starts.
+
+    Each baseline (segment) is its own band and mean, with a gap between them, so a rebase
+    shows as a break. The band stops at 0 (and a percentage's at 100%), the values a
+    measure can take (``metrics.spc.possible``).
+    """
+    rows = rows[rows["mean"].notna()].sort_values("month")
+    behind: list[go.Scatter] = []
+    if rows.empty:
+        return behind, [], []
+    xs, means, breaks = [], [], []
+    low_cap, high_cap = 0.0, (100.0 if unit == "percent" else None)
+    for i, (_, part) in enumerate(rows.groupby("segment", sort=True)):
+        months = list(part["month"])
+        upper = part["upper_limit"].astype(float).clip(upper=high_cap)
+        lower = part["lower_limit"].astype(float).clip(lower=low_cap)
+        if i:
+            breaks.append(pd.Timestamp(months[0]))
+            xs.append(None)
+            means.append(None)
+        xs += months
+        means += list(part["mean"].astype(float))
+        behind.append(
+            go.Scatter(
+                x=[*months, *months[::-1]],
+                y=[*upper, *lower[::-1]],
+                fill="toself",
+                fillcolor=PROCESS_BAND_COLOUR,
+                line={"width": 0, "color": PROCESS_BAND_COLOUR},
+                mode="lines",
+                name="Process limits (common-cause range)",
+                showlegend=i == 0,
+                legendgroup="limits",
+                hoverinfo="skip",
+            )
+        )
+    behind.append(
+        go.Scatter(
+            x=xs,
+            y=means,
+            name="Process mean",
+            mode="lines",
+            line={"color": PROCESS_MEAN_COLOUR, "width": 1.5, "dash": "solid"},
+            customdata=[format_value(v, unit) if v is not None else "" for v in means],
+            hovertemplate="Process mean %{customdata}<extra></extra>",
+            connectgaps=False,
+        )
+    )
+    on_top = []
+    for cause, (colour, symbol, words) in SIGNAL_STYLES.items():
+        marked = rows[rows["special_cause"] == cause]
+        if len(marked):
+            on_top.append(
+                go.Scatter(
+                    x=list(marked["month"]),
+                    y=list(marked["value"]),
+                    name=words,
+                    mode="markers",
+                    marker={"symbol": symbol, "size": 17, "color": colour, "line": {"width": 3}},
+                    customdata=[uk_month(m) for m in marked["month"]],
+                    hovertemplate="%{customdata}: " + words + "<extra></extra>",
+                )
+            )
+    return behind, on_top, breaks
 
 
 def _value_axis(
@@ -193,14 +285,37 @@ def trend_figure(
     so a target date years before is named at the left edge, not drawn by stretching the
     axis. With ``numerator`` and ``denominator`` columns, hover shows the counts behind a
     percentage. ``font_size`` is the smallest text in pixels (18+ for a room).
+
+    When the first line's rows carry ``PROCESS_COLUMNS`` (``metrics.api.process_chart``),
+    its Making Data Count process is drawn too: the natural process limits as a grey band,
+    the mean as a grey line, special-cause months ringed (improving) or boxed (concerning),
+    and a new baseline (a rebase) as a break with a dotted line and a note.
     """
     fig = go.Figure()
+    lines = list(dict.fromkeys(series["line"]))
+    on_top: list[go.Scatter] = []
+    if lines and set(PROCESS_COLUMNS) <= set(series.columns):
+        behind, on_top, breaks = _process_traces(series[series["line"] == lines[0]], unit)
+        for trace in behind:
+            fig.add_trace(trace)
+        for when in breaks:
+            fig.add_vline(x=when, line={"color": PROCESS_MEAN_COLOUR, "dash": "dot", "width": 2})
+            fig.add_annotation(
+                x=when,
+                y=0,
+                yref="paper",
+                text=f"New baseline from {uk_month(when)}",
+                showarrow=False,
+                xanchor="left",
+                yanchor="bottom",
+                bgcolor="rgba(255,255,255,0.85)",
+                font={"color": PROCESS_MEAN_COLOUR, "size": font_size},
+            )
     styles = [
         {"color": COUNCIL_COLOUR, "width": 3, "dash": "solid"},
         {"color": TEAM_COLOUR, "width": 3, "dash": "dash"},
     ]
     symbols = ["circle", "diamond"]
-    lines = list(dict.fromkeys(series["line"]))
     for i, name in enumerate(lines):
         rows = series[series["line"] == name].sort_values("month")
         fig.add_trace(
@@ -225,7 +340,15 @@ def trend_figure(
                 connectgaps=False,
             )
         )
+    for trace in on_top:
+        fig.add_trace(trace)
     data = list(series["value"])
+    if lines and set(PROCESS_COLUMNS) <= set(series.columns):
+        # The mean is fitted on the axis; the limits are not, so the line still fills the
+        # chart (a band wider than the line runs off its edges: its figures are in the table
+        # and the words).
+        mean = series.loc[series["line"] == lines[0], "mean"]
+        data += list(pd.to_numeric(mean, errors="coerce"))
     references: list[tuple[str, float]] = []
     if lines and "threshold" in series:
         first = series[series["line"] == lines[0]].sort_values("month")
@@ -312,11 +435,11 @@ def _benchmark_trace(
 
 
 def _projection_trace(projection: pd.DataFrame, unit: str) -> go.Scatter:
-    """The council's recent straight-line trend carried forward (``month``, ``value``)."""
+    """A sustained change carried forward from the latest value (``month``, ``value``)."""
     return go.Scatter(
         x=projection["month"],
         y=projection["value"],
-        name="Projection (trend of last 6 months)",
+        name="Projection (the sustained change carried on)",
         mode="lines",
         line={"color": COUNCIL_COLOUR, "width": 2, "dash": "dot"},
         customdata=[

@@ -1,9 +1,10 @@
-"""Command line: ``python -m metrics compute|show|refresh``.
+"""Command line: ``python -m metrics compute|show|spc|refresh``.
 
 ``compute`` prints KPI values as CSV, counted afresh from the loaded returns (not read from
 the stored ``kpi_values``), for analysts who script and for checking the dashboard against
 an independent calculation; ``show`` prints the month's KPIs and their status for a quick
-check without the dashboard;
+check without the dashboard; ``spc`` prints one KPI's XmR chart (mean, process limits,
+special causes, variation and assurance) as CSV, to check against an SPC spreadsheet;
 ``refresh`` works the stored KPI values out again after a council changes a cap, the ICPC
 limit, a supervision cycle or a visit timescale in ``config/council.yaml`` (those change the
 counting itself).
@@ -17,7 +18,7 @@ import sys
 import pandas as pd
 
 from etl.write import store
-from metrics import api, comparison, compute
+from metrics import api, comparison, compute, spc
 from metrics.formatting import format_figure, inert_text, uk_month
 from metrics.materialise import refresh_all
 
@@ -46,6 +47,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         title = api.kpi(row.kpi).short_title
         value = format_figure(row.value, row.unit, row.numerator, row.denominator)
         print(f"  {title:<22} {value:>24}  {row.icon} {row.status:<9} {row.reason}")
+        reading = api.process(db, row.kpi, month, args.team)
+        print(f"  {'':<22} {'':>9}  signal: {reading.variation_text()}")
+        if reading.assurance not in (spc.NO_TARGET, spc.TOO_FEW):
+            print(f"  {'':<22} {'':>9}  assurance: {reading.assurance_text()}")
         if args.team == api.ALL:
             compared = comparison.england_position(db, row.kpi, month)
             print(f"  {'':<22} {'':>9}  compared: {compared}")
@@ -75,6 +80,50 @@ def cmd_compute(args: argparse.Namespace) -> int:
     teams = frame[(frame["plan_type"] == api.ALL) & (frame["role"] == api.ALL)].copy()
     teams["month"] = [m.strftime("%Y-%m") for m in teams["month"]]
     inert_text(teams[CSV_COLUMNS]).to_csv(
+        sys.stdout, index=False, float_format="%.10g", lineterminator="\n"
+    )
+    return 0
+
+
+SPC_COLUMNS = [
+    "month",
+    "team",
+    "value",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "special_cause",
+    "variation",
+    "assurance",
+]
+
+
+def cmd_spc(args: argparse.Namespace) -> int:
+    """One KPI's XmR chart as at a month, every month up to it, as CSV."""
+    db = store.db_path(args.db)
+    try:
+        api.kpi(args.kpi)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    loaded = api.months(db)
+    month = _month(args.month, loaded)
+    if month is None:
+        print(f"No KPI values in {db}: load returns first.", file=sys.stderr)
+        return 1
+    chart = api.process_chart(db, args.kpi, month, [args.team])
+    if chart.empty:
+        print(
+            f"No values of {args.kpi} for team {args.team} up to {uk_month(month)}.",
+            file=sys.stderr,
+        )
+        return 1
+    columns = list(SPC_COLUMNS)
+    if chart["segment"].max() > 0:  # rebased: which months the latest month is judged on
+        chart["baseline"] = chart["baseline"].map({True: "yes", False: "no"})
+        columns.append("baseline")
+    chart["month"] = [m.strftime("%Y-%m") for m in chart["month"]]
+    inert_text(chart[columns]).to_csv(
         sys.stdout, index=False, float_format="%.10g", lineterminator="\n"
     )
     return 0
@@ -130,6 +179,12 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--month", help="YYYY-MM (default: the latest loaded)")
     show.add_argument("--team", default=api.ALL, help="a team (default: the whole council)")
     show.set_defaults(func=cmd_show)
+    chart = sub.add_parser("spc", help="one KPI's XmR chart (Making Data Count) as CSV")
+    chart.add_argument("--db", help=db_help)
+    chart.add_argument("--kpi", required=True, metavar="ID", help="a KPI id")
+    chart.add_argument("--team", default=api.ALL, help="a team (default: the whole council)")
+    chart.add_argument("--month", help="YYYY-MM, the as-at month (default: the latest loaded)")
+    chart.set_defaults(func=cmd_spc)
     refresh = sub.add_parser("refresh", help="recompute stored KPI values after a config change")
     refresh.add_argument("--db", help=db_help)
     refresh.set_defaults(func=cmd_refresh)

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from etl.returns import monthly_returns
-from metrics import compute, snapshot
+from metrics import compute, snapshot, spc
 from metrics.config import load_config
 from metrics.declarations import KPI, Area, declarations, get_kpi
 from metrics.formatting import (
@@ -92,6 +92,72 @@ def how_calculated(kpi_id: str) -> str:
     ]
     if k.notes:
         lines.append(f"- **Notes:** {k.notes}")
+    return "\n".join(lines)
+
+
+def how_signal_is_read(kpi_id: str) -> str:
+    """How the dashboard tells a signal from noise for this KPI (Markdown, for "how this is
+    calculated"): Making Data Count's XmR chart with the council's rule lengths and
+    baselines, and what that means for its status and projection."""
+    k = get_kpi(kpi_id)
+    rules = load_config().spc
+    rule = threshold(kpi_id)
+    better = "higher" if k.higher_is_better else "lower"
+    rebases = rules.rebases(kpi_id)
+    baseline = (
+        "every month up to the month shown"
+        if not rebases
+        else "the months since the latest rebase date before the month shown ("
+        + ", ".join(uk_month(d) for d in rebases)
+        + "): a rebase starts a new mean and new limits, drawn as a break"
+    )
+    lines = [
+        "**Signal or noise (NHS England's *Making Data Count*).** Each month is read on an "
+        "XmR chart: the mean of the baseline and the natural process limits, the mean ± 2.66 "
+        "× the average month-to-month change (the grey band). The baseline is "
+        f"{baseline}; with fewer than {rules.minimum} months it says "
+        '"not enough months yet" and draws no limits.',
+        "",
+        "- **Special cause** (a ringed or boxed month on the chart): a month outside the "
+        f"limits; {rules.shift} months in a row on one side of the mean; {rules.trend} months "
+        "in a row each higher (or each lower) than the last"
+        + (
+            "; 2 of 3 months in a row beyond two sigma on the same side"
+            if rules.two_of_three
+            else ""
+        )
+        + f". For this measure {better} is better, which decides improving or concerning; "
+        "when both fire, concerning is said.",
+        "- **Common cause**: none of these. The months vary as this process always does, and "
+        "a move from one month to the next is noise, not news.",
+        "- **Assurance** compares the target with the limits: the whole band meets it "
+        "(consistently meets), misses it (consistently fails) or straddles it (hit and miss).",
+        "- **Status** reads level and signal together, so a team with a better figure and a "
+        "signal at least as good never has a worse status. A month's status is judged on the "
+        "months up to it, so it does not change when later months arrive.",
+    ]
+    if rule is not None and rule.kind in ("month_on_month_increase", "rise_until"):
+        lines.append(
+            '- **The escalation measure\'s "month-on-month increase"** is met when the '
+            "process shows special-cause improvement (or the figure meets its level), as "
+            "Making Data Count reads an improvement: one month above the last is not enough, "
+            "and one month below it is not a failure. The change on the month before is "
+            "still given, as a fact."
+        )
+    lines.append(
+        "- **Projection**: drawn only for a special-cause shift or trend, from the latest "
+        "figure, with a robust (Theil–Sen) slope over the current baseline; otherwise it says "
+        "whether the target is met at the process's level."
+    )
+    lines.append(
+        "- **Compared with NHSRplotthedots** (the NHS-R community's R package for Making Data "
+        f"Count): a trend is {rules.trend} months here (7 there) and is judged by its "
+        "direction, not its side of the mean; two of three counts any month beyond two sigma; "
+        "when improving and concerning patterns both fire, concerning is said; moving ranges "
+        f"are not screened for outliers; under {rules.minimum} months no trial limits are "
+        "drawn; a target exactly on a limit counts as met; each month's status uses the "
+        "months up to it. Why: docs/spc.md in the dashboard's repository."
+    )
     return "\n".join(lines)
 
 
@@ -194,6 +260,77 @@ def _rows(db: str, version: str, kpi_id: str, month: date, team, breakdowns) -> 
 
     rows = snapshot.run(db, version, work)
     return pd.DataFrame() if rows is None else rows
+
+
+# --- Signal or noise (Making Data Count) ------------------------------------------------
+
+CHART_COLUMNS = [
+    "month",
+    "team",
+    "value",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "special_cause",
+    "variation",
+    "assurance",
+    "baseline",
+    "segment",
+]
+
+
+def process_chart(
+    db: Path | str,
+    kpi_id: str,
+    month: object,
+    teams: Iterable[str] | None = (ALL,),
+    *,
+    plan_type: str = ALL,
+    role: str = ALL,
+) -> pd.DataFrame:
+    """The XmR chart as at ``month`` for each team asked for (``None``: every team and the
+    council): every month up to it with the mean and limits of its baseline, the special
+    cause marked (``improvement`` / ``concern`` / blank), its variation, the assurance of
+    its baseline against the council's target, and ``baseline`` — True for the months of
+    the baseline the latest month is judged on (False only before a rebase)."""
+    k = get_kpi(kpi_id)
+    when = pd.Timestamp(month).date()
+    values = kpi_values(db, [kpi_id], teams=teams, plan_type=plan_type, role=role)
+    values = values[values["month"] <= when].reset_index(drop=True)
+    if values.empty:
+        return pd.DataFrame(columns=CHART_COLUMNS)
+    rules = load_config().spc
+    drawn = spc.chart(values, ["kpi", "team"], higher_better=k.higher_is_better, rules=rules)
+    out = pd.concat([values[["month", "team", "value", "threshold"]], drawn], axis=1)
+    out["assurance"] = [
+        spc.assurance(lo, hi, t, unit=k.unit, higher_better=k.higher_is_better)
+        if not pd.isna(v)
+        else ""  # a month with no figure is not on the chart
+        for v, lo, hi, t in zip(
+            out["value"], out["lower_limit"], out["upper_limit"], out["threshold"], strict=True
+        )
+    ]
+    last = out.groupby("team")["segment"].transform("max")
+    out["baseline"] = out["segment"] == last
+    return out[CHART_COLUMNS]
+
+
+def process(db: Path | str, kpi_id: str, month: object, team: str = ALL) -> spc.Process:
+    """One series' Making Data Count reading at ``month``: variation and assurance in
+    words (``spc.Process``), on the months up to it, as its status is judged."""
+    k = get_kpi(kpi_id)
+    when = pd.Timestamp(month).date()
+    values = kpi_values(db, [kpi_id], teams=[team])
+    values = values[values["month"] <= when]
+    rule = threshold(kpi_id)
+    return spc.process(
+        values,
+        target=None if rule is None else rule.line,
+        unit=k.unit,
+        higher_better=k.higher_is_better,
+        rules=load_config().spc,
+        kpi_id=kpi_id,
+    )
 
 
 # --- What changed ------------------------------------------------------------------------

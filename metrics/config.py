@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import yaml
 
 from etl.returns import DeclarationError, check_keys
 from metrics.rules import KINDS, kind_of
+from metrics.spc import SpcRules
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "council.yaml"
 #: The status rule kinds, each a class in ``metrics.rules``.
@@ -62,6 +63,7 @@ SETTINGS: dict[str, Setting] = {
     "suppression": Setting(dict, {}),
     "retention_days": Setting(int, 90),
     "thresholds": Setting(dict, {}),
+    "spc": Setting(dict, {}),
 }
 _SUPPRESSION_KEYS = {"mode", "threshold", "enabled_for_exports"}
 _SUPPRESSION = {"mode": str, "threshold": int, "enabled_for_exports": bool}
@@ -70,6 +72,16 @@ _NUMBER = (int, float)
 _THRESHOLD_TYPES = {"kind": str, "limit": _NUMBER, "target": _NUMBER, "date": date}
 _THRESHOLD_TYPES |= {"warn_within": _NUMBER, "overrides": dict}
 _NEIGHBOUR_KEYS = {"name", "la_code", "la_code_new"}
+#: ``spc:`` in council.yaml: the special-cause rule lengths, the fewest months a baseline
+#: needs, and the dates baselines start again from (``metrics.spc``).
+_SPC = {
+    "shift_months": int,
+    "trend_months": int,
+    "two_of_three": bool,
+    "minimum_months": int,
+    "rebase_dates": list,
+    "kpi_rebase_dates": dict,
+}
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,8 @@ class CouncilConfig:
     edt_handover_deadline_hour: int = 10
     #: every whole-number setting ``SETTINGS`` marks ``sql=True``, by name
     sql_numbers: dict[str, int] = field(default_factory=dict)
+    #: Making Data Count's rules as the council sets them (``spc:``; defaults otherwise)
+    spc: SpcRules = field(default_factory=SpcRules)
 
     def threshold(self, key: str) -> Threshold | None:
         return self.thresholds.get(key)
@@ -313,6 +327,37 @@ def _suppression_mode(raw: dict[str, Any]) -> str:
     return mode
 
 
+def _dates(where: str, values: Any) -> tuple[date, ...]:
+    if not isinstance(values, list) or not all(
+        isinstance(v, date) and not isinstance(v, datetime) for v in values
+    ):
+        raise ValueError(f"{where} must be a list of dates (YYYY-MM-DD): {values!r}")
+    return tuple(values)
+
+
+def _spc(name: str, raw: dict[str, Any]) -> SpcRules:
+    """``spc:`` read strictly: lengths are whole numbers a pattern can have (a shift or
+    trend of at least 3 months, a baseline of at least 2), dates are dates."""
+    check_keys(f"{name}: spc", raw, set(_SPC), types=_SPC)
+    for key, least in (("shift_months", 3), ("trend_months", 3), ("minimum_months", 2)):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or value < least):
+            raise ValueError(f"{name}: spc.{key} must be a whole number of at least {least}")
+    defaults = SpcRules()
+    by_kpi = {
+        str(k): _dates(f"{name}: spc.kpi_rebase_dates.{k}", v)
+        for k, v in (raw.get("kpi_rebase_dates") or {}).items()
+    }
+    return SpcRules(
+        shift=raw.get("shift_months", defaults.shift),
+        trend=raw.get("trend_months", defaults.trend),
+        two_of_three=raw.get("two_of_three", defaults.two_of_three),
+        minimum=raw.get("minimum_months", defaults.minimum),
+        rebase_dates=_dates(f"{name}: spc.rebase_dates", raw.get("rebase_dates") or []),
+        kpi_rebase_dates=tuple(sorted(by_kpi.items())),
+    )
+
+
 def config_path() -> Path:
     """``$CSC_CONFIG`` if set, else ``config/council.yaml`` in the repository."""
     return Path(os.environ.get("CSC_CONFIG") or DEFAULT_CONFIG).expanduser().resolve()
@@ -373,6 +418,7 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
         region_code=str(raw.get("region_code", "")),
         retention_days=_retention_days(raw.get("retention_days", 90)),
         neighbour_average=_neighbour_average(raw.get("neighbour_average", "mean")),
+        spc=_spc(path.name, raw.get("spc") or {}),
     )
 
 

@@ -204,6 +204,11 @@ def _declarations(config: CouncilConfig) -> Declarations:
                 raise ValueError(f"{where}: KPI {kpi.id} is declared twice")
             _check(kpi, set(area_ids), config)
             kpis[kpi.id] = kpi
+    unknown = sorted(set(dict(config.spc.kpi_rebase_dates)) - set(kpis))
+    if unknown:  # a misspelt KPI id must not quietly leave a measure unrebased
+        raise ValueError(
+            f"{config.path.name}: spc.kpi_rebase_dates names no declared KPI: {', '.join(unknown)}"
+        )
     areas = tuple(
         Area(
             id=raw["area"]["id"],

@@ -1,11 +1,22 @@
-"""Projections: when will a KPI reach its target if the recent trend carries on?
+"""Projections: when will a KPI reach its target, if a real change carries on?
 
-A board asks "when will we get there?". The answer here is deliberately simple and said
-plainly: a least-squares straight line through the council's last six loaded months, followed
-forward month by month until its value (rounded as shown) meets the target. A line that is
-flat, heading the wrong way or needing more than ten years gives "not met on current
-trend". It is a projection, not a
-forecast, and the wording and the dotted chart line say so.
+A board asks "when will we get there?". A line through the last few months answered it
+before, and swung with every noisy month; it also started wherever the fitted line happened
+to be, not at the latest figure. Now the answer follows the process (``metrics.spc``):
+
+- only a **special-cause shift or trend** (a sustained change, as Making Data Count reads
+  one) is projected. The line starts at the latest actual value and its slope is the
+  Theil–Sen estimate (the median of the slopes between every pair of months) over the
+  current baseline: one odd month moves a median little, where it tilts a least-squares
+  line. It is followed month by month until its value (rounded as shown) meets the target;
+  a line heading the wrong way, flat, or needing more than ten years is "not met on the
+  current trend";
+- with **common-cause variation** there is no change to carry forward: the sentence says
+  "no sustained change: at this level the target is not met" (or "met" when the process
+  average meets it), and no line or date is drawn;
+- with too few months for limits, it says so.
+
+It is a projection, not a forecast, and the wording and the dotted chart line say so.
 """
 
 from __future__ import annotations
@@ -15,28 +26,32 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from metrics import api
+from metrics import api, spc
+from metrics.config import load_config
 from metrics.formatting import format_value, is_missing, rounded, uk_date, uk_month
 from metrics.rules import kind_of
 
-WINDOW = 6
-MIN_POINTS = 3
 #: a line that needs longer than this (ten years) to get there counts as not met
 HORIZON = 120
 #: how far ahead the dotted line is drawn when the target is further off (or never met)
 DRAW_MONTHS = 12
-NOT_MET = "not met on current trend"
+NOT_MET = "not met on the current trend"
+#: what a projection rests on: a sustained change, no change, or too few months to tell
+TREND, STEADY, TOO_FEW = "trend", "steady", "too_few"
 
 
 @dataclass(frozen=True)
 class Projection:
-    """A straight-line projection towards a target.
+    """A projection towards a target.
 
-    ``met_month`` is the first month the line meets the target (``None``: not met on the
-    current trend); ``already_met`` when the latest month meets it. ``points`` are the
-    months and values of the dotted line, from the latest month onwards.
+    ``basis`` is ``trend`` (a special-cause shift or trend, projected), ``steady``
+    (common-cause variation: no date, the level said) or ``too_few``. ``met_month`` is the
+    first month the line meets the target (``None``: not met on the current trend or not
+    projected); ``already_met`` when the latest month meets it. ``points`` are the months and
+    values of the dotted line, from the latest month and value onwards (trend only).
     """
 
     target: float
@@ -48,6 +63,12 @@ class Projection:
     met_month: date | None
     already_met: bool
     points: tuple[tuple[date, float], ...]
+    basis: str = TREND
+    mean: float = float("nan")
+    higher_better: bool = True
+    since: date | None = None
+    months: int = 0
+    minimum: int = spc.SpcRules().minimum
 
     @property
     def late(self) -> bool:
@@ -55,14 +76,29 @@ class Projection:
         return self.met_month is not None and self.due is not None and self.met_month > self.due
 
     def sentence(self) -> str:
-        """The projection in words, e.g. "At this rate the target of 0.0% is met by ..."."""
+        """The projection in words, e.g. "If the sustained rise since … carries on, the
+        target of 95.0% is met by …", or why there is no date."""
         target = f"{self.goal} of {format_value(self.target, self.unit)}"
         if self.already_met:
             return f"The {target} is met in {uk_month(self.latest)}."
+        if self.basis == TOO_FEW:
+            return (
+                f"Not enough months yet to project: {self.months} of the {self.minimum} "
+                "months needed to tell a sustained change from noise."
+            )
+        if self.basis == STEADY:
+            met = _meets(self.mean, self.target, self.unit, self.higher_better)
+            return (
+                f"No sustained change: at this level (an average of "
+                f"{format_value(self.mean, self.unit)}) the {target} is "
+                f"{'met' if met else 'not met'}."
+            )
+        way = "rise" if self.slope > 0 else "fall" if self.slope < 0 else "change"
+        start = f" since {uk_month(self.since)}" if self.since is not None else ""
+        lead = f"If the sustained {way}{start} carries on, the {target} is"
         if self.met_month is None:
-            return f"At the rate of the last {WINDOW} months the {target} is {NOT_MET}."
-        text = f"At the rate of the last {WINDOW} months the {target} is met by "
-        text += uk_month(self.met_month)
+            return f"{lead} {NOT_MET}."
+        text = f"{lead} met by {uk_month(self.met_month)}"
         if self.due is not None:
             when = "after" if self.late else "in time for"
             text += f" — {when} the {uk_date(self.due)} target date"
@@ -79,8 +115,19 @@ def _month(index: int) -> date:
 
 
 def _meets(value: float, target: float, unit: str, higher_better: bool) -> bool:
+    if is_missing(value):
+        return False
     shown, goal = rounded(value, unit), rounded(target, unit)
     return shown >= goal if higher_better else shown <= goal
+
+
+def theil_sen(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """The median of the slopes between every pair of points (robust to an odd month)."""
+    x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    i, j = np.triu_indices(len(x), k=1)
+    apart = x[j] - x[i]
+    keep = apart != 0
+    return float(np.median((y[j] - y[i])[keep] / apart[keep])) if keep.any() else 0.0
 
 
 def project(
@@ -92,42 +139,57 @@ def project(
     higher_better: bool,
     due: date | None = None,
     goal: str = "target",
+    rules: spc.SpcRules | None = None,
+    kpi_id: str | None = None,
 ) -> Projection | None:
-    """Fit the last ``WINDOW`` months that have a value and follow the line to ``target``.
+    """Read the series as a process (``metrics.spc``) and project it only if it changed.
 
-    ``None`` when fewer than ``MIN_POINTS`` of those months have a value. Months are placed
-    by their calendar position, so a month with no return is a gap, not a squeezed step.
+    ``None`` when no month has a value. Months are placed by their calendar position, so a
+    month with no return is a gap, not a squeezed step.
     """
+    rules = rules or spc.SpcRules()
     known = sorted(
         (_index(m), float(v)) for m, v in zip(months, values, strict=True) if not is_missing(v)
-    )[-WINDOW:]
-    if len(known) < MIN_POINTS:
-        return None
-    xs = [x for x, _ in known]
-    ys = [y for _, y in known]
-    x_mean, y_mean = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - x_mean) ** 2 for x in xs)
-    slope = sum((x - x_mean) * (y - y_mean) for x, y in known) / spread
-    intercept = y_mean - slope * x_mean
-    last = xs[-1]
-    already = _meets(ys[-1], target, unit, higher_better)
-    ahead = range(last + 1, last + HORIZON + 1)
-    reached = (x for x in ahead if _meets(slope * x + intercept, target, unit, higher_better))
-    met = None if already else next(reached, None)
-    end = met if met is not None else last + DRAW_MONTHS
-    points = tuple(
-        (_month(x), slope * x + intercept) for x in range(last, min(end, last + DRAW_MONTHS) + 1)
     )
+    if not known:
+        return None
+    last, latest = known[-1]
+    series = pd.DataFrame({"month": [_month(x) for x, _ in known], "value": [y for _, y in known]})
+    reading = spc.process(
+        series, target=target, unit=unit, higher_better=higher_better, rules=rules, kpi_id=kpi_id
+    )
+    starts = [_index(d) for d in rules.rebases(kpi_id) if _index(d) <= last]
+    since = max(starts) if starts else known[0][0]
+    common = {
+        "target": target,
+        "unit": unit,
+        "due": due,
+        "goal": goal,
+        "latest": _month(last),
+        "already_met": _meets(latest, target, unit, higher_better),
+        "mean": reading.mean,
+        "higher_better": higher_better,
+        "months": reading.months,
+        "minimum": rules.minimum,
+    }
+    sustained = reading.variation in (spc.SPECIAL_IMPROVEMENT, spc.SPECIAL_CONCERN)
+    if not sustained or reading.rule not in ("shift", "trend"):
+        basis = TOO_FEW if reading.variation == spc.TOO_FEW else STEADY
+        return Projection(slope=0.0, met_month=None, points=(), basis=basis, since=None, **common)
+    segment = [(x, y) for x, y in known if x >= since]
+    slope = theil_sen([x for x, _ in segment], [y for _, y in segment])
+    line = [(x, latest + slope * (x - last)) for x in range(last, last + HORIZON + 1)]
+    reached = (x for x, v in line[1:] if _meets(v, target, unit, higher_better))
+    met = None if common["already_met"] else next(reached, None)
+    end = min(met if met is not None else last + DRAW_MONTHS, last + DRAW_MONTHS)
+    points = tuple((_month(x), v) for x, v in line if x <= end)
     return Projection(
-        target=target,
-        unit=unit,
-        due=due,
-        goal=goal,
         slope=slope,
-        latest=_month(last),
         met_month=None if met is None else _month(met),
-        already_met=already,
-        points=points if not already else (),
+        points=() if common["already_met"] else points,
+        basis=TREND,
+        since=_month(since),
+        **common,
     )
 
 
@@ -151,4 +213,6 @@ def kpi_projection(db: Path | str, kpi_id: str, month: object, team: str = api.A
         higher_better=k.higher_is_better,
         due=api.target_date(kpi_id),
         goal=kind_of(rule).goal,
+        rules=load_config().spc,
+        kpi_id=kpi_id,
     )

@@ -17,6 +17,17 @@ Nothing else switches on a rule's kind: ``metrics.status``, ``metrics.config``,
 Adding a kind (say "must fall every month") is one class here, registered with ``@register``.
 
 Values are compared as shown (``rounded``), so 25.04 under a cap of 25 is at the cap.
+
+Level and signal decide together. Each month comes with its Making Data Count variation
+(``metrics.spc.signals``: special cause improving or concerning, common cause, or not enough
+months yet) and the pattern behind it in words. A cap or floor missed by more than its
+warning band is "at risk" rather than "off track" while the process shows special-cause
+improvement; a target not yet due is "off track" when the process shows special-cause
+concern; a "month-on-month increase" is met by special-cause improvement (or a level at or
+above its ``limit``), not by one month above the last: a common-cause wobble is "at risk",
+special-cause concern "off track". So, under one rule in one month, a better level with a
+signal at least as good never has a worse status (tests/test_status_vectorised.py). The
+literal change on the month before stays in the sentence as a fact.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from metrics.formatting import (
     uk_date,
     uk_month,
 )
+from metrics.spc import SPECIAL_CONCERN, SPECIAL_IMPROVEMENT, TOO_FEW
 
 
 class Threshold(Protocol):
@@ -121,9 +133,12 @@ class RuleKind:
         months: list,
         previous: np.ndarray,
         previous_months: list,
+        variations: np.ndarray,
+        patterns: list[str],
     ) -> Judged:
-        """Statuses and reasons for an array of present values, their months and the
-        values (NaN: none) and months before them."""
+        """Statuses and reasons for an array of present values, their months, the values
+        (NaN: none) and months before them, and each month's variation (a ``metrics.spc``
+        code) with the pattern behind a special cause in words."""
         raise NotImplementedError
 
     def describe(self, rule: Threshold, unit: str, higher_better: bool) -> str:
@@ -165,23 +180,42 @@ class _Limit(RuleKind):
     def line(self, rule: Threshold) -> float | None:
         return rule.limit
 
-    def judge(self, rule, values, *, unit, higher_better, months, previous, previous_months):
+    def judge(
+        self,
+        rule,
+        values,
+        *,
+        unit,
+        higher_better,
+        months,
+        previous,
+        previous_months,
+        variations,
+        patterns,
+    ):
         shown = rounded_array(values, unit)
         limit = rounded(rule.limit, unit)
         lim = format_value(rule.limit, unit)
         breached = shown > limit if self.is_cap else shown < limit
         gaps = shown - limit
         warn = rule.warn_within
-        risk = breached & (np.abs(gaps) < warn) if warn is not None else np.zeros_like(breached)
+        near = breached & (np.abs(gaps) < warn) if warn is not None else np.zeros_like(breached)
+        improving = breached & ~near & (variations == SPECIAL_IMPROVEMENT)
         written = texts(values, lambda v: format_value(v, unit))
         gap_text = texts(gaps[breached], lambda g: format_change(g, unit))
         within = f", {'at or below' if self.is_cap else 'at or above'} the {self.word} of {lim}"
         outside = f" {'above' if self.is_cap else 'below'} the {self.word} of {lim}"
-        statuses = np.where(breached, np.where(risk, AT_RISK, OFF_TRACK), ON_TRACK)
-        reasons = [
-            f"{written[v]}, {gap_text[g]}{outside}" if out else f"{written[v]}{within}"
-            for v, g, out in zip(values, gaps, breached, strict=True)
-        ]
+        statuses = np.where(breached, np.where(near | improving, AT_RISK, OFF_TRACK), ON_TRACK)
+        reasons = []
+        for v, g, out, better, why in zip(values, gaps, breached, improving, patterns, strict=True):
+            if not out:
+                reasons.append(f"{written[v]}{within}")
+            elif better:
+                reasons.append(
+                    f"{written[v]}, {gap_text[g]}{outside}, but improving — special cause: {why}"
+                )
+            else:
+                reasons.append(f"{written[v]}, {gap_text[g]}{outside}")
         return statuses, reasons
 
     def _way(self) -> str:
@@ -191,7 +225,10 @@ class _Limit(RuleKind):
         text = f"Must be {self._way()} {format_value(rule.limit, unit)}"
         if rule.warn_within is not None:
             text += f"; missing it by less than {format_change(rule.warn_within, unit)} is at risk"
-        return text + "."
+        return (
+            text + "; a miss while the process shows special-cause improvement (Making Data "
+            "Count) is at risk rather than off track."
+        )
 
     def summary(self, rule, unit):
         text = f"{self._way()} {format_value(rule.limit, unit)}"
@@ -240,27 +277,48 @@ class TargetByDate(RuleKind):
     def due(self, rule):
         return rule.date
 
-    def judge(self, rule, values, *, unit, higher_better, months, previous, previous_months):
+    def judge(
+        self,
+        rule,
+        values,
+        *,
+        unit,
+        higher_better,
+        months,
+        previous,
+        previous_months,
+        variations,
+        patterns,
+    ):
         shown = rounded_array(values, unit)
         target = rounded(rule.target, unit)
         met = shown >= target if higher_better else shown <= target
         t, due = format_value(rule.target, unit), uk_date(rule.date)
         ended = texts(months, lambda m: month_end(m) >= rule.date)
         late = np.array([ended[m] for m in months], dtype=bool)
+        away = ~met & ~late & (variations == SPECIAL_CONCERN)
         written = texts(values, lambda v: format_value(v, unit))
-        statuses = np.where(met, ON_TRACK, np.where(late, OFF_TRACK, AT_RISK))
+        statuses = np.where(met, ON_TRACK, np.where(late | away, OFF_TRACK, AT_RISK))
         tails = {
             ON_TRACK: f", meets the target of {t} (due by {due})",
             OFF_TRACK: f"; target date {due} passed, the target of {t} not met",
             AT_RISK: f"; must reach {t} by {due}",
         }
-        return statuses, [f"{written[v]}{tails[s]}" for v, s in zip(values, statuses, strict=True)]
+        reasons = [
+            f"{written[v]}; must reach {t} by {due} and is moving away from it — "
+            f"special cause: {why}"
+            if going
+            else f"{written[v]}{tails[s]}"
+            for v, s, going, why in zip(values, statuses, away, patterns, strict=True)
+        ]
+        return statuses, reasons
 
     def describe(self, rule, unit, higher_better):
         way = "at least" if higher_better else "at most"
         return (
             f"Must be {way} {format_value(rule.target, unit)} by {uk_date(rule.date)}: "
-            "until then a miss is at risk, from that month on it is off track."
+            "until then a miss is at risk (off track if the process shows special-cause "
+            "concern, moving away from the target), from that month on it is off track."
         )
 
     def summary(self, rule, unit):
@@ -272,8 +330,10 @@ class TargetByDate(RuleKind):
 
 @register
 class MonthOnMonthIncrease(RuleKind):
-    """Must rise every month: a rise on track, no change at risk, a fall off track. A
-    percentage at 100 is on track (it cannot rise)."""
+    """The escalation measure's "month-on-month increase", read as Making Data Count reads
+    an improvement: met by special-cause improvement (on track); common-cause variation is
+    at risk and special-cause concern off track. A percentage at 100 is on track (it cannot
+    rise). The month's literal change is said as a fact, not as the verdict."""
 
     kind = "month_on_month_increase"
 
@@ -281,10 +341,21 @@ class MonthOnMonthIncrease(RuleKind):
         """The level at or above which the rule is met whatever the month before was."""
         return None
 
-    def judge(self, rule, values, *, unit, higher_better, months, previous, previous_months):
+    def judge(
+        self,
+        rule,
+        values,
+        *,
+        unit,
+        higher_better,
+        months,
+        previous,
+        previous_months,
+        variations,
+        patterns,
+    ):
         until = self.until(rule)
         shown = rounded_array(values, unit)
-        asks = must_rise(until, unit)
         level = (
             shown >= rounded(until, unit)
             if until is not None
@@ -296,34 +367,54 @@ class MonthOnMonthIncrease(RuleKind):
         before = np.where(earlier, rounded_array(previous, unit), np.nan)
         diffs = shown - before
         when = texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
-        written = texts(values[full | level], lambda v: format_value(v, unit))
+        written = texts(values, lambda v: format_value(v, unit))
         moved = texts(diffs[earlier & (diffs != 0)], lambda d: format_change(d, unit))
         reached = "" if until is None else f", at or above the level of {format_value(until, unit)}"
+        below = "" if until is None else f", below the level of {format_value(until, unit)}"
         statuses, reasons = [], []
-        rows = zip(values, diffs, previous_months, level, full, earlier, strict=True)
-        for v, d, m, high, top, ok in rows:
+        rows = zip(
+            values, diffs, previous_months, level, full, earlier, variations, patterns, strict=True
+        )
+        for v, d, m, high, top, ok, signal, why in rows:
+            if not ok:
+                fact = "no earlier month to compare with"
+            elif d > 0:
+                fact = f"up {moved[d]} on {when[m]}"
+            elif d == 0:
+                fact = f"no change on {when[m]}"
+            else:
+                fact = f"down {moved[d]} on {when[m]}"
             if high:
                 statuses.append(ON_TRACK)
-                reasons.append(f"{written[v]}{reached}")
+                reasons.append(f"{written[v]}{reached}; {fact}")
             elif top:
                 statuses.append(ON_TRACK)
                 reasons.append(f"at {written[v]}, as high as it can be")
-            elif not ok:
-                statuses.append(AT_RISK)
-                reasons.append(f"no earlier month to compare with; {asks}")
-            elif d > 0:
+            elif signal == SPECIAL_IMPROVEMENT:
                 statuses.append(ON_TRACK)
-                reasons.append(f"up {moved[d]} on {when[m]}; {asks}")
-            elif d == 0:
-                statuses.append(AT_RISK)
-                reasons.append(f"no change on {when[m]}; {asks}")
-            else:
+                reasons.append(f"{written[v]}{below}, but improving — special cause: {why}; {fact}")
+            elif signal == SPECIAL_CONCERN:
                 statuses.append(OFF_TRACK)
-                reasons.append(f"down {moved[d]} on {when[m]}; {asks}")
+                reasons.append(
+                    f"{written[v]}{below} and getting worse — special cause: {why}; {fact}"
+                )
+            elif signal == TOO_FEW:
+                statuses.append(AT_RISK)
+                reasons.append(
+                    f"{written[v]}{below}; not enough months yet to see a sustained rise; {fact}"
+                )
+            else:
+                statuses.append(AT_RISK)
+                reasons.append(
+                    f"{written[v]}{below}; no sustained rise (common cause variation); {fact}"
+                )
         return np.array(statuses, dtype=object), reasons
 
     def describe(self, rule, unit, higher_better):
-        return "Must rise every month: a rise is on track, no change at risk, a fall off track."
+        return (
+            "Must show a sustained rise: on track while the process shows special-cause "
+            "improvement; otherwise at risk, or off track while it shows special-cause concern."
+        )
 
     def summary(self, rule, unit):
         return must_rise(self.until(rule), unit)
@@ -351,8 +442,9 @@ class RiseUntil(MonthOnMonthIncrease):
     def describe(self, rule, unit, higher_better):
         level = format_value(rule.limit, unit)
         return (
-            f"Must rise every month until at least {level}: {level} or more is on track; "
-            "below it a rise is on track, no change at risk, a fall off track."
+            f"Must rise until at least {level}: on track at {level} or more, or below it while "
+            "the process shows a sustained rise (special-cause improvement); otherwise at risk, "
+            "or off track while it shows special-cause concern."
         )
 
     def clause(self, rule, unit):

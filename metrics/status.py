@@ -28,6 +28,7 @@ from metrics.rules import (
     must_rise,
     texts,
 )
+from metrics.spc import TOO_FEW
 
 __all__ = [
     "AT_RISK",
@@ -65,6 +66,8 @@ def judge(
     month: date,
     previous: float | None = None,
     previous_month: date | None = None,
+    variation: str = TOO_FEW,
+    pattern: str = "",
 ) -> Status:
     """The status of one KPI value for one month (and team or breakdown): ``judge_frame``
     on a single row, so one value and a page of them are judged by the same code."""
@@ -74,6 +77,8 @@ def judge(
             "month": [month],
             "previous_value": [np.nan if previous is None else previous],
             "previous_month": [previous_month],
+            "variation": [variation],
+            "pattern": [pattern],
         }
     )
     row = judge_frame(frame, rule, unit=unit, higher_better=higher_better).iloc[0]
@@ -96,8 +101,10 @@ def judge_frame(
 ) -> pd.DataFrame:
     """The status of every row of ``frame`` under one rule, a rule's rows at a time.
 
-    ``frame`` has ``value``, ``month``, ``previous_value`` and ``previous_month``; the result
-    has ``status``, ``reason`` and ``icon`` on the same index. A missing value is "no data";
+    ``frame`` has ``value``, ``month``, ``previous_value`` and ``previous_month``, and may
+    have ``variation`` (a ``metrics.spc`` code; none: not enough months yet) and ``pattern``
+    (the special cause in words); the result has ``status``, ``reason`` and ``icon`` on the
+    same index. A missing value is "no data";
     present values are judged by the rule's kind (``metrics.rules``). Judging row by row cost
     ~30 µs a row, most of a cold page at 153 councils.
     """
@@ -119,6 +126,12 @@ def judge_frame(
     elif len(rows):
         previous = pd.to_numeric(frame["previous_value"], errors="coerce")
         earlier = list(frame["previous_month"])
+        variations = (
+            frame["variation"].fillna(TOO_FEW).to_numpy(dtype=object)
+            if "variation" in frame
+            else np.full(len(frame), TOO_FEW, dtype=object)
+        )
+        patterns = list(frame["pattern"].fillna("")) if "pattern" in frame else [""] * len(frame)
         judged = kind_of(rule).judge(
             rule,
             values[rows],
@@ -127,6 +140,8 @@ def judge_frame(
             months=[months[i] for i in rows],
             previous=previous.to_numpy(dtype=float, na_value=np.nan)[rows],
             previous_months=[earlier[i] for i in rows],
+            variations=variations[rows],
+            patterns=[patterns[i] for i in rows],
         )
         statuses[rows], reasons[rows] = judged[0], np.array(judged[1], dtype=object)
     return pd.DataFrame(

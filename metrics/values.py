@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from metrics import compute, snapshot
+from metrics import compute, snapshot, spc
 from metrics.config import CouncilConfig, Threshold, load_config
 from metrics.declarations import DIMENSIONS, get_kpi
 from metrics.status import judge_frame
@@ -33,6 +33,9 @@ VALUE_COLUMNS = [
     "status",
     "icon",
     "reason",
+    "variation",
+    "direction",
+    "pattern",
 ]
 MONTHS_SQL = "SELECT DISTINCT month FROM kpi_values ORDER BY month"
 
@@ -57,13 +60,8 @@ class _Filter:
 LAG = "lag(month) OVER w AS previous_month, lag(value) OVER w AS previous_value"
 
 
-def _values_sql(f: _Filter, since: date | None = None) -> tuple[str, list]:
-    """kpi_values with each row's previous loaded month's value, then the filters.
-
-    The previous value is taken before the month filter so that the first month asked for
-    still knows the month before it (the month-on-month rules need it); ``since`` is the
-    loaded month before the first month asked for, if any.
-    """
+def _where(f: _Filter) -> tuple[list[str], list]:
+    """The KPI, team and split filters as SQL conditions and their parameters."""
     where, params = [], []
     where.append(f"kpi IN ({', '.join('?' for _ in f.kpi_ids)})")
     params += list(f.kpi_ids)
@@ -74,6 +72,17 @@ def _values_sql(f: _Filter, since: date | None = None) -> tuple[str, list]:
         if wanted is not None:
             where.append(f"{dim} = ?")
             params.append(wanted)
+    return where, params
+
+
+def _values_sql(f: _Filter, since: date | None = None) -> tuple[str, list]:
+    """kpi_values with each row's previous loaded month's value, then the filters.
+
+    The previous value is taken before the month filter so that the first month asked for
+    still knows the month before it (the month-on-month rules need it); ``since`` is the
+    loaded month before the first month asked for, if any.
+    """
+    where, params = _where(f)
     keys = ", ".join(["kpi", "team", *DIMENSIONS])
     window = f"WINDOW w AS (PARTITION BY {keys} ORDER BY month)"
     rows = f"SELECT * FROM kpi_values WHERE {' AND '.join(where)}"
@@ -122,15 +131,63 @@ def _months_sql(
     return sql, [*chosen_params, *params, since]
 
 
-def _judge(frame: pd.DataFrame) -> pd.DataFrame:
+SERIES = ["kpi", "team", *DIMENSIONS]
+
+
+def _history_sql(f: _Filter) -> tuple[str, list]:
+    """The chosen series' values in every month up to the last month asked for: what each
+    month's signal is judged on (``metrics.spc.signals``)."""
+    where, params = _where(f)
+    if f.months:
+        where.append("month <= ?")
+        params.append(max(f.months))
+    cols = ", ".join([*SERIES, "month", "value"])
+    return f"SELECT {cols} FROM kpi_values WHERE {' AND '.join(where)}", params
+
+
+def _signals(frame: pd.DataFrame, history: pd.DataFrame, config: CouncilConfig) -> pd.DataFrame:
+    """Each row's Making Data Count variation, judged as at its month, with the pattern
+    behind a special cause in words (``metrics.spc``)."""
+    kpis = {k: get_kpi(k) for k in history["kpi"].unique()}  # once per KPI, not per row
+    polarity = {k: kpi.higher_is_better for k, kpi in kpis.items()}
+    judged = spc.signals(history, SERIES, higher_better=polarity, rules=config.spc)
+    special = judged["rule"] != ""
+    units = history["kpi"].map({k: kpi.unit for k, kpi in kpis.items()})
+    judged["pattern"] = ""
+    judged.loc[special, "pattern"] = [
+        spc.pattern_words(r, int(n), int(d), float(m), u)
+        for r, n, d, m, u in zip(
+            judged.loc[special, "rule"],
+            judged.loc[special, "run"],
+            judged.loc[special, "direction"],
+            judged.loc[special, "mean"],
+            units[special],
+            strict=True,
+        )
+    ]
+    cols = ["variation", "direction", "pattern"]
+    keyed = pd.concat([history[[*SERIES, "month"]], judged[cols]], axis=1)
+    wanted = frame[[*SERIES, "month"]]  # both read by snapshot.query: months as dates
+    merged = wanted.merge(keyed[[*SERIES, "month", *cols]], on=[*SERIES, "month"], how="left")
+    merged["variation"] = merged["variation"].fillna(spc.TOO_FEW)
+    merged["direction"] = merged["direction"].fillna(0).astype(int)
+    merged["pattern"] = merged["pattern"].fillna("")
+    return merged[cols].set_axis(frame.index)
+
+
+def _judge(frame: pd.DataFrame, signals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add unit, threshold line, status, icon and reason to each row.
 
     Rows are judged a KPI × split at a time, each under its one rule (a role or plan-type
-    override applied), by ``metrics.status.judge_frame``.
+    override applied), by ``metrics.status.judge_frame``, level and signal together.
     """
     if frame.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     frame = frame.reset_index(drop=True)
+    if signals is not None:
+        frame = pd.concat([frame, signals.reset_index(drop=True)], axis=1)
+    else:
+        frame = frame.assign(variation=spc.TOO_FEW, direction=0, pattern="")
     columns = {name: np.empty(len(frame), dtype=object) for name in ("unit", *VERDICT)}
     lines = np.full(len(frame), np.nan)
     for split, rows in frame.groupby(["kpi", *DIMENSIONS], sort=False):
@@ -162,4 +219,10 @@ def _judged(db: str, version: str, config: CouncilConfig, f: _Filter) -> pd.Data
         earlier = [m for m in loaded.get("month", []) if m < min(f.months)]
         since = earlier[-1] if earlier else None
     sql, params = _values_sql(f, since)
-    return _judge(snapshot.query(db, version, sql, tuple(params)).copy())
+    frame = snapshot.query(db, version, sql, tuple(params)).copy()
+    if frame.empty:
+        return _judge(frame)
+    frame = frame.reset_index(drop=True)
+    history_sql, history_params = _history_sql(f)
+    history = snapshot.query(db, version, history_sql, tuple(history_params)).reset_index(drop=True)
+    return _judge(frame, _signals(frame, history, config))

@@ -16,7 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.palette import FONT
-from charts.trend import trend_figure
+from charts.tables import signal_words
+from charts.trend import trend_figure, with_process
 from etl.sources.ees.convert import load_mapping
 from metrics import api, comparison
 from metrics.config import load_config
@@ -145,6 +146,8 @@ def area_trend_figure(
         dtype=bool,
     )  # typed even when empty: a council that sends no such return still gets its pack
     series = values.assign(line="Whole council", value=values["value"].mask(hidden))
+    if not hidden.any():  # a hidden month's place against the limits would hint at it
+        series = with_process(series, api.process_chart(db, kpi_id, month))
     projection = kpi_projection(db, kpi_id, month)
     points = None
     if projection is not None and projection.points:
@@ -302,16 +305,26 @@ def chart_figures(
     db: Path | str, k: KPI, month: date, hide: Suppressor
 ) -> tuple[list[list[str]], str]:
     """The area chart's figures as a table (month, the council's figure with its counts,
-    status; header first) and the start of its alt text: what the chart is of, the period,
-    the threshold and the lowest and highest points, in words."""
+    status, the process mean with its limits and the month's signal; header first) and the
+    start of its alt text: what the chart is of, the period, the threshold and the lowest and
+    highest points, in words."""
     months = _history(month, TREND_MONTHS)
     values = api.kpi_values(db, [k.id], months=months, teams=[ALL]).sort_values("month")
-    rows = [["Month", f"{k.title} (whole council)", "Status"]]
+    process = with_process(values.assign(line="council"), api.process_chart(db, k.id, month))
+    rows = [["Month", f"{k.title} (whole council)", "Status", "Mean (limits)", "Signal"]]
     shown = []
-    for r in values.to_dict("records"):
+    for r, p in zip(values.to_dict("records"), process.to_dict("records"), strict=True):
         hidden = hide.hides(r["value"], k.unit, r["denominator"])
         figure = hide.figure(r["value"], k.unit, r["numerator"], r["denominator"])
-        rows.append([uk_month(r["month"]), figure, "" if hidden else f"{r['icon']} {r['status']}"])
+        band = (
+            f"{format_value(p['mean'], k.unit)} ({format_value(p['lower_limit'], k.unit)} to "
+            f"{format_value(p['upper_limit'], k.unit)})"
+            if not hidden and not pd.isna(p["mean"])
+            else ""
+        )
+        said = "" if hidden or pd.isna(r["value"]) else signal_words(p["special_cause"], p["mean"])
+        status = "" if hidden else f"{r['icon']} {r['status']}"
+        rows.append([uk_month(r["month"]), figure, status, band, said])
         if not hidden and not pd.isna(r["value"]):
             shown.append((float(r["value"]), r["month"]))
     start = uk_month(values["month"].min()) if len(values) else uk_month(months[0])

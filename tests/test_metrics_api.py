@@ -171,7 +171,11 @@ def test_headline_is_the_councils_headline_kpis_with_last_month(shared_db: Path)
     visits = frame.set_index("kpi").loc["visits_in_time_pct"]
     # April 2 of 2 = 100%; May 2 of 6 = 33.3%.
     assert visits["previous_value"] == 100.0 and visits["value"] == pytest.approx(100 / 3)
-    assert (visits["unit"], visits["status"], visits["icon"]) == ("percent", "off track", "✖")
+    # Two months are too few to tell a fall from noise (metrics.spc needs 12): at risk, with
+    # the fall on April given as a fact, not as the verdict (issue 30).
+    assert (visits["unit"], visits["status"], visits["icon"]) == ("percent", "at risk", "▲")
+    assert visits["variation"] == "not_enough_months"
+    assert visits["reason"].endswith("; down 66.7 points on April 2021")
     # No caseloads return in April: nothing to compare with.
     assert math.isnan(frame.set_index("kpi").loc["caseload_avg_per_fte", "previous_value"])
 

@@ -256,10 +256,12 @@ def test_statuses_follow_the_council_rules(small_db: Path) -> None:
     # Target 0% by 31 March 2020; May 2021 is after it and 33.3% misses it.
     status, reason = _status(small_db, "caseload_qsw_over_cap_pct", MAY)
     assert status == "off track" and "31 March 2020" in reason
-    # Visits in time fell from 100% (April) to 33.3% (May): the rule asks for a rise.
+    # Visits in time fell from 100% (April) to 33.3% (May): two months are too few to tell a
+    # fall from noise (12 needed, metrics.spc), so at risk, the fall given as a fact.
     status, reason = _status(small_db, "visits_in_time_pct", MAY)
-    assert status == "off track" and reason == (
-        "Down 66.7 points on April 2021; must rise every month until at least 95.0%"
+    assert status == "at risk" and reason == (
+        "33.3%, below the level of 95.0%; not enough months yet to see a sustained rise; "
+        "down 66.7 points on April 2021"
     )
     # Per-FTE cap 25 for the team (28.0), the ASYE override of 18 for ASYE (24.7).
     assert _status(small_db, "caseload_avg_per_fte", MAY, "Team A")[0] == "off track"
@@ -276,9 +278,9 @@ def test_statuses_follow_the_council_rules(small_db: Path) -> None:
     status, reason = _status(small_db, "visits_asat_in_timescale_pct", MAY)
     assert status == "off track" and reason == "80.0%, 20.0 points below the floor of 100.0%"
     assert _status(small_db, "visits_asat_in_timescale_pct", MAY, "Team B")[0] == "on track"
-    # Seen alone at the last visit must rise: 50% in April, 33.3% in May.
+    # Seen alone at the last visit must rise: 50% in April, 33.3% in May (too few months).
     status, reason = _status(small_db, "visits_asat_seen_alone_pct", MAY)
-    assert status == "off track" and reason.startswith("Down 16.7 points on April 2021")
+    assert status == "at risk" and reason.endswith("; down 16.7 points on April 2021")
 
 
 def test_api_lists_months_teams_and_missing_returns(small_db: Path) -> None:
@@ -300,12 +302,13 @@ def test_api_lists_months_teams_and_missing_returns(small_db: Path) -> None:
 
 def test_changes_describe_what_moved(small_db: Path) -> None:
     lines = api.changes(small_db, MAY, APRIL)
-    # April's 100% was on track (as high as it can be); May's fall is off track.
+    # April's 100% was on track (as high as it can be); May's fall is a fact, but two months
+    # are too few to tell it from noise (metrics.spc): at risk, and no team newly off track.
     visits, icpc = (api.kpi(k).short_title for k in ("visits_in_time_pct", "icpc_within_15wd_pct"))
     assert (
-        f"{visits}: 33.3%, down 66.7 points on April 2021 (100.0%); now ✖ off track (was on track)."
+        f"{visits}: 33.3%, down 66.7 points on April 2021 (100.0%); now ▲ at risk (was on track)."
     ) in lines
-    assert f"{visits}: newly off track in May 2021 — Team A, Team B." in lines
+    assert not any(line.startswith(f"{visits}: newly off track") for line in lines)
     assert any(line.startswith(f"{icpc}: 50.0%, down 50.0 points") for line in lines)
 
 

@@ -43,14 +43,33 @@ def test_target_by_date_is_at_risk_before_and_off_track_after() -> None:
     assert _judge(after, 0.0, higher=False).status == "on track"
 
 
-def test_month_on_month_rise() -> None:
+def test_month_on_month_rise_is_read_from_the_signal_not_one_month() -> None:
+    """Issue 30: a "month-on-month increase" is met by special-cause improvement (Making Data
+    Count's reading), not by one month above the last; the month's change stays a fact."""
     rule = Threshold(kind="month_on_month_increase")
     april = date(2021, 4, 1)
-    assert _judge(rule, 81, previous=80, previous_month=april).status == "on track"
-    assert _judge(rule, 80.02, previous=80, previous_month=april).status == "at risk"
-    fall = _judge(rule, 78, previous=80, previous_month=april)
-    assert fall.status == "off track" and fall.reason.startswith("Down 2.0 points on April 2021")
-    assert _judge(rule, 90).status == "at risk"  # nothing to compare with
+    common = _judge(rule, 81, previous=80, previous_month=april, variation="common_cause")
+    assert common.status == "at risk"  # up 1.0 point, but within common-cause variation
+    assert common.reason == (
+        "81.0%; no sustained rise (common cause variation); up 1.0 points on April 2021"
+    )
+    rising = _judge(
+        rule,
+        78,
+        previous=80,
+        previous_month=april,
+        variation="special_cause_improvement",
+        pattern="6 months in a row rising",
+    )
+    # down 2.0 on the month, yet the process shows a sustained rise: on track
+    assert rising.status == "on track"
+    assert rising.reason == (
+        "78.0%, but improving — special cause: 6 months in a row rising; "
+        "down 2.0 points on April 2021"
+    )
+    concern = _judge(rule, 81, previous=80, previous_month=april, variation="special_cause_concern")
+    assert concern.status == "off track"
+    assert _judge(rule, 90).status == "at risk"  # not enough months yet, nothing to compare
 
 
 def test_rise_until_a_level_is_on_track_at_or_above_the_level() -> None:
@@ -58,24 +77,55 @@ def test_rise_until_a_level_is_on_track_at_or_above_the_level() -> None:
     dipped from 96.0% was off track while one at 84.8% up from 84.0% was on track."""
     rule = Threshold(kind="rise_until", limit=95)
     april = date(2021, 4, 1)
-    high = _judge(rule, 95.5, previous=96.0, previous_month=april)
-    assert (high.status, high.reason) == ("on track", "95.5%, at or above the level of 95.0%")
+    high = _judge(rule, 95.5, previous=96.0, previous_month=april, variation="common_cause")
+    assert (high.status, high.reason) == (
+        "on track",
+        "95.5%, at or above the level of 95.0%; down 0.5 points on April 2021",
+    )
     # 94.96 is shown as 95.0%: at the level, so on track even though it fell.
     assert _judge(rule, 94.96, previous=99, previous_month=april).status == "on track"
-    # 94.94 is shown as 94.9%: below the level, and down 4.1 points on 99.0%.
-    low = _judge(rule, 94.94, previous=99, previous_month=april)
-    assert low.status == "off track"
+    # 94.94 is shown as 94.9%: below the level; down 4.1 points on 99.0% is noise here.
+    low = _judge(rule, 94.94, previous=99, previous_month=april, variation="common_cause")
+    assert low.status == "at risk"
     assert low.reason == (
-        "Down 4.1 points on April 2021; must rise every month until at least 95.0%"
+        "94.9%, below the level of 95.0%; no sustained rise (common cause variation); "
+        "down 4.1 points on April 2021"
     )
-    up = _judge(rule, 84.8, previous=84.0, previous_month=april)
-    assert (up.status, up.reason) == (
-        "on track",
-        "Up 0.8 points on April 2021; must rise every month until at least 95.0%",
-    )
-    assert _judge(rule, 84.0, previous=84.0, previous_month=april).status == "at risk"
-    assert _judge(rule, 84.0).status == "at risk"  # below the level, nothing to compare with
+    # 84.8% up 0.8 with the same signal: the same status as 94.9% down 4.1, never better
+    up = _judge(rule, 84.8, previous=84.0, previous_month=april, variation="common_cause")
+    assert up.status == "at risk"
     assert _judge(rule, 97.0).status == "on track"  # at the level needs no earlier month
+
+
+def test_a_cap_missed_while_improving_is_at_risk_and_a_target_moving_away_is_off_track() -> None:
+    cap = Threshold(kind="cap", limit=25)
+    better = _judge(
+        cap,
+        31.0,
+        unit="number",
+        higher=False,
+        variation="special_cause_improvement",
+        pattern="7 months in a row below the average of 33.0",
+    )
+    assert better.status == "at risk"
+    assert better.reason == (
+        "31.0, 6.0 above the limit of 25.0, but improving — special cause: 7 months in a row "
+        "below the average of 33.0"
+    )
+    assert _judge(cap, 31.0, unit="number", higher=False).status == "off track"
+    due = Threshold(kind="target_by_date", target=0, date=date(2021, 9, 30))
+    away = _judge(
+        due,
+        4.0,
+        higher=False,
+        variation="special_cause_concern",
+        pattern="6 months in a row rising",
+    )
+    assert away.status == "off track"
+    assert away.reason == (
+        "4.0%; must reach 0.0% by 30 September 2021 and is moving away from it — special "
+        "cause: 6 months in a row rising"
+    )
 
 
 def test_rise_until_needs_its_level() -> None:

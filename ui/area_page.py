@@ -19,7 +19,7 @@ from charts.export import to_csv_bytes
 from charts.sparkline import sparkline_svg
 from charts.static import figure_img
 from charts.tables import team_heat_table, team_table_rows, trend_table, trend_table_rows
-from charts.trend import trend_figure
+from charts.trend import trend_figure, with_process
 from etl.read.reader import safe_name
 from etl.returns import get_return
 from etl.write.audit import audited
@@ -27,7 +27,7 @@ from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
 from ui.auth import who
-from ui.layout import change_text, status_badge, status_words
+from ui.layout import change_text, process_html, status_badge, status_words
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
 
@@ -178,6 +178,8 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         reason = point["reason"] if point is not None else "No data for this month."
         status_badge(status, icon, reason)
         st.caption(f"{uk_month(month)}. Status: {status_words(status)}.")
+        reading = api.process(db, kpi.id, month, filters.team)
+        st.markdown(process_html(reading), unsafe_allow_html=True)
 
     lines = [("Whole council", ALL)]
     if filters.team != ALL:
@@ -186,6 +188,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         [values[values["team"] == team].assign(line=label) for label, team in lines],
         ignore_index=True,
     )
+    series = with_process(series, api.process_chart(db, kpi.id, month, [ALL], plan_type=plan_type))
     bench = comparison.benchmarks(db, kpi.id)
     with trend:
         summary = trend_summary(series, kpi.unit, month)
@@ -228,6 +231,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
 
     with st.expander("How this is calculated", icon=":material/calculate:"):
         st.markdown(api.how_calculated(kpi.id))
+        st.markdown(api.how_signal_is_read(kpi.id))
     rows_table(
         db,
         kpi.id,

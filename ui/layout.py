@@ -154,6 +154,14 @@ def status_badge_html(status: object, icon: str) -> str:
     return f'<span class="csc-badge" style="--csc-colour:{colour}">{label}</span>'
 
 
+def process_html(reading) -> str:
+    """A series' Making Data Count reading (``metrics.spc.Process``) as two short lines of
+    words, each led by its icon: variation, then assurance. Never an icon alone."""
+    lines = [reading.variation_text(), reading.assurance_text()]
+    body = "<br>".join(plain(line) for line in lines if line)
+    return f'<div class="csc-reason csc-process">{body}</div>'
+
+
 def status_badge(status: object, icon: str, reason: str | None = None) -> None:
     """Draw a status badge, with the reason for it in words beside it."""
     text = status_badge_html(status, icon)
@@ -258,6 +266,7 @@ def kpi_tile(
     count: str | None = None,
     spark_range: str | None = None,
     comparison: str | None = None,
+    process: str | None = None,
 ) -> None:
     """One bordered tile: the value, its change in words, the status badge and a sparkline.
 
@@ -267,8 +276,9 @@ def kpi_tile(
     showed an up arrow. The words say which way it went. ``count`` is the counts behind a
     percentage ("11 of 14"), printed right under it; ``spark_range`` says the sparkline's
     range and threshold in words, since it has no axis; ``comparison`` (England and the
-    statistical neighbours) sits inside the tile, above its link. Tiles of one row are one
-    height (``height="stretch"`` and the ``csc-tile`` CSS).
+    statistical neighbours) sits inside the tile, above its link; ``process`` is the Making
+    Data Count reading in a few words (``metrics.spc.Process.label``), under the badge.
+    Tiles of one row are one height (``height="stretch"`` and the ``csc-tile`` CSS).
     """
     tile_key = "csc-tile-" + re.sub(r"[^A-Za-z0-9_-]", "-", key or title)
     with st.container(border=True, height="stretch", gap="xxsmall", key=tile_key):
@@ -283,6 +293,8 @@ def kpi_tile(
         if count:
             st.markdown(f'<div class="csc-count">({plain(count)})</div>', unsafe_allow_html=True)
         status_badge(status, icon, reason)
+        if process:
+            st.caption(plain(process))
         if sparkline is not None:  # a static SVG <img> (charts.sparkline.sparkline_svg): no Plotly
             # st.markdown, not st.html: Streamlit 1.67's st.html drops <svg> (it drew nothing).
             st.markdown(f'<div class="csc-spark-box">{sparkline}</div>', unsafe_allow_html=True)
