@@ -10,6 +10,21 @@ from metrics.formatting import uk_month
 from ui.auth import require_role
 from ui.state import current_db
 
+#: Widths in pixels that add up to less than the main column at 1366 px wide (about 870 px
+#: beside the sidebar), so no table is cut off on the right at a laptop's or a board screen's
+#: size; a long text ends in "…" in its cell (hover to read it; each load's warnings are in
+#: full below the table).
+CHECKS_WIDTHS = {"Return": 200, "Month": 110, "Rows": 60, "Checks": 150, "Warnings": 75,
+                 "Rows with warnings": 120, "Refused before": 100}  # fmt: skip
+HISTORY_WIDTHS = {"When": 125, "File": 150, "Return": 150, "Month": 105, "Rows": 60,
+                  "Outcome": 80, "Warnings": 75, "Reason": 110}  # fmt: skip
+
+
+def widths(sizes: dict[str, int]) -> dict[str, st.column_config.Column]:
+    """Each listed column at its width; columns left out of ``sizes`` are not shown."""
+    return {name: st.column_config.Column(width=px) for name, px in sizes.items()}
+
+
 require_role("analyst")
 db = current_db()
 st.title("Data quality")
@@ -25,7 +40,9 @@ else:
         f"{quality.MISSING}: not loaded. "
         + (f"{len(gaps)} gap(s): {'; '.join(gaps[:12])}." if gaps else "No gaps.")
     )
-    st.dataframe(grid.T.iloc[::-1], width="stretch", height=420)
+    # One row per return, its missing and replaced months in words (a static table, whose
+    # text wraps): a grid of 15 returns by month ran off the right of the page at 1366 px.
+    st.table(quality.coverage_by_return(db).set_index("Return"))
 
 st.subheader("Checks by return and month", divider="gray")
 loads = quality.current_loads(db)
@@ -36,7 +53,13 @@ else:
         "The file behind each return-month now: its checks, the warnings that did not stop it "
         "loading (such as blanks the rules allow), and how many files for it were refused."
     )
-    st.dataframe(quality.validation_summary(db), hide_index=True, width="stretch")
+    summary = quality.validation_summary(db)
+    st.dataframe(
+        summary[list(CHECKS_WIDTHS)],
+        hide_index=True,
+        width="stretch",
+        column_config=widths(CHECKS_WIDTHS),
+    )
     options = list(loads.index)
     chosen = st.selectbox(
         "Return and month",
@@ -58,4 +81,10 @@ else:
         st.markdown("\n".join(f"- {w.line()}" for w in report.warnings))
 
 st.subheader("Load history", divider="gray")
-st.dataframe(quality.load_history(db), hide_index=True, width="stretch")
+history = quality.load_history(db)
+st.dataframe(
+    history[list(HISTORY_WIDTHS)],
+    hide_index=True,
+    width="stretch",
+    column_config=widths(HISTORY_WIDTHS),
+)

@@ -104,3 +104,6 @@ class FileRejected(Exception):
     def __init__(self, finding: Finding):
         super().__init__(finding.message)
         self.finding = finding
+        #: Set once the file is known to be a declared return (the reader knew which before
+        #: it refused): only such a file may be kept as sent beside its report.
+        self.identified = False

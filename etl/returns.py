@@ -164,6 +164,11 @@ class ReturnSpec:
     #: as the urgent review's once every case is reviewed). Otherwise a file byte-for-byte
     #: the same as another month's is refused as that month's file sent under a new name.
     may_repeat: bool = False
+    #: The date column that puts a row in its month (visits: ``due_date``): in a monthly
+    #: file every row's value must lie in the file's month (blank only where the column may be
+    #: blank). None for a return that is a position at month end or holds cases still open,
+    #: where no one date does; a monthly return must say which (``month_column: null``).
+    month_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -195,7 +200,7 @@ class DeclarationError(ValueError):
 
 _RETURN_KEYS = {
     "name", "title", "grain", "monthly", "columns", "unique", "replace_by", "annex_a",
-    "may_repeat",
+    "may_repeat", "month_column",
 }  # fmt: skip
 _COLUMN_KEYS = {
     "type", "description", "required", "optional", "aliases", "codes", "code_aliases",
@@ -210,6 +215,7 @@ _TYPES = {
     "min": (int, float), "max": (int, float), "aliases": list, "codes": list,
     "code_aliases": dict, "unique": list, "replace_by": list, "description": str,
     "title": str, "grain": str, "name": str, "not_before": str, "only_if": str, "type": str,
+    "month_column": str,
 }  # fmt: skip
 
 
@@ -343,6 +349,7 @@ def _load(path: Path, common: dict) -> ReturnSpec:
                     f"{where}: column {c.name!r} {key} names {other!r}, not a column"
                 )
     return ReturnSpec(
+        month_column=_month_column(where, raw, columns),
         name=raw["name"],
         title=raw["title"],
         grain=raw["grain"],
@@ -353,6 +360,28 @@ def _load(path: Path, common: dict) -> ReturnSpec:
         may_repeat=raw.get("may_repeat", False),
         annex_a=_annex(where, raw["annex_a"], names) if raw.get("annex_a") else None,
     )
+
+
+def _month_column(where: str, raw: dict, columns: tuple[Column, ...]) -> str | None:
+    """The declared ``month_column``: a date column of the return, said by every monthly
+    return (null where no one date puts a row in its month) and by no reference return."""
+    monthly = raw.get("monthly", True)
+    if "month_column" not in raw:
+        if monthly:
+            raise DeclarationError(
+                f"{where}: missing key 'month_column' (the date column that puts a row in its "
+                "month, or null for a position at month end)"
+            )
+        return None
+    name = raw["month_column"]
+    if name is not None and not monthly:
+        raise DeclarationError(f"{where}: 'month_column' is for monthly returns only")
+    dated = {c.name for c in columns if c.type in ("date", "datetime")}
+    if name is not None and name not in dated:
+        raise DeclarationError(
+            f"{where}: month_column names {name!r}, which is not a date column of the return"
+        )
+    return name
 
 
 @cache

@@ -34,9 +34,19 @@ exported from the case management system once a month. Rows carry **pseudonymous
 - **Personal data dropped at the door**: a column that looks like a name, date of birth,
   address, postcode, NHS number or UPN is left out while the file is read — before anything
   is staged, written or logged — and named in the report ("Date of Birth: personal data, not
-  stored"). A file that held such a column is never kept, only its report. Staff names in a
-  worker column (Annex A's *Allocated Worker*), and name-shaped values in any ID column, are
-  replaced by a keyed pseudonym, so the same worker keeps one ID.
+  stored"). A file that held such a column is never kept, only its report; nor is a file that
+  matched no return (nobody knows what it holds).
+- **Staff names, decided per column**: an ID column is a column of staff names when the
+  return says so (Annex A's *Allocated Worker*), when its heading means a person (*Allocated
+  Worker*, *Social Worker*, *Worker Name*; not *Worker ID*) or when names are common among
+  its values (a fifth or more of its different values read as names, however written:
+  "Olivia Smith-0", "Amelia Adams W."). Then every value in it is replaced by a keyed
+  pseudonym, so the same worker keeps one ID, and the report says which column and why. In
+  other ID columns a value shaped like a name is replaced.
+- **Each row in its own month**: a return that counts events of the month says which date
+  puts a row in its month (below, "Month of a row"); a row whose date lies outside the file's
+  month is refused by row number, and a file whose rows all lie in one other month is
+  refused naming that month.
 - **Every declared column must be present**, even where its cells may be blank: a file
   without `last_supervision_date` is "column missing", never "nobody supervised". Only the
   columns marked *may be left out* below may be absent.
@@ -114,6 +124,19 @@ def _section(spec: ReturnSpec) -> str:
             f"| `{c.name}` | {TYPE_WORDS[c.type]} | {_required(c)} "
             f"| {_cell(_rule(c))} | {_cell(c.description)} | {_cell(aliases)} |"
         )
+    if spec.month_column:
+        lines += [
+            "",
+            f"**Month of a row:** its `{spec.month_column}`. Every row's `{spec.month_column}` "
+            "must lie in the file's month: rows outside it are refused by row number, and a "
+            "file whose rows all lie in one other month is refused naming that month.",
+        ]
+    elif spec.monthly:
+        lines += [
+            "",
+            "**Month of a row:** no one date (the rows are a position at month end or cases "
+            "still open), so the file's month is its name's or its `period` column's.",
+        ]
     if spec.unique:
         lines += ["", f"Each {', '.join(f'`{u}`' for u in spec.unique)} appears once per file."]
     if spec.may_repeat:
@@ -153,6 +176,13 @@ replaces that return's month as a resubmission does. *Snapshot* lists are the po
 list date and fill its month. A month already loaded from a monthly return is never replaced
 by a workbook (nor the other way round) unless the analyst says so (`--replace`, or the tick
 on the Load returns page): the refusal names both files.
+
+**Older and partial workbooks** load as far as they can, still in one transaction. A list
+without an *Allocated Team* column (the Ofsted template of 2019: List 5 has no team or
+worker) loads for the whole council, its team "Team not recorded", and the report says so; a
+list without a worker column loads with no worker. A list with no rows, or without a column
+its measure needs, is "not used" with the reason, and the other lists load. Only a workbook
+none of whose lists can be used is refused.
 
 | list | return | how rows fall in months | filled in | columns taken (headings: see the return) |
 |---|---|---|---|---|

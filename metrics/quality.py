@@ -85,6 +85,29 @@ def coverage(db: Path | str) -> pd.DataFrame:
     return pd.DataFrame(grid, index=[s.title for s in specs])
 
 
+def coverage_by_return(db: Path | str) -> pd.DataFrame:
+    """One row per monthly return: months loaded, and the months missing and replaced in
+    words. The grid (``coverage``) as a table that fits a laptop's width whatever the months."""
+    grid = coverage(db)
+    if grid.empty or not len(grid.columns):
+        return pd.DataFrame(columns=["Return", "Loaded", "✖ Missing", "↻ Replaced"])
+
+    def months(row: pd.Series, state: str) -> str:
+        found = [m for m in grid.columns if row[m] == state]
+        return f"{len(found)}: {', '.join(found)}" if found else "none"
+
+    return pd.DataFrame(
+        {
+            "Return": grid.index,
+            "Loaded": [
+                f"{(row != MISSING).sum()} of {len(grid.columns)}" for _, row in grid.iterrows()
+            ],
+            "✖ Missing": [months(row, MISSING) for _, row in grid.iterrows()],
+            "↻ Replaced": [months(row, REPLACED) for _, row in grid.iterrows()],
+        }
+    )
+
+
 def gaps(db: Path | str) -> list[str]:
     """The missing return-months in words ("Case supervision, May 2021")."""
     grid = coverage(db)

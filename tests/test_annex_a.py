@@ -8,6 +8,7 @@ loader into a real DuckDB store and read back through the metrics API.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,9 +22,10 @@ from etl.write import store
 from etl.write.load import load_paths
 from metrics import api
 
-REAL_ANNEX_A = (
-    Path(__file__).resolve().parents[2] / "shared" / "real-formats" / ("sf-liiatools__Annex_A.xlsx")
-)
+#: The shared real-formats folder, as the other real-format tests find it (a worktree's
+#: parents are not the main checkout's).
+REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
+REAL_ANNEX_A = REAL / "sf-liiatools__Annex_A.xlsx"
 COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
 LIST5 = [
     *COMMON,
@@ -299,3 +301,96 @@ def test_the_published_liiatools_workbook_loads_with_its_list_date(tmp_path: Pat
     assert "Placement postcode (personal data)" in second.stdout
     for name in ("Delta", "Hazlett", "Defore", "Jae Vang", "Eugene Swift", "T28 2WB"):
         assert name.encode() not in db.read_bytes()
+
+
+#: The Ofsted template of 2019, the one ChAT was built on: List 5 has no Allocated Team or
+#: Allocated Worker columns.
+LIST5_2019 = LIST5[:-2]
+
+
+def test_the_2019_template_list_5_loads_for_the_whole_council(
+    tmp_path: Path, pseudonym_key
+) -> None:
+    rows = [row[:-2] for row in EASTER_LIST5]
+    book = write_workbook(tmp_path / "Annex_A_2021-04-30.xlsx", {"List_5": (LIST5_2019, rows)})
+    db = tmp_path / "csc.duckdb"
+    [result] = load_paths(db, [book])
+    assert result.status == "loaded", result.report.to_text()
+    # The same figures as the 2020 template's for the council (A1, A2 in time; A3 late):
+    assert _value(db, "icpc_within_15wd_pct", APRIL) == pytest.approx(200 / 3)
+    assert api.teams(db) == ["Team not recorded"]
+    lines = "\n".join(result.report.lists)
+    assert "List 5 (sheet List_5) → icpc: 7 rows read" in lines
+    assert "team not recorded (no Allocated Team column)" in lines
+    [said] = [w for w in result.report.warnings if w.check == "column_not_recorded"]
+    assert "load for the whole council, team 'Team not recorded'" in said.message
+
+
+#: Lists 3-5 complete; List 6 in the workbook but empty, without its visit columns.
+LIST3 = [*COMMON, "Date of Referral", "Number of Referrals in Last 12 Months", "Allocated Team"]
+LIST3_ROWS = [["R1", "a) Male", "a) WBRI", DOB, 6, d("2021-04-06"), 1, "Team A"]]
+LIST6_BARE = [*COMMON, "CIN Start Date", "Allocated Team", "Allocated Worker"]
+
+
+def _count(db: Path, table: str) -> int:
+    con = store.open_reader(db)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_an_empty_list_never_refuses_the_workbook(tmp_path: Path, pseudonym_key) -> None:
+    sheets = {
+        "List 3": (LIST3, LIST3_ROWS),
+        "List 5": (LIST5, EASTER_LIST5),
+        "List 6": (LIST6_BARE, []),
+    }
+    book = write_workbook(tmp_path / "Annex_A_2021-04-30.xlsx", sheets)
+    db = tmp_path / "csc.duckdb"
+    [result] = load_paths(db, [book])
+    assert result.status == "loaded", result.report.to_text()
+    lines = "\n".join(result.report.lists)
+    assert "List 6 → visits_asat: not used: the list has no rows" in lines
+    assert "List 3 → referrals: 1 rows read, 1 used" in lines
+    assert (_count(db, "referrals"), _count(db, "visits_asat")) == (1, 0)
+
+
+def test_a_list_without_a_needed_column_is_not_used_and_the_rest_loads(
+    tmp_path: Path, pseudonym_key
+) -> None:
+    """List 6 with rows but no "Date Child Was Last Seen": the visits measure cannot use it."""
+    list6 = [["N1", "b) Female", "a) WBRI", DOB, 6, d("2020-01-01"), "Team A", WORKER]]
+    sheets = {"List 5": (LIST5, EASTER_LIST5), "List 6": (LIST6_BARE, list6)}
+    book = write_workbook(tmp_path / "Annex_A_2021-04-30.xlsx", sheets)
+    db = tmp_path / "csc.duckdb"
+    [result] = load_paths(db, [book])
+    assert result.status == "loaded", result.report.to_text()
+    lines = "\n".join(result.report.lists)
+    assert "List 6 → visits_asat: not used: required column(s) missing: last_visit_date" in lines
+    [why] = [w for w in result.report.warnings if w.check == "annex_list_not_used"]
+    assert why.message.startswith("List 6 (Children in need) was not used")
+    assert _count(db, "icpc") > 0 and _count(db, "visits_asat") == 0
+
+
+def test_a_workbook_stays_one_transaction(tmp_path: Path, pseudonym_key) -> None:
+    """A bad row in List 5 refuses the whole workbook: List 3's good referral is not stored."""
+    bad = [*EASTER_LIST5, list5_row("A8", "2021-04-20", "No", "2021-04-10", "Team A")]
+    sheets = {"List 3": (LIST3, LIST3_ROWS), "List 5": (LIST5, bad)}
+    book = write_workbook(tmp_path / "Annex_A_2021-04-30.xlsx", sheets)
+    db = tmp_path / "csc.duckdb"
+    [result] = load_paths(db, [book])
+    assert result.status == "rejected"
+    assert any("icpc_date is before strategy_date" in p.message for p in result.report.problems)
+    assert _count(db, "referrals") == 0
+
+
+def test_a_workbook_none_of_whose_lists_can_be_used_is_refused_saying_why(
+    tmp_path: Path, pseudonym_key
+) -> None:
+    book = write_workbook(tmp_path / "Annex_A_2021-04-30.xlsx", {"List 6": (LIST6_BARE, [])})
+    [result] = load_paths(tmp_path / "csc.duckdb", [book])
+    assert result.status == "rejected"
+    [problem] = result.report.problems
+    assert problem.check == "annex_a_lists"
+    assert "List 6: the list has no rows" in problem.message

@@ -52,7 +52,7 @@ def test_iso_utc_times_are_read_as_the_time_in_england() -> None:
 
 def test_dates_that_can_only_be_uk_decide_the_file() -> None:
     frame = _frame("visits_2021-06-uk-dates-decided.csv").set_index("child_id")
-    assert frame.loc["C1", "due_date"].date() == date(2021, 3, 6)  # 06/03 is 6 March here
+    assert frame.loc["C1", "due_date"].date() == date(2021, 6, 4)  # 04/06 is 4 June here
     assert frame.loc["C4", "visit_date"].date() == date(2021, 6, 3)
 
 
@@ -106,5 +106,6 @@ def test_invisible_characters_are_stripped_and_counted() -> None:
 def test_staff_names_in_worker_id_are_pseudonymised() -> None:
     frame = _frame("caseloads_2021-06-staff-names-in-worker-id.csv")
     ids = list(frame["worker_id"])
-    assert ids[2] == "W3" and all(i.startswith("P-") for i in ids[:2])
+    # two of the three values are names: the column is one of names, so W3 is replaced too
+    assert all(i.startswith("P-") for i in ids) and len(set(ids)) == 3
     assert not {"Delta Arthur", "Mary-Jane O'Neill"} & set(ids)

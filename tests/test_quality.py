@@ -74,10 +74,11 @@ def test_pages_show_the_grid_and_the_warnings(gappy_db: Path) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.switch_page("app_pages/data_quality.py").run()
     assert not at.exception
-    grid = at.dataframe[0].value
-    assert grid.loc["May 2021", "Case supervision"] == quality.MISSING
+    coverage = at.table[0].value  # one row per return, its months in words: fits the page
+    assert coverage.loc["Case supervision", "✖ Missing"] == "1: May 2021"
+    assert coverage.loc["Caseloads", "↻ Replaced"] == "1: April 2021"
     assert any("Case supervision, May 2021" in c.value for c in at.caption)
-    summary = at.dataframe[1].value  # checks by return and month
+    summary = at.dataframe[0].value  # checks by return and month
     assert len(summary) == len(RETURN_COLUMNS) * 3 - 1  # April to June, less May's supervision
     assert set(summary["Checks"]) == {"Passed all checks"}
     # A KPI page for April warns that Caseloads was replaced after the board met.

@@ -40,6 +40,8 @@ class PageEntry:
     url_path: str
     default: bool = False
     roles: tuple[str, ...] = ()
+    #: Not listed in the sidebar: only reached by its address (``/overview``).
+    hidden: bool = False
 
 
 def area_page_path(area_id: str) -> str:
@@ -55,10 +57,14 @@ def area_entries() -> list[PageEntry]:
     ]
 
 
+OVERVIEW = "app_pages/overview.py"
+
 PAGES: list[PageEntry] = [
-    PageEntry(
-        "app_pages/overview.py", "Overview", ":material/dashboard:", "Performance", "overview", True
-    ),
+    # The overview opens at the app's root. Streamlit serves its default page at "/" only and
+    # answers its own url_path with "Page not found", so the same script is also registered,
+    # out of the sidebar, at /overview (a link or bookmark to it opens the overview).
+    PageEntry(OVERVIEW, "Overview", ":material/dashboard:", "Performance", "home", True),
+    PageEntry(OVERVIEW, "Overview", ":material/dashboard:", "Performance", "overview", hidden=True),
     *area_entries(),
     PageEntry("app_pages/board.py", "Board mode", ":material/co_present:", "Board", "board"),
     PageEntry(
@@ -125,6 +131,7 @@ def navigation(entries: list[PageEntry] | None = None, role: str | None = None) 
                 icon=entry.icon,
                 url_path=entry.url_path,
                 default=entry.default,
+                visibility="hidden" if entry.hidden else "visible",
             )
         )
     # Every page listed: with a page per area there are more than ten, and a board member

@@ -6,6 +6,11 @@ values cannot say which form it is in, so the return's month decides: if read DD
 its dates fall in that month but read MM/DD some do, the file is refused as US dates — never
 loaded with 3 June as 6 March. A file whose every date lies in one other month than the one
 it is for (a file named June holding May's visits) is refused naming both months.
+
+A monthly return also declares the column that puts a row in its month (``month_column``:
+visits by ``due_date``). A row whose value lies outside the file's month is refused by row
+number, and a file whose every such row lies in one other month is refused naming that month:
+June's visits named July, with a few visits made in July, no longer pass as July's.
 """
 
 from __future__ import annotations
@@ -115,6 +120,73 @@ class MonthSpread:
             f"{date(year, other, 1):%B %Y}",
             fix="Check which month the file holds, then name it for that month "
             "(or export the right month again).",
+        )
+
+
+class RowMonth:
+    """Rows whose ``month_column`` lies outside the file's month, gathered chunk by chunk
+    from the typed rows (date-times are already the time in England)."""
+
+    def __init__(self, spec: ReturnSpec, month: date | None) -> None:
+        self._spec = spec
+        self._month = month
+        self._column = spec.month_column if month is not None else None
+        self.dated = 0  # rows with a value in the column
+        self.rows = 0  # of those, rows outside the month
+        self.examples: list[int] = []
+        self.months: set[tuple[int, int]] = set()
+
+    def add(self, typed: pd.DataFrame) -> None:
+        if self._column is None or self._column not in typed:
+            return
+        stamps = typed[self._column].dropna()
+        month = self._month
+        outside = stamps[(stamps.dt.year != month.year) | (stamps.dt.month != month.month)]
+        self.dated += len(stamps)
+        self.rows += len(outside)
+        self.examples = (self.examples + [int(i) + 2 for i in outside.index])[:EXAMPLE_ROWS]
+        self.months |= set(zip(outside.dt.year, outside.dt.month, strict=True))
+
+    @property
+    def other_month(self) -> date | None:
+        """The one other month every dated row lies in, if they all do."""
+        if self.rows and self.rows == self.dated and len(self.months) == 1:
+            year, month = next(iter(self.months))
+            return date(year, month, 1)
+        return None
+
+    def finding(self) -> Finding | None:
+        """A problem naming the rows outside the month, or the one other month every row is
+        in (then the file is that month's, under another name)."""
+        if not self.rows:
+            return None
+        column, month, name = self._column, self._month, self._spec.name
+        other = self.other_month
+        if other is not None:
+            message = (
+                f"The file is for {month:%B %Y} but every row's {column} is in "
+                f"{other:%B %Y}: it holds {other:%B %Y}'s rows"
+            )
+            fix = (
+                f"If it is {other:%B %Y}'s return, name it {name}_{other:%Y-%m} and load it "
+                f"as that month; otherwise export {month:%B %Y}'s return again."
+            )
+        else:
+            message = (
+                f"{column} is outside {month:%B %Y}, the month the file is for: a row of this "
+                f"return belongs to the month of its {column}"
+            )
+            fix = (
+                f"Take those rows out (they belong in their own month's file) or export "
+                f"{month:%B %Y}'s return again."
+            )
+        return Finding(
+            check="row_in_month",
+            message=message,
+            column=column,
+            rows_affected=self.rows,
+            example_rows=self.examples,
+            fix=fix,
         )
 
 

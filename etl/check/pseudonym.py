@@ -10,6 +10,12 @@ The key lives outside the store and the repository: ``$CSC_PSEUDONYM_KEY`` names
 else ``$XDG_DATA_HOME/csc-dashboard/pseudonym.key`` (``~/.local/share/…``). It is created on
 first use (32 random bytes, readable by its owner only). Losing it means workers loaded
 afterwards get new IDs; copying it to another deployment makes their IDs agree.
+
+Whether a column holds staff names is decided for the column, never value by value: a name
+written "Olivia Smith-0" or "Amelia Adams W." has no name's shape, and such a column used to
+be stored whole. A column holds names when the return declares it so, when its heading means
+a person ("Allocated Worker", "Social Worker", "Worker Name"; not "Worker ID"), or when names
+are common among its values; then every value in it is replaced.
 """
 
 from __future__ import annotations
@@ -25,10 +31,53 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.returns import fold_header
+
 PREFIX = "P-"
 #: Two or more words of letters (apostrophes and hyphens inside words allowed): a person's
 #: name, as opposed to an ID such as "W0123" or "SW-17".
 _NAME = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*(?:\s+[^\W\d_]+(?:['’-][^\W\d_]+)*)+$")
+
+
+#: Folded headings that mean a person (the worker, not their reference)...
+_PERSON = re.compile(
+    r"(worker|practitioner|advis[eo]r|manager|supervisor|caseholder|professional|staff|^sw$)"
+)
+#: ...unless they end in a word for a reference ("Worker ID", "Staff Number").
+_REFERENCE = re.compile(r"(id|ids|identifier|no|num|number|code|ref|reference|key)$")
+#: A word of a name as it is written: a capital then small letters ("Smith"; "Brien" of
+#: "O'Brien").
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’]+")
+#: The share of a column's different values that read as names for the column to be taken as
+#: a column of names. Reference columns have none; a few "Not Allocated" cells stay below it.
+NAMES_COMMON = 0.2
+
+
+def heading_means_a_person(heading: str) -> bool:
+    """True for "Allocated Worker", "Social Worker", "Worker Name", "Personal Advisor"; false
+    for "Worker ID", "Staff Number" and headings about anything but a person."""
+    folded = fold_header(heading)
+    return bool(_PERSON.search(folded)) and not _REFERENCE.search(folded)
+
+
+def _reads_as_a_name(value: str) -> bool:
+    """Two or more words written as names are ("Olivia Smith-0", "Amelia Adams W."), whatever
+    else the cell holds; an ID such as "W0123", "SW-17" or a pseudonym has none."""
+    words = [w for w in _NAME_WORD.findall(value) if w[0].isupper() and w[1:].islower()]
+    return len(words) >= 2
+
+
+def names_common(values: pd.Series) -> tuple[int, int]:
+    """(values that read as names, different values), counted over the different values; the
+    column holds names when the first is at least ``NAMES_COMMON`` of the second."""
+    distinct = pd.Series(values.dropna().astype("str").str.strip().unique())
+    distinct = distinct[distinct != ""]
+    return int(distinct.map(_reads_as_a_name).sum()), len(distinct)
+
+
+def holds_names(values: pd.Series) -> bool:
+    named, distinct = names_common(values)
+    return distinct > 0 and named >= NAMES_COMMON * distinct
 
 
 def key_path() -> Path:

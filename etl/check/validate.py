@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.check.date_checks import DateOrder, MonthSpread
+from etl.check.date_checks import DateOrder, MonthSpread, RowMonth
 from etl.check.staging import (
     LATEST_DATE_COLUMN,
     ROW_COLUMN,
@@ -98,6 +98,10 @@ class MonthUnit:
     staged: Path
     rows: int
     origin: str = "return"
+    #: This unit's own warnings when they are not the file's: an Annex A workbook's unit has
+    #: only its return's lists' warnings, counted over the month's rows (Data quality compares
+    #: them with the unit's rows). None: the file's report is the unit's.
+    warnings: list[Finding] | None = None
 
     @property
     def what(self) -> str:
@@ -388,7 +392,8 @@ def _check_chunk(
     return frame, problems
 
 
-def _blank_optional_warnings(spec: ReturnSpec, blanks: dict[str, int]) -> list[Finding]:
+def blank_optional_warnings(spec: ReturnSpec, blanks: dict[str, int]) -> list[Finding]:
+    """One warning per optional column blank on some rows (``blanks``: column -> rows)."""
     return [
         Finding(
             check="optional_blank",
@@ -436,12 +441,14 @@ def _checked_return(
     absent = {c.name for c in spec.columns if c.optional and c.name not in first}
     schema = staged_schema(spec)
     order, spread = DateOrder(spec), MonthSpread(spec)
+    in_month = RowMonth(spec, raw.month if raw.dates_in_month else None)
     with pq.ParquetWriter(staged, schema) as writer:
         for chunk, frame, problems in checked:
             order.add(chunk, raw.month)
             for finding in problems:
                 tally.add(finding)
             spread.add(frame)
+            in_month.add(frame)
             for col in spec.columns:
                 blanks[col.name] = blanks.get(col.name, 0) + int(frame[col.name].isna().sum())
             frame[ROW_COLUMN] = frame.index + 2
@@ -450,8 +457,11 @@ def _checked_return(
     if whole_file_by_duckdb:
         for finding in whole_file_findings(spec, staged, stage):
             tally.add(finding)
-    elsewhere = spread.finding(raw.month) if raw.dates_in_month and raw.month else None
-    for finding in (order.finding(), elsewhere):
+    # Every dated row in one other month says the file is that month's: one finding, not two.
+    elsewhere = None
+    if raw.dates_in_month and raw.month and in_month.other_month is None:
+        elsewhere = spread.finding(raw.month)
+    for finding in (order.finding(), elsewhere, in_month.finding()):
         if finding:
             tally.add(finding)
     report = ValidationReport(
@@ -461,7 +471,7 @@ def _checked_return(
         rows=rows,
         problems=tally.findings(),
         warnings=raw.warnings
-        + _blank_optional_warnings(spec, {k: n for k, n in blanks.items() if k not in absent}),
+        + blank_optional_warnings(spec, {k: n for k, n in blanks.items() if k not in absent}),
     )
     return CheckedReturn(raw, staged, report)
 

@@ -29,7 +29,7 @@ from etl.check.file_month import (
 )
 from etl.check.identifiers import IdentifierScan, strip_invisible
 from etl.check.privacy import personal_data_reason
-from etl.check.pseudonym import pseudonymise
+from etl.check.pseudonym import heading_means_a_person, holds_names, names_common, pseudonymise
 from etl.read.csv_rows import csv_tables, find_header, header_row, text_rows
 from etl.read.sniff import (
     DEFAULT_MAX_MB,
@@ -302,6 +302,22 @@ def read_return(name: str, source: Source, sheets: list[Sheet] | None = None) ->
         sheets = workbook_sheets(name, source)
     headers, tables, decimal_comma = _tables(name, source, sheets)
     spec, named = _identify(name, headers)
+    try:
+        return _as_return(name, spec, named, headers, tables, decimal_comma)
+    except FileRejected as exc:
+        exc.identified = True
+        raise
+
+
+def _as_return(
+    name: str,
+    spec: ReturnSpec,
+    named: bool,
+    headers: list[str],
+    tables: Iterator[pa.Table],
+    decimal_comma: bool,
+) -> RawReturn:
+    """The rest of ``read_return``, once the file is known to be ``spec``."""
     mapping, header_warnings = map_headers(spec, headers)
     chunks = _frames(tables, mapping, CHUNK_ROWS)
     first = next(chunks, None)
@@ -322,7 +338,8 @@ def read_return(name: str, source: Source, sheets: list[Sheet] | None = None) ->
     chunks = _chain(first, rest)
     if decimal_comma:
         chunks = _decimal_points(chunks, spec)
-    raw.chunks = pseudonymised(chunks, raw)
+    headings = {canonical: headers[pos].strip() for pos, canonical in mapping.items()}
+    raw.chunks = pseudonymised(chunks, raw, headings=headings)
     return raw
 
 
@@ -344,18 +361,41 @@ def _chain(first: pd.DataFrame, rest: Iterator[pd.DataFrame]) -> Iterator[pd.Dat
     yield from rest
 
 
+def _staff_names_because(
+    column: str, declared: set[str], headings: dict[str, str], frame: pd.DataFrame
+) -> str | None:
+    """Why every value of ID column ``column`` is to be taken as a staff name, if it is: the
+    return declares it, its heading means a person, or names are common among its values."""
+    if column in declared:
+        return "the return declares it to hold staff names"
+    heading = headings.get(column, "")
+    if heading and heading_means_a_person(heading):
+        return f"its heading '{heading[:60]}' means a person"
+    if column in frame and holds_names(frame[column]):
+        named, distinct = names_common(frame[column])
+        return f"names are common in it ({named:,} of {distinct:,} different values)"
+    return None
+
+
 def pseudonymised(
-    chunks: Iterator[pd.DataFrame], raw: RawReturn, staff_columns: Iterable[str] = ()
+    chunks: Iterator[pd.DataFrame],
+    raw: RawReturn,
+    staff_columns: Iterable[str] = (),
+    headings: dict[str, str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Chunks with staff names replaced by keyed pseudonyms before anything is staged.
 
     Invisible characters are removed from ID and text values first (``strip_invisible``),
     and real-world identifiers refuse the file at its end (``IdentifierScan``).
-    Every value of a ``staff_columns`` column (declared to hold names) is replaced; in other
-    ID columns only values shaped like a name ("Delta Arthur") are. One warning per column
-    says how many values were replaced, never which.
+    Whether an ID column holds staff names is decided for the column (``_staff_names_because``:
+    declared in ``staff_columns``, a heading in ``headings`` — canonical name → heading as
+    written — that means a person, or names common among its values); then every value is
+    replaced, from the first chunk that shows it on. In other ID columns only values shaped
+    like a name ("Delta Arthur") are. One warning per column says how many values were
+    replaced and why, never which.
     """
-    every = set(staff_columns)
+    declared = set(staff_columns)
+    because: dict[str, str] = {}
     counts: dict[str, int] = {}
     hidden: dict[str, int] = {}
     ids = [c.name for c in raw.spec.columns if c.type == "id"]
@@ -368,8 +408,12 @@ def pseudonymised(
                 hidden[column] = hidden.get(column, 0) + n
         identifiers.add(frame)
         for column in ids:
+            if column not in because:
+                reason = _staff_names_because(column, declared, headings or {}, frame)
+                if reason:
+                    because[column] = reason
             if column in frame:
-                frame[column], n = pseudonymise(frame[column], column in every)
+                frame[column], n = pseudonymise(frame[column], column in because)
                 counts[column] = counts.get(column, 0) + n
         yield frame
     refusal = identifiers.refusal()
@@ -388,17 +432,22 @@ def pseudonymised(
                 )
             )
     for column, n in counts.items():
-        if n:
-            what = "staff names" if column in every else "values shaped like a person's name"
-            raw.warnings.append(
-                Finding(
-                    check="pseudonymised",
-                    message=f"{column}: {n:,} {what} replaced by a keyed pseudonym (the same "
-                    "person keeps the same ID); no name is stored",
-                    column=column,
-                    rows_affected=n,
-                )
+        if not n:
+            continue
+        if column in because:
+            message = (
+                f"{column}: staff names replaced by a keyed pseudonym, every value ({n:,}): "
+                f"the column is taken as staff names because {because[column]}; the same "
+                "person keeps the same ID and no name is stored"
             )
+        else:
+            message = (
+                f"{column}: {n:,} values shaped like a person's name replaced by a keyed "
+                "pseudonym (the same person keeps the same ID); no name is stored"
+            )
+        raw.warnings.append(
+            Finding(check="pseudonymised", message=message, column=column, rows_affected=n)
+        )
 
 
 def personal_data_headings(source: Source, sheets: list[Sheet] | None) -> list[Finding]:

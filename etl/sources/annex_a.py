@@ -10,6 +10,12 @@ Event lists (List 5) cover a period: a row falls in the months the return's ``sp
 Snapshot lists (6, 7, 8) are the position on the list date. The list date comes from the
 file name, the upload form or ``--as-at``; when it cannot be known the workbook is refused
 with the question, never guessed.
+
+Older and partial workbooks load as far as they can, still in one transaction: a list without
+a column the return fills when blank (``blank_as``: the 2019 template's List 5 has no
+Allocated Team) loads for the whole council, "Team not recorded", and the report says so; a
+list with no rows, or without a column its measure needs, is "not used" with the reason and
+the other lists load. Only a workbook none of whose lists can be used is refused.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl.check.validate import MonthUnit, check_return, staged_schema
+from etl.check.validate import MonthUnit, blank_optional_warnings, check_return, staged_schema
 from etl.read.reader import PERSONAL_DATA_DROPPED, RawReturn, map_headers, pseudonymised
 from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
@@ -64,6 +70,8 @@ class ListSummary:
     rows_used: int = 0
     months: list[str] = field(default_factory=list)  # YYYY-MM filled from this list
     dropped: list[str] = field(default_factory=list)  # "heading: why"
+    not_recorded: list[str] = field(default_factory=list)  # "team not recorded (no …)"
+    not_used: str | None = None  # why a list the dashboard reads was not used
 
     def line(self) -> str:
         """The list as an analyst reads it in the report."""
@@ -71,8 +79,11 @@ class ListSummary:
         head = f"List {self.number}" + ("" if named else f" (sheet {self.sheet})")
         if self.used_by is None:
             return f"{head}: not used by the dashboard"
+        if self.not_used:
+            return f"{head} → {self.used_by}: not used: {self.not_used}"
         months = _month_range(self.months)
         dropped = f"; left out: {'; '.join(self.dropped)}" if self.dropped else ""
+        dropped += "".join(f"; {note}" for note in self.not_recorded)
         unused = self.rows_read - self.rows_used
         why = f" ({unused:,} fall in no month filled)" if unused else ""
         return (
@@ -166,7 +177,8 @@ def list_return(found: FoundList, file_name: str, as_at: date) -> RawReturn:
     spec, source = found.spec, found.spec.annex_a
     sheet = found.sheet
     given = {*found.declared.fill, *([source.as_at_column] if source.as_at_column else [])}
-    mapping, warnings = map_headers(spec, sheet.headers, given)
+    not_recorded = _not_recorded(spec, sheet)
+    mapping, warnings = map_headers(spec, sheet.headers, {*given, *not_recorded})
     frame = pd.DataFrame(
         {name: [row[pos] for row in sheet.rows] for pos, name in mapping.items()},
         index=pd.Index([n - 2 for n in sheet.row_numbers]),
@@ -174,6 +186,20 @@ def list_return(found: FoundList, file_name: str, as_at: date) -> RawReturn:
     )
     for column, value in found.declared.fill.items():
         frame[column] = value
+    for column, value in not_recorded.items():
+        frame[column] = value
+        rows_take = f"{column} '{value}'" if value else f"no {column}"
+        warnings.append(
+            Finding(
+                check="column_not_recorded",
+                message=f"the list has no {column} column ({_heading(spec, column)}): its rows "
+                f"load for the whole council, {rows_take}",
+                column=column,
+                rows_affected=len(frame),
+                fix=f"Nothing to do; to see them by {column}, add the {_heading(spec, column)} "
+                "column to the list (Ofsted's template has it since 2020).",
+            )
+        )
     if source.as_at_column:
         frame[source.as_at_column] = as_at.isoformat()
     for column in spec.columns:
@@ -198,6 +224,24 @@ def list_return(found: FoundList, file_name: str, as_at: date) -> RawReturn:
     raw = RawReturn(label, spec, as_at.replace(day=1), iter(()), warnings)
     raw.chunks = pseudonymised(iter([frame]), raw, source.pseudonymise)
     return raw
+
+
+def _heading(spec: ReturnSpec, column: str) -> str:
+    """A column's heading as Annex A writes it (its first alias, say "Allocated Team")."""
+    aliases = spec.column(column).aliases
+    return next((a for a in aliases if a.lower().startswith("allocated")), None) or (
+        aliases[0] if aliases else column
+    )
+
+
+def _not_recorded(spec: ReturnSpec, sheet: Sheet) -> dict[str, str]:
+    """Columns the list lacks that say only whose a case is: the team (``blank_as``, its rows
+    take that value: a list without an Allocated Team loads for the whole council) and a
+    staff column that may be blank (``pseudonymise``; its rows have no worker)."""
+    present = {spec.alias_map().get(fold_header(h)) for h in sheet.headers}
+    source = spec.annex_a
+    staff = {c: "" for c in source.pseudonymise if not spec.column(c).required}
+    return {c: v for c, v in {**staff, **source.blank_as}.items() if c not in present}
 
 
 def split_months(
@@ -287,27 +331,48 @@ def check_workbook(
         )
     problems, warnings, summaries = [], [], {}
     typed: dict[str, list[pd.DataFrame]] = {}
+    own: dict[int, list[Finding]] = {}  # each list's warnings, for its return's months
     for found in used:
-        folder = stage / f"list-{found.number}"
-        folder.mkdir()
-        checked = check_return(list_return(found, file_name, as_at), folder)
-        problems += _in_list(checked.report.problems, found.number, found.spec)
-        warnings += _in_list(checked.report.warnings, found.number, found.spec)
-        summaries[found.number] = ListSummary(
+        summary = summaries[found.number] = ListSummary(
             found.number,
             found.sheet.name,
             found.spec.name,
             found.declared.title,
             rows_read=len(found.sheet.rows),
-            dropped=_dropped(checked.report.warnings),
         )
+        raw, summary.not_used = _list_or_why_not(found, file_name, as_at)
+        if raw is None:
+            warnings.append(_not_used(found, summary.not_used))
+            continue
+        folder = stage / f"list-{found.number}"
+        folder.mkdir()
+        checked = check_return(raw, folder)
+        problems += _in_list(checked.report.problems, found.number, found.spec)
+        own[found.number] = _in_list(checked.report.warnings, found.number, found.spec)
+        warnings += own[found.number]
+        summary.dropped = _dropped(checked.report.warnings)
+        summary.not_recorded = [
+            f"{f.column} not recorded (no {_heading(found.spec, f.column)} column)"
+            for f in checked.report.warnings
+            if f.check == "column_not_recorded"
+        ]
         typed.setdefault(found.spec.name, []).append(
             (found.number, pd.read_parquet(checked.staged))
+        )
+    if not typed and not problems:
+        reasons = "; ".join(f"List {n}: {s.not_used}" for n, s in sorted(summaries.items()))
+        raise FileRejected(
+            Finding(
+                check="annex_a_lists",
+                message=f"None of this Annex A workbook's lists could be used ({reasons})",
+                fix="Send the workbook with those lists filled in and their columns as "
+                "Ofsted's template heads them.",
+            )
         )
     for found in lists:
         if found.spec is None:
             summaries[found.number] = ListSummary(found.number, found.sheet.name, None)
-    units = [] if problems else _units(typed, as_at, stage, summaries)
+    units = [] if problems else _units(typed, as_at, stage, summaries, own)
     report = ValidationReport(
         file_name=file_name,
         return_type="annex_a",
@@ -319,13 +384,70 @@ def check_workbook(
     return report, units
 
 
+def _list_or_why_not(
+    found: FoundList, file_name: str, as_at: date
+) -> tuple[RawReturn, None] | tuple[None, str]:
+    """The list's rows as its return's, or why the list cannot be used (no rows; a column its
+    measure needs missing): such a list is left out and the rest of the workbook loads."""
+    if not found.sheet.rows:
+        return None, "the list has no rows"
+    try:
+        return list_return(found, file_name, as_at), None
+    except FileRejected as exc:
+        if exc.finding.check != "required_columns":
+            raise
+        message = exc.finding.message
+        return None, f"{message[0].lower()}{message[1:]} ({exc.finding.fix})"
+
+
+def _not_used(found: FoundList, why: str) -> Finding:
+    return Finding(
+        check="annex_list_not_used",
+        message=f"List {found.number} ({found.declared.title}) was not used: {why}; the "
+        f"{found.spec.name} return gets nothing from it",
+        fix="Nothing to do for the other lists, which loaded. To use this list, send it with "
+        "its rows and columns.",
+    )
+
+
+def _month_warnings(
+    spec: ReturnSpec, rows_of_lists: dict[int, pd.DataFrame], own: dict[int, list[Finding]]
+) -> list[Finding]:
+    """A return-month's warnings: its own lists' only, each counted over the month's rows of
+    that list. Blanks are counted again; a staff column's pseudonyms are its filled cells, a
+    column not recorded is every row; any other count (cells that held an Excel error) is the
+    list's, at most the month's rows."""
+    out = []
+    for number, rows in rows_of_lists.items():
+        blanks = {c.name: int(rows[c.name].isna().sum()) for c in spec.columns if c.name in rows}
+        listed = own.get(number, [])
+        said = {f.column for f in listed if f.check == "optional_blank"}
+        recounted = [f for f in blank_optional_warnings(spec, blanks) if f.column in said]
+        out += _in_list(recounted, number, spec) if recounted else []
+        for finding in listed:
+            if finding.check == "optional_blank":
+                continue  # counted again above
+            if not finding.rows_affected:
+                out.append(finding)  # about a column, not rows
+                continue
+            if finding.check == "pseudonymised" and finding.column in rows:
+                count = int(rows[finding.column].notna().sum())
+            else:
+                count = min(finding.rows_affected, len(rows))
+            if count:
+                out.append(replace(finding, rows_affected=count))
+    return out
+
+
 def _units(
     typed: dict[str, list[tuple[int, pd.DataFrame]]],
     as_at: date,
     stage: Path,
     summaries: dict[int, ListSummary],
+    own: dict[int, list[Finding]],
 ) -> list[MonthUnit]:
-    """Each return's typed rows (all its lists together) as one unit per month filled."""
+    """Each return's typed rows (all its lists together) as one unit per month filled, each
+    with its own warnings (``_month_warnings``)."""
     units = []
     for name, parts in typed.items():
         spec = all_returns()[name]
@@ -337,10 +459,12 @@ def _units(
         used = pd.Index([], dtype="int64")
         for month, rows in months:
             path = stage / f"{name}-{month:%Y-%m}.parquet"
+            rows_of_lists = {n: rows[rows["_list"] == n] for n, _ in parts}
             rows = rows.drop(columns="_list")
             table = pa.Table.from_pandas(rows, schema=staged_schema(spec), preserve_index=False)
             pq.write_table(table, path)
-            units.append(MonthUnit(spec, month, path, len(rows), origin="annex_a"))
+            warned = _month_warnings(spec, rows_of_lists, own)
+            units.append(MonthUnit(spec, month, path, len(rows), "annex_a", warned))
             used = used.union(rows.index)
         for number, _ in parts:
             summaries[number].months = [f"{m:%Y-%m}" for m, _ in months]

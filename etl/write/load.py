@@ -19,7 +19,7 @@ import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -52,6 +52,10 @@ PERSONAL_DATA_CHECKS = ("personal_data_dropped", "no_personal_data")
 NOT_KEPT_PERSONAL = (
     "The original file was not kept because it held personal data; only its report is kept."
 )
+NOT_KEPT_UNIDENTIFIED = (
+    "The original file was not kept: it matched no declared return, so what it holds is not "
+    "known (it could be personal data); only its report is kept."
+)
 
 
 @dataclass
@@ -70,6 +74,9 @@ class FileCheck:
     stage: Path | None = None
     #: What loading it writes: one return-month for a monthly file, several for a workbook.
     units: list[MonthUnit] = field(default_factory=list)
+    #: Whether the file was known to be a declared return (or an Annex A workbook) before any
+    #: refusal: a file nobody identified is never kept, only its report.
+    identified: bool = True
 
     def __post_init__(self) -> None:
         if self.checked is not None and not self.units:
@@ -202,6 +209,7 @@ class _Refusal:
 
     sheets: list[Sheet] | None = None
     report: ValidationReport | None = None
+    identified: bool = False
 
 
 @contextmanager
@@ -214,6 +222,7 @@ def _refusing(name: str, source: Source, stage: Path) -> Iterator[_Refusal]:
         yield refused
     except FileRejected as exc:
         shutil.rmtree(stage, ignore_errors=True)
+        refused.identified = refused.identified or exc.identified
         personal = (
             personal_data_headings(source, refused.sheets)
             if exc.finding.check != "file_size"
@@ -251,10 +260,11 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
         sheets = refused.sheets = workbook_sheets(name, source)
         lists = find_lists(sheets) if sheets else []
         if lists:
+            refused.identified = True  # an Annex A workbook, whatever its lists hold
             report, units = check_workbook(name, lists, as_at or date_in_name(name), stage)
             return FileCheck(name, source, digest, report, None, stage, units)
         return _Opened(name, source, digest, stage, sheets, read_return(name, source, sheets))
-    return FileCheck(name, source, digest, refused.report, None)
+    return FileCheck(name, source, digest, refused.report, None, identified=refused.identified)
 
 
 def check_paths(paths: list[Path]) -> list[FileCheck]:
@@ -467,12 +477,20 @@ def _log_row(
         unit.rows if unit else fc.report.rows,
         status,
         reason,
-        len(fc.report.warnings),
-        fc.report.to_json(),
+        *_unit_report(fc, unit),
         source,
         user,
         unit.origin if unit else None,
     ]
+
+
+def _unit_report(fc: FileCheck, unit: MonthUnit | None) -> tuple[int, str]:
+    """(warnings, report JSON) logged for one unit: the file's, or for a workbook's unit the
+    file's report with only that unit's own warnings, so each return-month counts its own."""
+    if unit is None or unit.warnings is None:
+        return len(fc.report.warnings), fc.report.to_json()
+    own = replace(fc.report, rows=unit.rows, warnings=unit.warnings)
+    return len(own.warnings), own.to_json()
 
 
 def _insert_months(
@@ -570,6 +588,8 @@ def _not_kept_because(fc: FileCheck) -> str | None:
         # Census XML, SSDA903 tables and the like carry names, dates of birth and postcodes
         # under headings no return declares: such a file is never copied.
         return "The original file was not kept: a file in another format may hold personal data."
+    if not fc.identified:
+        return NOT_KEPT_UNIDENTIFIED
     return None
 
 
@@ -587,8 +607,9 @@ def keep_rejected(db: Path, fc: FileCheck) -> Path:
     """Keep a rejected file and its report in ``rejected/`` beside the store.
 
     Returns the file's kept path (its report is that path + ``.report.json``). A file that
-    held personal data, or one too big to have been read, is not copied: only its report
-    is kept, so a refusal never becomes a second copy of children's details.
+    held personal data, one too big to have been read, or one no declared return matched, is
+    not copied: only its report is kept, so a refusal never becomes a second copy of
+    children's details.
     """
     target = kept_path(db, "rejected", fc)
     not_kept = _not_kept_because(fc)

@@ -79,7 +79,8 @@ def wait_idle(page: Page) -> None:
 
 
 def page_url(base_url: str, entry: PageEntry) -> str:
-    """A page's address: the default page lives at the root (``/overview`` is "not found")."""
+    """A page's address: the default page lives at the root (the overview, which is also at
+    ``/overview`` as a hidden page: Streamlit's default page is "not found" by its own name)."""
     return base_url + "/" + ("" if entry.default else entry.url_path)
 
 
