@@ -70,9 +70,8 @@ def _reads_as_a_name(value: str) -> bool:
 def names_common(values: pd.Series) -> tuple[int, int]:
     """(values that read as names, different values), counted over the different values; the
     column holds names when the first is at least ``NAMES_COMMON`` of the second."""
-    distinct = pd.Series(values.dropna().astype("str").str.strip().unique())
-    distinct = distinct[distinct != ""]
-    return int(distinct.map(_reads_as_a_name).sum()), len(distinct)
+    distinct = {v for v in values.dropna().astype("str").str.strip() if v}
+    return sum(_reads_as_a_name(v) for v in distinct), len(distinct)
 
 
 def holds_names(values: pd.Series) -> bool:
