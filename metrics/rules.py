@@ -145,7 +145,8 @@ class _Limit(RuleKind):
     required = ("limit",)
     fields = ("limit", "warn_within")
     is_cap: ClassVar[bool]
-    word: ClassVar[str]  # "limit" or "floor"
+    #: "limit" for a cap, "target" for a level to reach: one vocabulary on every surface
+    word: ClassVar[str]
 
     def line(self, rule: Threshold) -> float | None:
         return rule.limit
@@ -200,8 +201,8 @@ class Cap(_Limit):
 class Floor(_Limit):
     kind = "floor"
     is_cap = False
-    word = "floor"
-    goal = "floor"
+    word = "target"
+    goal = "target"
 
 
 @register
@@ -283,7 +284,8 @@ class MonthOnMonthIncrease(RuleKind):
         when = texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
         written = texts(values[full | level], lambda v: format_value(v, unit))
         moved = texts(diffs[earlier & (diffs != 0)], lambda d: format_change(d, unit))
-        reached = "" if until is None else f", at or above the level of {format_value(until, unit)}"
+        target = "" if until is None else format_value(until, unit)
+        reached = f", at or above the target of {target}" if target else ""
         statuses, reasons = [], []
         rows = zip(values, diffs, previous_months, level, full, earlier, strict=True)
         for v, d, m, high, top, ok in rows:

@@ -274,7 +274,7 @@ def test_statuses_follow_the_council_rules(small_db: Path) -> None:
     # Visits as at the list date: floor 100% with 5 points' warning; May's 80% is off track,
     # Team B's 100% on track.
     status, reason = _status(small_db, "visits_asat_in_timescale_pct", MAY)
-    assert status == "off track" and reason == "80.0%, 20.0 points below the floor of 100.0%"
+    assert status == "off track" and reason == "80.0%, 20.0 points below the target of 100.0%"
     assert _status(small_db, "visits_asat_in_timescale_pct", MAY, "Team B")[0] == "on track"
     # Seen alone at the last visit must rise: 50% in April, 33.3% in May.
     status, reason = _status(small_db, "visits_asat_seen_alone_pct", MAY)

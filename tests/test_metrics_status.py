@@ -22,7 +22,7 @@ def test_floor_with_warning_band() -> None:
     # 97.0 is 3 points short: inside the 5-point band.
     verdict = _judge(rule, 97)
     assert (verdict.status, verdict.icon) == ("at risk", "▲")
-    assert verdict.reason == "97.0%, 3.0 points below the floor of 100.0%"
+    assert verdict.reason == "97.0%, 3.0 points below the target of 100.0%"
     assert _judge(rule, 94.9).status == "off track"
 
 
@@ -59,7 +59,7 @@ def test_rise_until_a_level_is_on_track_at_or_above_the_level() -> None:
     rule = Threshold(kind="rise_until", limit=95)
     april = date(2021, 4, 1)
     high = _judge(rule, 95.5, previous=96.0, previous_month=april)
-    assert (high.status, high.reason) == ("on track", "95.5%, at or above the level of 95.0%")
+    assert (high.status, high.reason) == ("on track", "95.5%, at or above the target of 95.0%")
     # 94.96 is shown as 95.0%: at the level, so on track even though it fell.
     assert _judge(rule, 94.96, previous=99, previous_month=april).status == "on track"
     # 94.94 is shown as 94.9%: below the level, and down 4.1 points on 99.0%.
