@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -77,12 +78,13 @@ def test_the_team_sentence_counts_teams_and_names_the_worst(demo_db: Path) -> No
     off_now = int((now["status"] == "off track").sum())
     off_then = int((then["status"] == "off track").sum())
     sentence = kpi_sentences(demo_db, kpi_id, MONTH, COMPARE)[1]
-    assert sentence.startswith(
-        f"{off_now} of {len(now)} teams are off track (March 2021: {off_then})."
+    assert sentence.startswith(  # the measure named, and no brackets within brackets
+        f"Agency workers: {off_now} of {len(now)} teams are off track; {off_then} in March 2021."
     )
     worst = now[now["status"] == "off track"].sort_values("value", ascending=False).iloc[0]
     shown = format_figure(worst["value"], "percent", worst["numerator"], worst["denominator"])
-    assert f"Furthest from the rule: {worst['team']} ({shown}, off track" in sentence
+    assert f"Furthest off track: {worst['team']}: {shown}, off track" in sentence
+    assert not re.search(r"\([^)]*\(", sentence)
 
 
 def test_any_is_too_many_rules_say_what_the_teams_have(demo_db: Path) -> None:
