@@ -117,7 +117,7 @@ def _pdf_text_sizes(reader: PdfReader) -> list[tuple[float, str]]:
 def test_pdf_text_is_printed_at_9_pt_or_more(built: dict) -> None:
     small = [(round(s, 1), t) for s, t in _pdf_text_sizes(PdfReader(built["pdf"])) if s < 9]
     assert not small, small[:10]
-    # Chart pictures: 20 px text of a 900 px picture printed CHART_WIDTH_CM wide.
+    # Chart pictures: PACK_CHART_FONT_PX text of a 900 px picture printed CHART_WIDTH_CM wide.
     assert chart_text_pt() >= SMALLEST_PT
     for section in built["pack"].sections:
         layout = section.chart.layout
