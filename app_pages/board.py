@@ -93,7 +93,7 @@ _CSS = f"""
   font-size:max(1em, {_vw(TEXT_PX)});}}
 [data-testid="stMain"] h1 {{font-size:{_vw(44)}; padding:0.1em 0;}}
 [data-testid="stMain"] .csc-badge {{font-size:{_vw(TEXT_PX)};}}
-[data-testid="stMain"] .csc-summary :is(th, td, caption) {{font-size:{_vw(22)};
+[data-testid="stMain"] .csc-summary :is(th, td, caption) {{font-size:{_vw(TEXT_PX)};
   padding:0.1em 0.3em; line-height:1.2;}}
 [data-testid="stMain"] .csc-summary :is(th, td, caption) span {{font-size:inherit;}}
 [data-testid="stMain"] .csc-board-sr {{position:absolute; width:1px; height:1px;

@@ -65,12 +65,12 @@ CSS = f"""
 }}
 html {{ font-family: "DejaVu Sans", sans-serif; font-size: 11pt; line-height: 1.35;
   color: #111; }}
-h1 {{ font-size: 22pt; line-height: 1.2; margin: 0 0 0.3cm; string-set: pack-title content(); }}
+h1 {{ font-size: 20pt; line-height: 1.2; margin: 0 0 0.2cm; string-set: pack-title content(); }}
 h2 {{ font-size: 18pt; margin: 0 0 0.3cm; break-after: avoid; }}
 h3 {{ font-size: 12pt; margin: 0.4cm 0 0.15cm; break-after: avoid; }}
 p {{ margin: 0 0 0.2cm; }}
 .cover p {{ font-size: 10pt; margin: 0 0 0.1cm; }}
-.cover h2 {{ margin-top: 0.4cm; }}
+.cover h2 {{ margin-top: 0.3cm; }}
 section {{ break-before: page; }}
 section.cover {{ break-before: auto; }}
 .top {{ display: flex; gap: 0.5cm; align-items: flex-start; }}
@@ -88,7 +88,8 @@ tr {{ break-inside: avoid; }}
 .keep {{ break-inside: avoid; }}
 .figures {{ break-inside: avoid; }}  /* a chart's 24 months together, never split */
 .small {{ font-size: {SMALLEST_PT}pt; }}
-table.summary td {{ white-space: nowrap; }}  /* status, figure, since: one line a measure */
+/* status and figure on one line each, so a row is as tall as its measure's name */
+table.summary td:nth-child(2), table.summary td:nth-child(3) {{ white-space: nowrap; }}
 """
 
 

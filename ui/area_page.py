@@ -3,7 +3,7 @@
 An area page opens on a status strip naming every measure of the area with its status, worst
 first (the summary's lines, ``metrics.summary``), so a measure off track further down the
 page is seen at once. Then it is drawn entirely from the KPI declarations: each KPI gets its
-figure for the chosen month, team and plan type, a trend against its threshold and target
+figure for the chosen month, team and plan type, a trend against its target or limit and target
 date, a month × team table, a "how this is calculated" panel and the rows behind it.
 Adding a KPI to ``metrics/kpis/`` adds it to its area page with no page edit.
 """
@@ -203,7 +203,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
             with detail:
                 figure = trend_figure(
                     series,
-                    title=f"{kpi.short_title}: trend against threshold",
+                    title=f"{kpi.short_title}: trend",
                     unit=kpi.unit,
                     target_date=api.target_date(kpi.id),
                     benchmarks=bench.series,
