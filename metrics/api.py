@@ -65,6 +65,12 @@ def target_date(kpi_id: str) -> date | None:
     return rule.due if rule is not None else None
 
 
+def _bar_word(rule) -> str:
+    """One vocabulary: a cap is a "limit"; every other level a measure must reach, a
+    "target"."""
+    return "Limit" if rule is not None and rule.kind == "cap" else "Target"
+
+
 def how_calculated(kpi_id: str) -> str:
     """The KPI's definition in plain English (Markdown), from its declaration and the rule."""
     k = get_kpi(kpi_id)
@@ -83,7 +89,7 @@ def how_calculated(kpi_id: str) -> str:
         f"- **Value:** {how} No denominator means no data, never zero.",
         f"- **Source:** the {k.return_name} return; by month, for the whole council and by "
         f"{splits}. The council figure is counted from all rows, not averaged from teams.",
-        f"- **Threshold:** {describe(rule, k.unit, k.higher_is_better)}",
+        f"- **{_bar_word(rule)}:** {describe(rule, k.unit, k.higher_is_better)}",
     ]
     if k.notes:
         lines.append(f"- **Notes:** {k.notes}")

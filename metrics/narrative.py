@@ -42,7 +42,7 @@ _BAD = {OFF_TRACK: 0, AT_RISK: 1}
 def rule_clause(rule: Threshold | None, unit: str) -> str:
     """What the council's rule asks for, in a few words."""
     if rule is None:
-        return "no threshold is set"
+        return "no target or limit is set"
     return kind_of(rule).clause(rule, unit)
 
 

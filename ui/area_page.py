@@ -111,7 +111,7 @@ def trend_summary(series: pd.DataFrame, unit: str, month: date) -> str:
     threshold = series["threshold"].dropna()
     text = f"{uk_month(month)} — " + "; ".join(parts) if parts else "No data for this month"
     if len(threshold):
-        text += f"; threshold {format_value(threshold.iloc[-1], unit)}"
+        text += f"; target or limit {format_value(threshold.iloc[-1], unit)}"
     return text + "."
 
 
