@@ -90,6 +90,8 @@ tr {{ break-inside: avoid; }}
 .small {{ font-size: {SMALLEST_PT}pt; }}
 /* status and figure on one line each, so a row is as tall as its measure's name */
 table.summary td:nth-child(2), table.summary td:nth-child(3) {{ white-space: nowrap; }}
+table.summary :is(th, td) {{ padding: 1pt 4pt; }}
+table.summary tbody th {{ width: 40%; }}  /* the measure's name, so it seldom wraps */
 """
 
 
