@@ -91,7 +91,7 @@ _CSS = f"""
 [data-testid="stMain"] .csc-board-position {{font-size:{_vw(28)}; font-weight:700;}}
 [data-testid="stMain"] :is(p, li, label, button, summary, span, div, input, th, td, caption) {{
   font-size:max(1em, {_vw(TEXT_PX)});}}
-[data-testid="stMain"] h1 {{font-size:{_vw(44)}; padding:0.1em 0;}}
+[data-testid="stMain"] h1 {{font-size:{_vw(44)}; padding:0.1em 0; line-height:1.25;}}
 [data-testid="stMain"] .csc-badge {{font-size:{_vw(TEXT_PX)};}}
 [data-testid="stMain"] .csc-summary :is(th, td, caption) {{font-size:{_vw(TEXT_PX)};
   padding:0.1em 0.3em; line-height:1.2;}}
