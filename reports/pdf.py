@@ -189,9 +189,10 @@ def _comparisons(pack: BoardPack) -> str:
     )
 
 
-def _area(section: AreaSection, picture: bytes) -> str:
+def _area(section: AreaSection, picture: bytes, note: str) -> str:
     """An area with an exception from a new page, headed with its finding: the chart (with
-    its alt text) and each exception's headline beside it, the narrative, the team table."""
+    its alt text) and each exception's headline beside it, the narrative, the team table,
+    and the small-numbers rule (a page may be copied on its own)."""
     source = "data:image/png;base64," + base64.b64encode(picture).decode("ascii")
     # Beside the chart only as many headlines as fit its height: a flex row cannot break
     # across pages, and Quality of practice's eight pushed the row to the next page, leaving
@@ -204,7 +205,8 @@ def _area(section: AreaSection, picture: bytes) -> str:
         f'<div class="top"><figure><img src="{source}" alt="{escape(section.chart_alt)}">'
         f'</figure><div class="headlines">{_paragraphs(beside)}</div></div>'
         f"{_paragraphs(rest)}"
-        f"<h3>{escape(section.title)} by team</h3>{_table(section.team_table)}</section>"
+        f"<h3>{escape(section.title)} by team</h3>{_table(section.team_table)}"
+        f"{_paragraphs([note], 'small')}</section>"
     )
 
 
@@ -227,7 +229,8 @@ def _appendix(pack: BoardPack) -> str:
 def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
     """The whole pack as one HTML document (also what the PDF's tags are made from)."""
     areas = "".join(
-        _area(section, picture) for section, picture in zip(pack.sections, pictures, strict=True)
+        _area(section, picture, pack.suppression_note)
+        for section, picture in zip(pack.sections, pictures, strict=True)
     )
     subject = f"Children's social care performance, {uk_month(pack.month)}"
     return (

@@ -18,6 +18,7 @@ from metrics.narrative import (
     rule_clause,
     worst_teams,
 )
+from metrics.narrative import named as named_sentence
 from metrics.projection import kpi_projection
 from metrics.suppression import SHOW_ALL, Suppressor
 
@@ -93,14 +94,17 @@ def test_any_is_too_many_rules_say_what_the_teams_have(demo_db: Path) -> None:
     teams = values[(values["team"] != "ALL") & values["value"].notna()]
     with_any = int((teams["numerator"] > 0).sum())
     sentence = kpi_sentences(demo_db, k.id, MONTH, COMPARE)[1]
-    assert sentence.startswith(f"{with_any} of {len(teams)} teams have {k.numerator.text} (")
+    assert sentence.startswith(
+        f"{k.short_title}: {with_any} of {len(teams)} teams have {k.numerator.text}; "
+    )
 
 
 def test_a_kpi_short_of_its_target_gets_its_projection(demo_db: Path) -> None:
     kpi_id = "caseload_qsw_over_cap_pct"
     projection = kpi_projection(demo_db, kpi_id, MONTH)
     sentences = kpi_sentences(demo_db, kpi_id, MONTH, COMPARE)
-    assert (projection.sentence() in sentences) == (not projection.already_met)
+    named = named_sentence(api.kpi(kpi_id), projection.sentence())  # says which measure
+    assert (named in sentences) == (not projection.already_met)
     # a rise rule with a level to reach (rise until at least 95%) is projected towards it
     rising = kpi_projection(demo_db, "visits_in_time_pct", MONTH)
     assert rising is not None and rising.target == api.threshold("visits_in_time_pct").limit

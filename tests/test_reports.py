@@ -467,11 +467,12 @@ def test_the_publication_rule_is_stated_on_every_area_page(built: dict) -> None:
     pack = built["pack"]
     assert pack.suppression_note == PUBLICATION.note()
     pages = [_flat(p.extract_text()) for p in PdfReader(built["pdf"]).pages]
-    starts = [next(i for i, t in enumerate(pages) if t.startswith(a.title)) for a in api.areas()]
-    for area, start, end in zip(api.areas(), starts, [*starts[1:], len(pages)], strict=True):
-        assert _flat(PUBLICATION.note()) in " ".join(pages[start:end]), area.title
+    sections = pack.sections
+    starts = [next(i for i, t in enumerate(pages) if t.startswith(s.finding)) for s in sections]
+    for section, start, end in zip(sections, starts, [*starts[1:], len(pages)], strict=True):
+        assert _flat(PUBLICATION.note()) in " ".join(pages[start:end]), section.title
         # a heading is never alone at the foot of a page: the chart follows it
-        assert len(pages[start].split()) > 40, area.title
+        assert len(pages[start].split()) > 40, section.title
 
 
 def test_the_command_line_chooses_the_suppression_mode(built: dict, tmp_path: Path) -> None:
