@@ -1,4 +1,9 @@
-"""Overview: one tile per headline KPI for the "as at" month, and what changed since last month.
+"""Overview: what needs attention first, then one tile per headline KPI, then what changed.
+
+"Needs attention" is the exceptions-first summary (``metrics.summary``): every measure off
+track or at risk, whether or not it has a tile, so nothing red is missing. "What changed"
+lists only real changes (a measure that went off track or recovered), the council before its
+teams, at most eight lines.
 
 Team names in "What changed" come from the councils' files, so they are written with
 ``ui.layout.plain``: a team named ``[click](http://x)`` is shown as typed, not as a link.
@@ -12,9 +17,11 @@ from charts.sparkline import sparkline_range, sparkline_svg
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
+from metrics.summary import shortened, status_changes, summary
 from ui.layout import change_text, kpi_tile, plain
 from ui.navigation import area_page_path
 from ui.state import as_at_month, current_db, month_key
+from ui.summary import summary_table
 
 TILES_PER_ROW = 4
 SPARKLINE_MONTHS = 12
@@ -40,6 +47,13 @@ st.caption(
     f"{plain(load_config().council_name)}, whole council, as at {uk_month(month)}.{since} "
     "Select a tile's link for its area page."
 )
+state = summary(db, month)
+st.subheader(f"Needs attention: {state.headline}")
+if state.exceptions:
+    st.html(summary_table(state.exceptions, f"Measures off track or at risk, {uk_month(month)}"))
+else:
+    st.markdown(f"Every measure is on track in {uk_month(month)}.")
+st.subheader("Headline measures")
 for start in range(0, len(headline), TILES_PER_ROW):
     columns = st.columns(TILES_PER_ROW)
     tiles = headline.iloc[start : start + TILES_PER_ROW].itertuples()
@@ -77,8 +91,12 @@ for start in range(0, len(headline), TILES_PER_ROW):
             )
 
 st.subheader(f"What changed since {uk_month(previous)}" if previous is not None else "What changed")
-changes = api.changes(db, month, previous) if previous is not None else []
+changes = shortened(status_changes(db, month, previous)) if previous is not None else []
 if changes:
     st.markdown("\n".join(f"- {plain(line)}" for line in changes))
 else:
-    st.markdown("No earlier month to compare with." if previous is None else "No notable changes.")
+    st.markdown(
+        "No earlier month to compare with."
+        if previous is None
+        else "No measure went off track or recovered."
+    )

@@ -93,12 +93,14 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
 
     ``cells`` has columns ``month``, ``team``, ``value``, ``status`` and ``icon`` (and
     ``numerator``/``denominator`` for counts). Teams run top to bottom in the order given;
-    months left to right. A drawn HTML table costs the browser almost nothing where a
-    Plotly heatmap cost about a quarter of a second each. With ``variation`` and
+    months newest first, left to right, so the month the page is "as at" is the first column
+    on any screen (oldest first, it was scrolled out of view at 1366 × 768). A drawn HTML
+    table costs the browser almost nothing where a Plotly heatmap cost about a quarter of a
+    second each. With ``variation`` and
     ``direction`` (``metrics.api.kpi_values``) a last column gives each team's signal in
     the latest month, in words beside its icon.
     """
-    months = sorted(cells["month"].unique())
+    months = sorted(cells["month"].unique(), reverse=True)
     teams = list(dict.fromkeys(cells["team"]))
     grid = cells.drop_duplicates(["team", "month"]).set_index(["team", "month"])
     counts = _has_counts(cells, unit)
@@ -141,7 +143,7 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
     key_text = ", ".join(
         f"{text_html(shown[k])} {STATUS_WORDS[k]}" for k in STATUS_COLOURS if k in shown
     )
-    note = f"Key: {key_text}; – no data." if key_text else ""
+    note = "Newest month first. " + (f"Key: {key_text}; – no data." if key_text else "")
     if counts:
         note += " Under each percentage, the cases behind it."
     # Short month headers ("Apr 2021") keep twelve months on one screen; each cell's title

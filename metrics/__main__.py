@@ -18,9 +18,10 @@ import sys
 import pandas as pd
 
 from etl.write import store
-from metrics import api, comparison, compute, spc
-from metrics.formatting import format_figure, inert_text, uk_month
+from metrics import api, comparison, compute
+from metrics.formatting import inert_text, uk_month
 from metrics.materialise import refresh_all
+from metrics.summary import summary
 
 
 def _month(text: str | None, loaded: list) -> object | None:
@@ -30,30 +31,31 @@ def _month(text: str | None, loaded: list) -> object | None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """The month's summary, exceptions first (``metrics.summary``, the list every surface
+    draws), each measure with its figure, status, since when and why."""
     db = store.db_path(args.db)
     loaded = api.months(db)
     month = _month(args.month, loaded)
     if month is None:
         print(f"No KPI values in {db}: load returns first.", file=sys.stderr)
         return 1
-    frame = api.kpi_values(db, months=[month], teams=[args.team])
-    if frame.empty:
+    result = summary(db, month, team=args.team)
+    if not result.lines:
         print(f"No KPI values for {uk_month(month)} and team {args.team}.", file=sys.stderr)
         return 1
     who = "whole council" if args.team == api.ALL else args.team
-    print(f"{uk_month(month)}, {who}")
-    print(f"  {'KPI':<22} {'value':>24}  {'status':<11} why")
-    for row in frame.itertuples():
-        title = api.kpi(row.kpi).short_title
-        value = format_figure(row.value, row.unit, row.numerator, row.denominator)
-        print(f"  {title:<22} {value:>24}  {row.icon} {row.status:<9} {row.reason}")
-        reading = api.process(db, row.kpi, month, args.team)
-        print(f"  {'':<22} {'':>9}  signal: {reading.variation_text()}")
-        if reading.assurance not in (spc.NO_TARGET, spc.TOO_FEW):
-            print(f"  {'':<22} {'':>9}  assurance: {reading.assurance_text()}")
+    print(f"{uk_month(month)}, {who}: {result.headline}")
+    print(f"  {'measure':<48} {'value':>22}  {'status':<11} since when; why")
+    for line in result.lines:
+        print(
+            f"  {line.short:<48} {line.value:>22}  {line.status_text:<11} "
+            f"{line.since}; {line.reason}"
+        )
+        if line.signal:
+            print(f"  {'':<48} {'':>22}  signal: {line.signal}")
         if args.team == api.ALL:
-            compared = comparison.england_position(db, row.kpi, month)
-            print(f"  {'':<22} {'':>9}  compared: {compared}")
+            compared = comparison.england_position(db, line.kpi, month)
+            print(f"  {'':<48} {'':>22}  compared: {compared}")
     return 0
 
 

@@ -27,14 +27,10 @@ from metrics import compute, snapshot, spc
 from metrics.config import load_config
 from metrics.declarations import KPI, Area, declarations, get_kpi
 from metrics.formatting import (
-    format_change,
-    format_value,
     is_missing,
-    name_list,
-    rounded,
     uk_month,
 )
-from metrics.status import NO_DATA, OFF_TRACK, describe
+from metrics.status import describe
 from metrics.values import (  # noqa: F401 - computed there, served from here
     ALL,
     MONTHS_SQL,
@@ -70,6 +66,12 @@ def target_date(kpi_id: str) -> date | None:
     return rule.due if rule is not None else None
 
 
+def _bar_word(rule) -> str:
+    """One vocabulary: a cap is a "limit"; every other level a measure must reach, a
+    "target"."""
+    return "Limit" if rule is not None and rule.kind == "cap" else "Target"
+
+
 def how_calculated(kpi_id: str) -> str:
     """The KPI's definition in plain English (Markdown), from its declaration and the rule."""
     k = get_kpi(kpi_id)
@@ -88,7 +90,7 @@ def how_calculated(kpi_id: str) -> str:
         f"- **Value:** {how} No denominator means no data, never zero.",
         f"- **Source:** the {k.return_name} return; by month, for the whole council and by "
         f"{splits}. The council figure is counted from all rows, not averaged from teams.",
-        f"- **Threshold:** {describe(rule, k.unit, k.higher_is_better)}",
+        f"- **{_bar_word(rule)}:** {describe(rule, k.unit, k.higher_is_better)}",
     ]
     if k.notes:
         lines.append(f"- **Notes:** {k.notes}")
@@ -331,51 +333,3 @@ def process(db: Path | str, kpi_id: str, month: object, team: str = ALL) -> spc.
         rules=load_config().spc,
         kpi_id=kpi_id,
     )
-
-
-# --- What changed ------------------------------------------------------------------------
-
-
-def _change_sentence(k: KPI, now: pd.Series, before: pd.Series, previous: date) -> str:
-    value, old = now["value"], before["value"]
-    shown = format_value(value, k.unit)
-    if is_missing(value) or is_missing(old):
-        text = f"{k.short_title}: {shown} (no figure to compare in {uk_month(previous)})"
-    else:
-        diff = rounded(value, k.unit) - rounded(old, k.unit)
-        if diff == 0:
-            text = f"{k.short_title}: {shown}, no change on {uk_month(previous)}"
-        else:
-            way = "up" if diff > 0 else "down"
-            text = (
-                f"{k.short_title}: {shown}, {way} {format_change(diff, k.unit)} on "
-                f"{uk_month(previous)} ({format_value(old, k.unit)})"
-            )
-    if now["status"] != before["status"] and NO_DATA not in (now["status"], before["status"]):
-        text += f"; now {now['icon']} {now['status']} (was {before['status']})"
-    return text + "."
-
-
-def changes(db: Path | str, month: object, previous: object) -> list[str]:
-    """Plain sentences on what moved between two months: each headline KPI, then teams."""
-    month, previous = pd.Timestamp(month).date(), pd.Timestamp(previous).date()
-    ids = [k.id for k in declarations().kpis.values() if k.headline]
-    frame = kpi_values(db, ids, months=[previous, month])
-    council = frame[frame["team"] == ALL].set_index(["kpi", "month"])
-    teams = frame[frame["team"] != ALL]
-    both = teams[teams["month"] == month].merge(
-        teams[teams["month"] == previous], on=["kpi", "team"], suffixes=("", "_before")
-    )
-    off = both[(both["status"] == OFF_TRACK) & (both["status_before"] != OFF_TRACK)]
-    lines = []
-    for kpi_id in ids:
-        k = get_kpi(kpi_id)
-        if (kpi_id, month) in council.index and (kpi_id, previous) in council.index:
-            now, before = council.loc[(kpi_id, month)], council.loc[(kpi_id, previous)]
-            lines.append(_change_sentence(k, now, before, previous))
-        newly_off = sorted(off.loc[off["kpi"] == kpi_id, "team"])
-        if newly_off:
-            lines.append(
-                f"{k.short_title}: newly off track in {uk_month(month)} — {name_list(newly_off)}."
-            )
-    return lines

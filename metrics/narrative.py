@@ -30,7 +30,8 @@ from metrics.declarations import KPI
 from metrics.formatting import few_cases, is_missing, rounded, uk_date, uk_month
 from metrics.projection import kpi_projection
 from metrics.rules import kind_of
-from metrics.status import AT_RISK, OFF_TRACK, month_end
+from metrics.status import AT_RISK, NO_DATA, OFF_TRACK, month_end
+from metrics.summary import summary
 from metrics.suppression import SHOW_ALL, Suppressor
 
 ALL = api.ALL
@@ -41,7 +42,7 @@ _BAD = {OFF_TRACK: 0, AT_RISK: 1}
 def rule_clause(rule: Threshold | None, unit: str) -> str:
     """What the council's rule asks for, in a few words."""
     if rule is None:
-        return "no threshold is set"
+        return "no target or limit is set"
     return kind_of(rule).clause(rule, unit)
 
 
@@ -127,13 +128,20 @@ def _team_count(k: KPI, rows: pd.DataFrame, rule: Threshold | None) -> int:
 
 
 def team_figure(row, k: KPI, hide: Suppressor) -> str:
-    """``Safeguarding 2 (31.0% (4 of 13), off track)``; a status on fewer than five cases is
-    marked ``off track on few cases``; a hidden figure's status would hint at it, so it goes."""
+    """``Safeguarding 2: 31.0% (4 of 13), off track`` (never brackets in brackets); a status
+    on fewer than five cases is marked ``off track on few cases``; a hidden figure's status
+    would hint at it, so it goes."""
     if hide.hides(row.value, k.unit, row.denominator):
-        return f"{row.team} ({hide.value(row.value, k.unit, row.denominator)})"
+        return f"{row.team}: {hide.value(row.value, k.unit, row.denominator)}"
     shown = hide.figure(row.value, k.unit, row.numerator, row.denominator)
     status = f"{row.status} on few cases" if few_cases(k.unit, row.denominator) else row.status
-    return f"{row.team} ({shown}, {status})"
+    return f"{row.team}: {shown}, {status}"
+
+
+def named(k: KPI, sentence: str) -> str:
+    """A generated sentence that says which measure it is about: a board reads a sentence
+    on its own, and "1 of 10 teams are off track" alone does not say of what."""
+    return f"{k.short_title}: {sentence[0].lower()}{sentence[1:]}"
 
 
 def teams_sentence(
@@ -147,15 +155,16 @@ def teams_sentence(
     verb, what = _breaching(k, rule) or ("are", "off track")
     then = before[before["value"].notna()]
     then_text = str(_team_count(k, then, rule)) if len(then) else "no figures"
-    text = (
-        f"{_team_count(k, counted, rule)} of {len(counted)} teams {verb} {what} "
-        f"({uk_month(compare)}: {then_text})."
+    text = named(
+        k,
+        f"{_team_count(k, counted, rule)} of {len(counted)} teams {verb} {what}; "
+        f"{then_text} in {uk_month(compare)}.",
     )
     worst = worst_teams(counted, k)
     if worst.empty:
         return text + " Every team is on track."
-    named = ", ".join(team_figure(row, k, hide) for row in worst.itertuples())
-    return f"{text} Furthest from the rule: {named}."
+    teams = "; ".join(team_figure(row, k, hide) for row in worst.itertuples())
+    return f"{text} Furthest off track: {teams}."
 
 
 def _one(frame: pd.DataFrame, month: date) -> pd.Series | None:
@@ -203,7 +212,7 @@ def kpi_sentences(
         sentences.append(process_sentence(db, kpi_id, month))
     projection = kpi_projection(db, kpi_id, month)
     if projection is not None and not projection.already_met:
-        sentences.append(projection.sentence())
+        sentences.append(named(k, projection.sentence()))
     return [s for s in sentences if s]
 
 
@@ -218,12 +227,13 @@ def process_sentence(db: Path | str, kpi_id: str, month: object, team: str = ALL
     return text
 
 
-def board_kpis(db: Path | str, month: object) -> list[KPI]:
-    """The measures board mode steps through, in a fixed order: declared order (area by
-    area), each that has a whole-council figure for ``month``."""
-    values = api.kpi_values(db, months=[month], teams=[ALL])
-    present = set(values.loc[values["value"].notna(), "kpi"])
-    return [k for k in api.all_kpis() if k.id in present]
+def board_kpis(db: Path | str, month: object, every: bool = False) -> list[KPI]:
+    """The measures board mode steps through after its summary screen, in the summary's
+    order (``metrics.summary``): the exceptions (off track, then at risk) by default, every
+    measure with a whole-council figure for ``month`` when ``every`` is asked for."""
+    result = summary(db, month)
+    lines = result.lines if every else result.exceptions
+    return [api.kpi(line.kpi) for line in lines if line.status != NO_DATA]
 
 
 def area_sentences(

@@ -175,7 +175,8 @@ class _Limit(RuleKind):
     required = ("limit",)
     fields = ("limit", "warn_within")
     is_cap: ClassVar[bool]
-    word: ClassVar[str]  # "limit" or "floor"
+    #: "limit" for a cap, "target" for a level to reach: one vocabulary on every surface
+    word: ClassVar[str]
 
     def line(self, rule: Threshold) -> float | None:
         return rule.limit
@@ -252,8 +253,8 @@ class Cap(_Limit):
 class Floor(_Limit):
     kind = "floor"
     is_cap = False
-    word = "floor"
-    goal = "floor"
+    word = "target"
+    goal = "target"
 
 
 @register
@@ -369,8 +370,9 @@ class MonthOnMonthIncrease(RuleKind):
         when = texts([m for m, ok in zip(previous_months, earlier, strict=True) if ok], uk_month)
         written = texts(values, lambda v: format_value(v, unit))
         moved = texts(diffs[earlier & (diffs != 0)], lambda d: format_change(d, unit))
-        reached = "" if until is None else f", at or above the level of {format_value(until, unit)}"
-        below = "" if until is None else f", below the level of {format_value(until, unit)}"
+        target = "" if until is None else format_value(until, unit)
+        reached = f", at or above the target of {target}" if target else ""
+        below = f", below the target of {target}" if target else ""
         statuses, reasons = [], []
         rows = zip(
             values, diffs, previous_months, level, full, earlier, variations, patterns, strict=True

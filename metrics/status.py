@@ -88,7 +88,7 @@ def judge(
 def describe(rule: Threshold | None, unit: str, higher_better: bool) -> str:
     """The rule in words, for "how this is calculated"."""
     if rule is None:
-        return "No threshold is set."
+        return "No target or limit is set."
     return kind_of(rule).describe(rule, unit, higher_better)
 
 
@@ -122,7 +122,7 @@ def judge_frame(
     )
     rows = np.flatnonzero(present)
     if rule is None:
-        reasons[rows] = "no threshold is set for this measure in the council settings"
+        reasons[rows] = "no target or limit is set for this measure in the council settings"
     elif len(rows):
         previous = pd.to_numeric(frame["previous_value"], errors="coerce")
         earlier = list(frame["previous_month"])

@@ -1,9 +1,13 @@
 """What a board pack says, before it is laid out as PDF pages or slides.
 
-One ``BoardPack`` holds the cover facts, the summary of every KPI, and per area the chart (the
-same plotly figure the board page shows, from ``charts.trend.trend_figure``), the narrative and
-the team table. Both layouts read this, so the PDF and the slides never disagree, and every
-figure in it comes from ``metrics.api`` through the chosen ``Suppressor``.
+A board reads a pack in ten minutes and opens it on what is red. One ``BoardPack`` holds the
+cover facts; the exceptions-first summary (``metrics.summary``, the list the overview, board
+mode and ``metrics show`` draw); the measures on track, together in one table; and one
+section per area with an exception, titled with its finding, with the chart of its worst
+measure (the same plotly figure the board page shows), the narrative of its exceptions and
+their team table. Figure tables, comparisons and keys are the appendix's. Both layouts read
+this, so the PDF and the slides never disagree, and every figure in it comes from
+``metrics.api`` through the chosen ``Suppressor``.
 """
 
 from __future__ import annotations
@@ -23,31 +27,20 @@ from metrics import api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI
 from metrics.formatting import format_value, uk_date, uk_month
-from metrics.narrative import change_phrase, council_sentence, kpi_sentences, since_due
+from metrics.narrative import council_sentence, kpi_sentences, since_due
 from metrics.projection import kpi_projection
-from metrics.status import ICONS
+from metrics.status import ICONS, NO_DATA, ON_TRACK
+from metrics.summary import Summary, SummaryLine, summary
 from metrics.suppression import SHOW_ALL, Suppressor, for_exports
 from reports.images import WIDTH as PICTURE_WIDTH
 from reports.meetings import compare_month
 
 ALL = api.ALL
 TREND_MONTHS = 24
-#: The pack's chart text in pixels of a ``reports.images`` picture: 20 px of a 900 px wide
-#: picture printed 16 cm wide (the PDF) or 29 cm wide (a slide) is 10 pt or 18 pt.
-PACK_CHART_FONT_PX = 20
+#: The pack's chart text in pixels of a ``reports.images`` picture: 24 px of a 900 px wide
+#: picture printed 13 cm wide (the PDF) or 29 cm wide (a slide) is 9.8 pt or 22 pt.
+PACK_CHART_FONT_PX = 24
 STATUS_KEY = "   ".join(f"{icon} {status}" for status, icon in ICONS.items())
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One KPI in the summary table: the council's figure, change and status."""
-
-    area: str
-    kpi: str
-    value: str
-    change: str
-    status: str
-    icon: str
 
 
 @dataclass(frozen=True)
@@ -56,10 +49,13 @@ class AreaSection:
 
     area_id: str
     title: str
+    #: the area's finding, as the page's heading: "Statutory visits: Visited within
+    #: timescale off track since August 2021, and 1 more off track"
+    finding: str
     chart: go.Figure
     chart_alt: str
-    headlines: list[str]  # the council sentence of each KPI (short enough for a slide)
-    narrative: list[str]  # every sentence for every KPI in the area
+    headlines: list[str]  # the council sentence of each exception (short enough for a slide)
+    narrative: list[str]  # every sentence for every exception in the area
     team_table: list[list[str]]  # header row first
     #: the chart's figures as a table (month, the council's figure, status), header first
     figures: list[list[str]] = field(default_factory=list)
@@ -76,7 +72,7 @@ class BoardPack:
     data_loaded: datetime | None
     demo: bool
     suppression_note: str
-    summary: list[SummaryRow]
+    state: Summary  # every measure, exceptions first
     comparisons: list[list[str]]  # header row first; only the header when nothing compares
     sections: list[AreaSection]
     #: each statistical neighbour's figure behind the neighbours' average (header first): a
@@ -98,6 +94,29 @@ class BoardPack:
             by_meaning.setdefault(meaning, []).append(symbol)
         return [["Symbol", "Meaning"]] + [
             [", ".join(symbols), meaning] for meaning, symbols in by_meaning.items()
+        ]
+
+    @property
+    def headline(self) -> str:
+        """``State of the service: 9 of 36 measures off track, 4 at risk, 23 on track``."""
+        return f"State of the service: {self.state.headline}"
+
+    @property
+    def exception_rows(self) -> list[list[str]]:
+        """The exceptions as a table (header first): measure, status, figure, since when."""
+        rows = [["Measure", "Status", f"{uk_month(self.month)}", "Since when", "Area"]]
+        return rows + [
+            [x.measure, x.status_text, x.value, x.since, x.area_title]
+            for x in self.state.exceptions
+        ]
+
+    @property
+    def on_track_rows(self) -> list[list[str]]:
+        """Every other measure together in one table (header first)."""
+        rows = [["Measure", f"{uk_month(self.month)}", "Since when", "Area"]]
+        return rows + [
+            [x.measure, x.value, x.since, x.area_title]
+            for x in self.state.with_status(ON_TRACK, NO_DATA)
         ]
 
     @property
@@ -154,36 +173,13 @@ def area_trend_figure(
         points = pd.DataFrame(list(projection.points), columns=["month", "value"])
     return trend_figure(
         series,
-        title=f"{k.title}: trend against threshold",
+        title=f"{k.title}: trend",
         unit=k.unit,
         target_date=api.target_date(kpi_id),
         height=height,
         projection=points,
         font_size=font_size,
     )
-
-
-def _summary(db: Path | str, month: date, compare: date, hide: Suppressor) -> list[SummaryRow]:
-    values = api.kpi_values(db, months=[compare, month], teams=[ALL])
-    titles = {a.id: a.title for a in api.areas()}
-    rows = []
-    for k in api.all_kpis():
-        mine = values[values["kpi"] == k.id].set_index("month")
-        if month not in mine.index:
-            continue
-        now = mine.loc[month]
-        before = mine.loc[compare] if compare in mine.index else None
-        rows.append(
-            SummaryRow(
-                area=titles[k.area],
-                kpi=k.title,
-                value=hide.figure(now["value"], k.unit, now["numerator"], now["denominator"]),
-                change=change_phrase(k, now, before, compare, hide),
-                status=now["status"],
-                icon=now["icon"],
-            )
-        )
-    return rows
 
 
 def team_table(db: Path | str, kpis: list[KPI], month: date, hide: Suppressor) -> list[list[str]]:
@@ -248,8 +244,23 @@ def comparisons(db: Path | str, month: date, council: str) -> list[list[str]]:
     return rows
 
 
-def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor) -> AreaSection:
-    kpis = list(area.kpis)
+def finding(area_title: str, lines: list[SummaryLine]) -> str:
+    """An area's exceptions as its heading, worst named and the rest counted: "Statutory
+    visits: Visited within timescale, off track since August 2021; 1 more off track"."""
+    worst, rest = lines[0], lines[1:]
+    text = f"{area_title}: {worst.short}, {worst.since}"
+    if rest:
+        statuses = {x.status for x in rest}
+        what = statuses.pop() if len(statuses) == 1 else "off track or at risk"
+        text += f"; {len(rest)} more {what}"
+    return text
+
+
+def _section(
+    db: Path | str, area, lines: list[SummaryLine], month: date, compare: date, hide: Suppressor
+) -> AreaSection:
+    """An area with exceptions: its ``lines`` (the summary's, worst first) drawn and told."""
+    kpis = [api.kpi(line.kpi) for line in lines]
     lead = kpis[0]
     council = api.kpi_values(db, [k.id for k in kpis], months=[compare, month], teams=[ALL])
     headlines = []
@@ -265,6 +276,7 @@ def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor)
     return AreaSection(
         area_id=area.id,
         title=area.title,
+        finding=finding(area.title, lines),
         chart=_fit_value_labels(
             _fit_title(area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX))
         ),
@@ -276,6 +288,17 @@ def _section(db: Path | str, area, month: date, compare: date, hide: Suppressor)
     )
 
 
+def _sections(
+    db: Path | str, state: Summary, month: date, compare: date, hide: Suppressor
+) -> list[AreaSection]:
+    """One section per area with an exception, in area order."""
+    return [
+        _section(db, area, mine, month, compare, hide)
+        for area in api.areas()
+        if (mine := [x for x in state.exceptions if x.area == area.id])
+    ]
+
+
 def _fit_title(fig: go.Figure) -> go.Figure:
     """Shorten a pack chart's title to the measure's name when the whole title would run off
     the picture (DejaVu/Arial average about 0.55 em a character): a clipped title was seen on
@@ -283,7 +306,7 @@ def _fit_title(fig: go.Figure) -> go.Figure:
     title = fig.layout.title.text or ""
     size = fig.layout.title.font.size or PACK_CHART_FONT_PX
     if len(title) * 0.55 * size > PICTURE_WIDTH - 40:
-        fig.update_layout(title_text=title.removesuffix(": trend against threshold"))
+        fig.update_layout(title_text=title.removesuffix(": trend"))
     return fig
 
 
@@ -361,6 +384,7 @@ def board_pack(
     chosen = pd.Timestamp(compare).date() if compare is not None else compare_month(db, month)
     chosen = chosen or month
     hide = hide or for_exports()
+    state = summary(db, month, hide=hide)
     return BoardPack(
         council=load_config().council_name,
         month=month,
@@ -369,9 +393,9 @@ def board_pack(
         data_loaded=api.last_loaded(db),
         demo=api.store_kind(db) == "demo",
         suppression_note=hide.note(),
-        summary=_summary(db, month, chosen, hide),
+        state=state,
         comparisons=comparisons(db, month, load_config().council_name),
-        sections=[_section(db, a, month, chosen, hide) for a in api.areas()],
+        sections=_sections(db, state, month, chosen, hide),
         neighbours=neighbour_figures(db, month),
         symbols=list(load_mapping().symbols.items()),
     )

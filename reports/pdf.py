@@ -7,13 +7,16 @@ structure tree. WeasyPrint's ``pdf/ua-1`` variant tags the PDF from the HTML it 
 /Alt, and ``<html lang>`` the document's /Lang. It is pure Python over Pango (Debian's
 ``libpango-1.0-0`` and ``libpangoft2-1.0-0``, installed by ``scripts/setup.sh``).
 
-Landscape A4: a cover, the summary of every KPI, how we compare (with the DfE's symbols and
-their meanings), then each area from a new page: its chart with each measure's headline
-beside it, the narrative, the team table and the chart's figures as a table. "Page 3 of 12"
-is a CSS ``@page`` counter. Nothing is printed under 9 pt, chart text included: a chart is
-printed ``CHART_WIDTH_CM`` wide, so its ``PACK_CHART_FONT_PX`` text of a ``WIDTH`` px picture
-is ``chart_text_pt()``. Text is set in DejaVu Sans (Debian's fonts-dejavu-core), which has
-the status icons (✔ ▲ ✖).
+Landscape A4, read in ten minutes, opening on what is red: the first page is the title, the
+cover facts and the state of the service (every exception with its figure and since when);
+the second, every measure on track in one table; then each area with an exception from a
+new page, headed with its finding: its worst measure's chart with each exception's headline
+beside it, the narrative and the team table. The appendix, headed "Appendix", holds the
+status key, how we compare (with the DfE's symbols and their meanings) and each chart's
+figures as a table. "Page 3 of 12" is a CSS ``@page`` counter. Nothing is printed under
+9 pt, chart text included: a chart is printed ``CHART_WIDTH_CM`` wide, so its
+``PACK_CHART_FONT_PX`` text of a ``WIDTH`` px picture is ``chart_text_pt()``. Text is set
+in DejaVu Sans (Debian's fonts-dejavu-core), which has the status icons (✔ ▲ ✖).
 
 Every value put in the HTML goes through ``html.escape``: team names, narrative and figures
 come from council files.
@@ -36,7 +39,8 @@ PDF_VARIANT = "pdf/ua-1"
 LANGUAGE = "en-GB"
 SMALLEST_PT = 9  # the least printed text size: a board member reads it at arm's length
 PAGE_WIDTH_CM, PAGE_HEIGHT_CM, MARGIN_CM = 29.7, 21.0, 1.5
-CHART_WIDTH_CM = 16.5
+#: Narrow enough that an area's chart, headlines, narrative and team table share a page
+CHART_WIDTH_CM = 13.0
 BESIDE_CHART = 4  # headlines beside the chart; more run on under it
 PT_PER_CM = 72 / 2.54
 
@@ -61,11 +65,12 @@ CSS = f"""
 }}
 html {{ font-family: "DejaVu Sans", sans-serif; font-size: 11pt; line-height: 1.35;
   color: #111; }}
-h1 {{ font-size: 26pt; line-height: 1.2; margin: 3cm 0 0.6cm; string-set: pack-title content(); }}
+h1 {{ font-size: 20pt; line-height: 1.2; margin: 0 0 0.2cm; string-set: pack-title content(); }}
 h2 {{ font-size: 18pt; margin: 0 0 0.3cm; break-after: avoid; }}
 h3 {{ font-size: 12pt; margin: 0.4cm 0 0.15cm; break-after: avoid; }}
 p {{ margin: 0 0 0.2cm; }}
-.cover p {{ font-size: 14pt; }}
+.cover p {{ font-size: 10pt; margin: 0 0 0.1cm; }}
+.cover h2 {{ margin-top: 0.3cm; }}
 section {{ break-before: page; }}
 section.cover {{ break-before: auto; }}
 .top {{ display: flex; gap: 0.5cm; align-items: flex-start; }}
@@ -81,12 +86,16 @@ thead th {{ background: #e8eef4; }}
 tbody th {{ font-weight: normal; }}
 tr {{ break-inside: avoid; }}
 .keep {{ break-inside: avoid; }}
-.figures {{ break-before: page; }}  /* 24 months on a page of their own, not 2 rows over */
+.figures {{ break-inside: avoid; }}  /* a chart's 24 months together, never split */
 .small {{ font-size: {SMALLEST_PT}pt; }}
+/* status and figure on one line each, so a row is as tall as its measure's name */
+table.summary td:nth-child(2), table.summary td:nth-child(3) {{ white-space: nowrap; }}
+table.summary :is(th, td) {{ padding: 1pt 4pt; }}
+table.summary tbody th {{ width: 40%; }}  /* the measure's name, so it seldom wraps */
 """
 
 
-def _table(rows: Sequence[Sequence[str]], row_headers: bool = True) -> str:
+def _table(rows: Sequence[Sequence[str]], row_headers: bool = True, cls: str = "") -> str:
     """A real table: column headers (``th scope=col``), and the first cell of each row a row
     header (``th scope=row``), so a screen reader names a cell by its team and measure."""
     if not rows:
@@ -101,7 +110,8 @@ def _table(rows: Sequence[Sequence[str]], row_headers: bool = True) -> str:
             for i, c in enumerate(row)
         ]
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    attribute = f' class="{cls}"' if cls else ""
+    return f"<table{attribute}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _paragraphs(lines: Sequence[str], cls: str = "") -> str:
@@ -109,22 +119,22 @@ def _paragraphs(lines: Sequence[str], cls: str = "") -> str:
     return "".join(f"<p{attribute}>{escape(line)}</p>" for line in lines)
 
 
-def _cover(pack: BoardPack) -> str:
+def _first_page(pack: BoardPack) -> str:
+    """The title, the cover facts and the state of the service: every exception."""
     return (
         f'<section class="cover"><h1>{escape(pack.title)}</h1>'
-        f"{_paragraphs(pack.cover_lines)}</section>"
+        f"{_paragraphs(pack.cover_lines)}<h2>{escape(pack.headline)}</h2>"
+        f"{_table(pack.exception_rows, cls='summary')}</section>"
     )
 
 
-def _summary(pack: BoardPack) -> str:
-    since = f"Change since {uk_month(pack.compare)}"
-    rows = [["Measure", "Area", uk_month(pack.month), since, "Status"]]
-    rows += [[r.kpi, r.area, r.value, r.change, f"{r.icon} {r.status}"] for r in pack.summary]
-    return (
-        "<section><h2>Summary of every measure</h2>"
-        f"{_paragraphs([f'Status key: {STATUS_KEY}', pack.suppression_note])}"
-        f"{_table(rows)}</section>"
-    )
+def _on_track(pack: BoardPack) -> str:
+    """Every measure not off track or at risk, together in one table."""
+    if len(pack.on_track_rows) < 2:
+        return ""
+    count = len(pack.on_track_rows) - 1
+    table = _table(pack.on_track_rows, cls="summary")
+    return f"<section><h2>The {count} measures on track</h2>{table}</section>"
 
 
 def _neighbour_table(rows: Sequence[Sequence[str]]) -> str:
@@ -173,15 +183,16 @@ def _comparisons(pack: BoardPack) -> str:
     )
     listed = [f"Source {n}: {text}" for text, n in sources.items()]
     return (
-        f"<section><h2>How we compare</h2><p>{escape(intro)}</p>"
+        f"<h3>How we compare</h3><p>{escape(intro)}</p>"
         f"{_table(rows) if len(rows) > 1 else ''}{_paragraphs(uncompared)}"
-        f"{_paragraphs(listed, 'small')}{neighbours}{key}</section>"
+        f"{_paragraphs(listed, 'small')}{neighbours}{key}"
     )
 
 
 def _area(section: AreaSection, picture: bytes, note: str) -> str:
-    """An area from a new page: the chart (with its alt text) and each measure's headline
-    beside it, then the narrative, the team table and the chart's figures as a table."""
+    """An area with an exception from a new page, headed with its finding: the chart (with
+    its alt text) and each exception's headline beside it, the narrative, the team table,
+    and the small-numbers rule (a page may be copied on its own)."""
     source = "data:image/png;base64," + base64.b64encode(picture).decode("ascii")
     # Beside the chart only as many headlines as fit its height: a flex row cannot break
     # across pages, and Quality of practice's eight pushed the row to the next page, leaving
@@ -189,20 +200,29 @@ def _area(section: AreaSection, picture: bytes, note: str) -> str:
     beside, under = section.headlines[:BESIDE_CHART], section.headlines[BESIDE_CHART:]
     headlines = set(section.headlines)
     rest = under + [s for s in section.narrative if s not in headlines]
-    figures = (
-        f'<div class="figures"><h3>The chart\'s figures: {escape(section.figures[0][1])}</h3>'
-        f"{_table(section.figures)}</div>"
-        if len(section.figures) > 1
-        else ""
-    )
     return (
-        f'<section class="area"><h2>{escape(section.title)}</h2>'
+        f'<section class="area"><h2>{escape(section.finding)}</h2>'
         f'<div class="top"><figure><img src="{source}" alt="{escape(section.chart_alt)}">'
         f'</figure><div class="headlines">{_paragraphs(beside)}</div></div>'
         f"{_paragraphs(rest)}"
-        f"<h3>By team</h3>{_table(section.team_table)}"
-        f"{_paragraphs([f'Status key: {STATUS_KEY}', note], 'small')}"
-        f"{figures}</section>"
+        f"<h3>{escape(section.title)} by team</h3>{_table(section.team_table)}"
+        f"{_paragraphs([note], 'small')}</section>"
+    )
+
+
+def _appendix(pack: BoardPack) -> str:
+    """What a reader looks things up in: the status key, the comparisons and each chart's
+    figures as a table."""
+    figures = "".join(
+        f'<div class="figures"><h3>The chart\'s figures: {escape(s.figures[0][1])}</h3>'
+        f"{_table(s.figures)}</div>"
+        for s in pack.sections
+        if len(s.figures) > 1
+    )
+    key = f"Status key: {STATUS_KEY}. Team figures show the status icon beside the value."
+    return (
+        f"<section><h2>Appendix</h2>{_paragraphs([key, pack.suppression_note])}"
+        f"{_comparisons(pack)}{figures}</section>"
     )
 
 
@@ -219,7 +239,7 @@ def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
         f'<meta name="author" content="{escape(pack.council)}">'
         f'<meta name="description" content="{escape(subject)}">'
         f"<style>{CSS}</style></head><body>"
-        f"{_cover(pack)}{_summary(pack)}{_comparisons(pack)}{areas}</body></html>"
+        f"{_first_page(pack)}{_on_track(pack)}{areas}{_appendix(pack)}</body></html>"
     )
 
 

@@ -1,8 +1,12 @@
 """The board pack as PowerPoint slides (16:9), for the meeting screen or to send on.
 
-A cover slide, the summary table, then per area: the chart across the slide (alt text on the
-picture), each measure's headline sentence, and the team figures as a real table. Every
-word is at least 18 pt and every slide is numbered. python-pptx's default template is 4:3,
+At most fifteen slides before the appendix, opening on what is red: a cover; the state of
+the service (every exception with its figure and since when, on one slide); the measures on
+track together on one; then per area with an exception two: its finding as the title over
+the worst measure's chart (alt text on the picture) and each exception's headline, and the
+teams off track or at risk as a real table. The appendix (how we compare, the DfE's symbols,
+the status key) follows a slide headed "Appendix". Every word is at least 18 pt and every
+slide is numbered. python-pptx's default template is 4:3,
 so its title placeholders are moved and sized for the 13.33 in × 7.5 in slide; everything
 else sits below the title band, so nothing overlaps it. Long tables run on to further
 slides ("continued") rather than shrink. The full narrative for the area goes in the notes.
@@ -19,8 +23,8 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from metrics.formatting import uk_month
+from metrics.status import ON_TRACK
 from reports.content import STATUS_KEY, AreaSection, BoardPack
-from reports.images import HEIGHT, WIDTH
 
 TITLE_AND_SUBTITLE, TITLE_ONLY = 0, 5
 WIDE, HIGH = Inches(13.333), Inches(7.5)
@@ -29,20 +33,27 @@ TITLE_TOP, TITLE_HIGH = Inches(0.25), Inches(0.9)
 BODY_TOP = TITLE_TOP + TITLE_HIGH + Inches(0.15)  # everything below the title band
 FOOT = Inches(0.5)  # the slide number's band at the bottom
 BODY_PT, TITLE_PT = 18, 30
+LONG_TITLE, LONG_TITLE_PT = 70, 24  # characters; a finding longer than that is set at 24 pt
 #: Rows (with the header) and columns a table slide holds at 18 pt, cells wrapping to two
 #: lines; a cell longer than ``LONGEST_CELL`` characters is left to the notes.
 TABLE_ROWS, TABLE_COLUMNS = 7, 6
 LONGEST_CELL = 120
+#: Headlines on an area's second slide at 18 pt; more are in the notes.
+HEADLINES_SHOWN = 3
+#: An area's chart on its slide: 24 px text of a 900 px picture 9.6 in wide prints at 18.4 pt.
+CHART_WIDE = Inches(9.6)
 
 
-def _text_box(slide, left, top, width, height, lines: list[str], size: int = BODY_PT) -> None:
+def _text_box(
+    slide, left, top, width, height, lines: list[str], size: int = BODY_PT, gap: int = 6
+) -> None:
     frame = slide.shapes.add_textbox(left, top, width, height).text_frame
     frame.word_wrap = True
     for i, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.text = line
         paragraph.font.size = Pt(size)
-        paragraph.space_after = Pt(6)
+        paragraph.space_after = Pt(gap)
 
 
 def _column_widths(rows: list[list[str]], width: int) -> list[Emu]:
@@ -78,9 +89,12 @@ def _height(rows: list[list[str]], width: int) -> int:
     return int(total)
 
 
-def _table(slide, rows: list[list[str]], top) -> None:
+ROW_HIGH = Emu(int(Pt(BODY_PT) * 2.1))
+COMPACT_ROW = Emu(int(Pt(BODY_PT) * 1.45))  # one line of 18 pt and the cell's margins
+
+
+def _table(slide, rows: list[list[str]], top, row_height: int = ROW_HIGH) -> None:
     """A real table (a screen reader reads its cells), header row bold, 18 pt."""
-    row_height = Emu(int(Pt(BODY_PT) * 2.1))
     width = WIDE - 2 * SIDE
     shape = slide.shapes.add_table(
         len(rows), len(rows[0]), SIDE, top, width, row_height * len(rows)
@@ -99,11 +113,13 @@ def _table(slide, rows: list[list[str]], top) -> None:
 
 
 def _place_title(slide, title: str) -> None:
+    """The title in its band: a long one (an area's finding) a little smaller, so two lines
+    hold it."""
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = SIDE, TITLE_TOP, WIDE - 2 * SIDE, TITLE_HIGH
     shape.text = title
     paragraph = shape.text_frame.paragraphs[0]
-    paragraph.font.size = Pt(TITLE_PT)
+    paragraph.font.size = Pt(TITLE_PT if len(title) <= LONG_TITLE else LONG_TITLE_PT)
     paragraph.font.bold = True
 
 
@@ -143,28 +159,60 @@ def _fitting(rows: list[list[str]]) -> list[list[list[str]]]:
     return [*parts, part]
 
 
-def _table_slides(prs: Presentation, title: str, rows: list[list[str]], notes: str = "") -> None:
-    """As many slides as the table needs at 18 pt; the first column repeats on each."""
+def _table_slides(
+    prs: Presentation, title: str, rows: list[list[str]], notes: str = "", compact: bool = False
+) -> None:
+    """As many slides as the table needs at 18 pt; the first column repeats on each.
+    ``compact`` rows are as tall as their text, not a fixed height, so a team table of ten
+    teams fits one slide when its cells do not wrap (``_fitting`` checks)."""
     rest = list(range(1, len(rows[0])))
     step = TABLE_COLUMNS - 1
     columns = [rest[i : i + step] for i in range(0, len(rest), step)] or [[]]
+    per_slide = len(rows) if compact else TABLE_ROWS - 1
     parts = [
         piece
         for cols in columns
-        for chunk in _chunks(rows, TABLE_ROWS - 1)
+        for chunk in _chunks(rows, per_slide)
         for piece in _fitting([[row[0], *(row[c] for c in cols)] for row in chunk])
     ]
     for i, part in enumerate(parts):
         slide = _titled(prs, title if i == 0 else f"{title} (continued)")
-        _table(slide, part, BODY_TOP)
+        _table(slide, part, BODY_TOP, COMPACT_ROW if compact else ROW_HIGH)
         if notes:
             slide.notes_slide.notes_text_frame.text = notes
 
 
+def _columns(slide, items: list[list[str]], gap: int = 2) -> None:
+    """``items`` (each a few lines kept together) in two text columns below the title, the
+    first column the longer."""
+    half = math.ceil(len(items) / 2)
+    column = (WIDE - 2 * SIDE) / 2
+    room = HIGH - BODY_TOP - FOOT
+    for i, part in enumerate((items[:half], items[half:])):
+        lines = [line for item in part for line in item]
+        _text_box(slide, SIDE + int(column * i), BODY_TOP, int(column), room, lines, gap=gap)
+
+
 def _summary(prs: Presentation, pack: BoardPack) -> None:
-    rows = [["Measure", uk_month(pack.month), f"Change since {uk_month(pack.compare)}", "Status"]]
-    rows += [[r.kpi, r.value, r.change, f"{r.icon} {r.status}"] for r in pack.summary]
-    _table_slides(prs, "Summary of every measure", rows, f"Status key: {STATUS_KEY}")
+    """The exceptions on one slide, worst first, in two columns: each the measure (icon and
+    short name) over its figure, status and since when."""
+    slide = _titled(prs, pack.headline)
+    items = [[f"{x.icon} {x.short}", f"{x.value}, {x.since}"] for x in pack.state.exceptions]
+    _columns(slide, items or [["Every measure is on track."]])
+    notes = [f"{x.measure}: {x.value}, {x.since}. {x.reason}." for x in pack.state.lines]
+    slide.notes_slide.notes_text_frame.text = "\n".join([*notes, f"Status key: {STATUS_KEY}"])
+
+
+def _on_track(prs: Presentation, pack: BoardPack) -> None:
+    """Every measure on track on one slide, in two columns of short names and figures."""
+    on_track = pack.state.with_status(ON_TRACK)
+    if not on_track:
+        return
+    slide = _titled(prs, f"The {len(on_track)} measures on track")
+    _columns(slide, [[f"{x.icon} {x.short}: {x.value}"] for x in on_track], gap=0)
+    slide.notes_slide.notes_text_frame.text = "\n".join(
+        f"{x.measure}: {x.value}, {x.since}." for x in on_track
+    )
 
 
 def _comparisons(prs: Presentation, pack: BoardPack) -> None:
@@ -188,23 +236,43 @@ def _comparisons(prs: Presentation, pack: BoardPack) -> None:
         _table_slides(prs, "How we compare: the DfE's symbols", pack.symbol_rows, notes)
 
 
-def _area(prs: Presentation, section: AreaSection, picture: bytes) -> None:
-    """The chart across the slide (its 20 px text of 900 px prints at about 18 pt), then the
-    headlines, then the team table."""
-    slide = _titled(prs, section.title)
+def _area(prs: Presentation, section: AreaSection, lines: list[str], picture: bytes) -> None:
+    """Two slides: the finding over the worst measure's chart, drawn wide enough that its
+    24 px text of 900 px prints at 18 pt or more, with the area's exceptions listed beside
+    it; then the exceptions' headlines. The whole narrative is in the notes; the team table
+    is in the appendix."""
+    slide = _titled(prs, section.finding)
     room = HIGH - BODY_TOP - FOOT
-    chart_width = min(WIDE - 2 * SIDE, Emu(int(room * WIDTH / HEIGHT)))
-    left = int((WIDE - chart_width) / 2)
-    pic = slide.shapes.add_picture(BytesIO(picture), left, BODY_TOP, width=chart_width)
+    pic = slide.shapes.add_picture(BytesIO(picture), SIDE, BODY_TOP, width=CHART_WIDE)
     pic._element.nvPicPr.cNvPr.set("descr", section.chart_alt)  # alt text (no public API)
+    left = SIDE + CHART_WIDE + Inches(0.2)
+    _text_box(slide, left, BODY_TOP, WIDE - SIDE - left, room, lines, gap=4)
     notes = "\n".join([*section.narrative, STATUS_KEY])
     slide.notes_slide.notes_text_frame.text = notes
-    for i in range(0, max(len(section.headlines), 1), 3):
-        lines = section.headlines[i : i + 3] or ["No figures for this month."]
-        words = _titled(prs, f"{section.title}: the headlines")
-        _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, lines)
-        words.notes_slide.notes_text_frame.text = notes
-    _table_slides(prs, f"{section.title}: by team", section.team_table, STATUS_KEY)
+    shown = section.headlines[:HEADLINES_SHOWN] or ["No figures for this month."]
+    if len(section.headlines) > HEADLINES_SHOWN:
+        more = len(section.headlines) - HEADLINES_SHOWN
+        shown.append(f"The other {more}: in this slide's notes and the PDF pack.")
+    words = _titled(prs, f"{section.title}: the headlines")
+    _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, shown)
+    words.notes_slide.notes_text_frame.text = notes
+
+
+def _appendix(prs: Presentation, pack: BoardPack) -> None:
+    """The appendix: its heading slide with the status key, each area's team table, then
+    the comparisons."""
+    slide = _titled(prs, "Appendix")
+    lines = [
+        "Each area's figures by team, then how we compare with England, the region and "
+        "statistical neighbours, and the DfE's symbols.",
+        f"Status key: {STATUS_KEY}",
+        pack.suppression_note,
+    ]
+    _text_box(slide, SIDE, BODY_TOP, WIDE - 2 * SIDE, HIGH - BODY_TOP - FOOT, lines)
+    for section in pack.sections:
+        title = f"{section.title}: by team"
+        _table_slides(prs, title, section.team_table, STATUS_KEY, compact=True)
+    _comparisons(prs, pack)
 
 
 def _number(prs: Presentation) -> None:
@@ -227,8 +295,10 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     prs.core_properties.language = "en-GB"
     _cover(prs, pack)
     _summary(prs, pack)
-    _comparisons(prs, pack)
+    _on_track(prs, pack)
     for section, picture in zip(pack.sections, pictures, strict=True):
-        _area(prs, section, picture)
+        mine = [x for x in pack.state.exceptions if x.area == section.area_id]
+        _area(prs, section, [f"{x.icon} {x.short}: {x.value}" for x in mine], picture)
+    _appendix(prs, pack)
     _number(prs)
     prs.save(out if isinstance(out, BytesIO) else str(out))

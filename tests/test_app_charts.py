@@ -114,25 +114,26 @@ def test_team_heat_table_has_row_and_column_headers_and_value_icon_and_words() -
     assert table.caption == "By team"
     header, north, south = table.rows
     assert [(tag, scope) for tag, scope, _, _ in header] == [("th", "col")] * 3
-    assert [text for _, _, text, _ in header] == ["Team", "Jan 2021", "Feb 2021"]
+    # Newest month first: the as-at month is the first column on any screen.
+    assert [text for _, _, text, _ in header] == ["Team", "Feb 2021", "Jan 2021"]
     assert north[0][:3] == ("th", "row", "North") and south[0][:3] == ("th", "row", "South")
     # Each cell: the value, the status icon and (for screen readers) the status in words.
-    first = north[1][2]
+    first = north[2][2]
     assert first.startswith(f"{format_value(78.57, 'percent')} ✔, on track")
-    assert north[2][2].startswith(f"{format_value(70.0, 'percent')} ✖, off track")
+    assert north[1][2].startswith(f"{format_value(70.0, 'percent')} ✖, off track")
     # South has no February row at all: the cell says so rather than being blank.
-    assert south[2][2] == "–, no data"
-    assert "no data" in south[1][2]
+    assert south[1][2] == "–, no data"
+    assert "no data" in south[2][2]
     assert "Plotly" not in repr(table.tags) and "table" in table.tags
 
 
 def test_every_percentage_cell_carries_the_count_behind_it() -> None:
     table = _Table(team_heat_table(_cells(), title="By team", unit="percent"))
     north = table.rows[1]
-    assert north[1][2].split("\n")[1] == "11 of 14"
-    assert north[1][3] == f"North, {uk_month(MONTHS[0])}: 78.6% (11 of 14), on track"
+    assert north[2][2].split("\n")[1] == "11 of 14"
+    assert north[2][3] == f"North, {uk_month(MONTHS[0])}: 78.6% (11 of 14), on track"
     # Under five cases the cell says so.
-    assert north[2][2].split("\n")[1] == "few cases: 2 of 3"
+    assert north[1][2].split("\n")[1] == "few cases: 2 of 3"
     # A count is not a percentage: no counts printed under it.
     counts = _Table(team_heat_table(_cells(), title="t", unit="count"))
     assert "\n" not in counts.rows[1][1][2]

@@ -12,16 +12,17 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import api
 from metrics.formatting import count_text, format_value, uk_month
-from metrics.narrative import board_kpis, kpi_sentences
+from metrics.narrative import board_kpis
+from metrics.summary import summary
 from reports.meetings import compare_month
 from reports.pack import comparison_csv
 from tests.conftest import app_reads
-from ui.layout import plain
 from ui.navigation import PAGES
 from ui.state import AS_AT_KEY, month_key
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARD = "app_pages/board.py"
+STATE = "State of the service"
 PREVIOUS, NEXT, FIRST, LAST = "◀ Previous", "Next ▶", "« First", "Last »"
 # A month a figure is compared with: "from 86.0% in March 2021", "no change on March 2021",
 # "(March 2021: 7)". "Last met in January 2022" says when a passed target was last met: a
@@ -47,13 +48,14 @@ def _board(month=None) -> AppTest:
     return at
 
 
-def _figure(at: AppTest) -> tuple[str, int]:
-    """The big headline figure on screen and its font size in pixels."""
+def _figure(at: AppTest) -> tuple[str, float]:
+    """The big headline figure on screen and its font size in pixels on a 1920 px screen
+    (the size is given in ``vw``, so it scales with the screen's width)."""
     html = next(m.value for m in at.markdown if "csc-board-figure" in m.value)
     value = re.search(r'class="csc-board-figure">([^<]*)<', html).group(1)
     css = " ".join(h.value for h in at.get("html"))
-    size = re.search(r"csc-board-figure \{\{?\s*font-size:(\d+)px", css)
-    return value, int(size.group(1)) if size else 0
+    size = re.search(r"csc-board-figure \{\{?\s*font-size:([\d.]+)vw", css)
+    return value, float(size.group(1)) * 19.2 if size else 0
 
 
 def _expected(db: Path, k, month) -> str:
@@ -69,35 +71,63 @@ def test_board_mode_is_in_the_navigation() -> None:
     assert BOARD in {entry.path for entry in PAGES}
 
 
-def test_next_steps_through_every_measure_in_order_and_wraps(db: Path) -> None:
+def _html(at: AppTest) -> str:
+    return " ".join(h.value for h in at.get("html"))
+
+
+def test_the_first_screen_is_the_state_of_the_service_then_the_exceptions(db: Path) -> None:
+    """Screen 1 is the summary: its headline and every exception, the same list as
+    ``metrics show``; then one exception a screen in the summary's order, and round again."""
     month = api.months(db)[-1]
+    state = summary(db, month)
     at = _board()
+    assert at.title[0].value == STATE
+    shown = " ".join(m.value for m in at.markdown)
+    assert state.headline in shown and "What next" in shown
+    table = unescape(_html(at))
+    for line in state.exceptions:
+        assert line.measure in table and line.since in table
+    assert 'aria-live="polite"' in table and f"Screen 1 of {len(state.exceptions) + 1}" in table
     kpis = board_kpis(db, month)
-    assert [k.id for k in kpis] == [k.id for k in api.all_kpis() if k in kpis]  # fixed order
-    compare = compare_month(db, month)
-    for i, k in enumerate([*kpis, kpis[0]]):
-        if i:
-            _button(at, NEXT).click().run()
-            assert not at.exception
+    assert [k.id for k in kpis] == [x.kpi for x in state.exceptions]
+    for i, k in enumerate(kpis, start=1):
+        _button(at, NEXT).click().run()
+        assert not at.exception
         assert at.title[0].value == k.title
         shown = " ".join(m.value for m in at.markdown)
-        assert f"Measure {i % len(kpis) + 1} of {len(kpis)}" in shown
+        assert f"Measure {i} of {len(kpis)}" in shown and "What next: " in shown
         value, size = _figure(at)
         assert value == _expected(db, k, month)
-        assert size >= 96
-        for sentence in kpi_sentences(db, k.id, month, compare)[1:]:
-            assert plain(sentence) in shown
+        assert size >= 96  # at 1920 px wide
+        line = next(x for x in state.lines if x.kpi == k.id)
+        assert line.since in unescape(shown)
+    _button(at, NEXT).click().run()
+    assert at.title[0].value == STATE  # wrapped round
+
+
+def test_every_measure_on_request_and_a_jump_by_name(db: Path) -> None:
+    month = api.months(db)[-1]
+    state = summary(db, month)
+    at = _board()
+    at.toggle(key="board:every").set_value(True).run()
+    names = at.selectbox(key="board:jump").options
+    assert names == [STATE, *(x.measure for x in state.lines)]
+    calm = next(x for x in state.lines if x.status == "on track")
+    at.selectbox(key="board:jump").select(calm.measure).run()
+    assert not at.exception and at.title[0].value == calm.measure
+    shown = " ".join(m.value for m in at.markdown)
+    assert f"Measure {state.lines.index(calm) + 1} of {len(state.lines)}" in shown
 
 
 def test_previous_first_and_last_and_the_as_at_month(db: Path) -> None:
     month = api.months(db)[-13]
     at = _board(month)
     kpis = board_kpis(db, month)
-    _button(at, PREVIOUS).click().run()  # from the first measure wraps to the last
+    _button(at, PREVIOUS).click().run()  # from the first screen wraps to the last measure
     assert at.title[0].value == kpis[-1].title
     assert _figure(at)[0] == _expected(db, kpis[-1], month)
     _button(at, FIRST).click().run()
-    assert at.title[0].value == kpis[0].title
+    assert at.title[0].value == STATE
     _button(at, LAST).click().run()
     assert at.title[0].value == kpis[-1].title
     compare = at.selectbox(key=f"board:compare:{month_key(month)}")
@@ -111,10 +141,8 @@ def test_one_comparison_month_per_screen_and_counts_beside_the_figure(db: Path) 
     month = api.months(db)[-1]
     compare = compare_month(db, month)
     at = _board()
-    kpis = board_kpis(db, month)
-    for i, k in enumerate(kpis):
-        if i:
-            _button(at, NEXT).click().run()
+    for k in board_kpis(db, month):
+        _button(at, NEXT).click().run()
         screen = unescape(" ".join(m.value for m in at.markdown))
         assert set(COMPARED.findall(screen)) <= {uk_month(compare)}, k.id
         if k.unit == "percent":
@@ -124,6 +152,7 @@ def test_one_comparison_month_per_screen_and_counts_beside_the_figure(db: Path) 
 
 def test_teams_furthest_off_track_are_listed(db: Path) -> None:
     at = _board()
+    _button(at, NEXT).click().run()
     text = " ".join(m.value for m in at.markdown)
     assert "Teams furthest off track" in text
 

@@ -260,7 +260,7 @@ def test_statuses_follow_the_council_rules(small_db: Path) -> None:
     # fall from noise (12 needed, metrics.spc), so at risk, the fall given as a fact.
     status, reason = _status(small_db, "visits_in_time_pct", MAY)
     assert status == "at risk" and reason == (
-        "33.3%, below the level of 95.0%; not enough months yet to see a sustained rise; "
+        "33.3%, below the target of 95.0%; not enough months yet to see a sustained rise; "
         "down 66.7 points on April 2021"
     )
     # Per-FTE cap 25 for the team (28.0), the ASYE override of 18 for ASYE (24.7).
@@ -276,7 +276,7 @@ def test_statuses_follow_the_council_rules(small_db: Path) -> None:
     # Visits as at the list date: floor 100% with 5 points' warning; May's 80% is off track,
     # Team B's 100% on track.
     status, reason = _status(small_db, "visits_asat_in_timescale_pct", MAY)
-    assert status == "off track" and reason == "80.0%, 20.0 points below the floor of 100.0%"
+    assert status == "off track" and reason == "80.0%, 20.0 points below the target of 100.0%"
     assert _status(small_db, "visits_asat_in_timescale_pct", MAY, "Team B")[0] == "on track"
     # Seen alone at the last visit must rise: 50% in April, 33.3% in May (too few months).
     status, reason = _status(small_db, "visits_asat_seen_alone_pct", MAY)

@@ -22,7 +22,7 @@ def test_floor_with_warning_band() -> None:
     # 97.0 is 3 points short: inside the 5-point band.
     verdict = _judge(rule, 97)
     assert (verdict.status, verdict.icon) == ("at risk", "▲")
-    assert verdict.reason == "97.0%, 3.0 points below the floor of 100.0%"
+    assert verdict.reason == "97.0%, 3.0 points below the target of 100.0%"
     assert _judge(rule, 94.9).status == "off track"
 
 
@@ -80,15 +80,15 @@ def test_rise_until_a_level_is_on_track_at_or_above_the_level() -> None:
     high = _judge(rule, 95.5, previous=96.0, previous_month=april, variation="common_cause")
     assert (high.status, high.reason) == (
         "on track",
-        "95.5%, at or above the level of 95.0%; down 0.5 points on April 2021",
+        "95.5%, at or above the target of 95.0%; down 0.5 points on April 2021",
     )
     # 94.96 is shown as 95.0%: at the level, so on track even though it fell.
     assert _judge(rule, 94.96, previous=99, previous_month=april).status == "on track"
-    # 94.94 is shown as 94.9%: below the level; down 4.1 points on 99.0% is noise here.
+    # 94.94 is shown as 94.9%: below the target; down 4.1 points on 99.0% is noise here.
     low = _judge(rule, 94.94, previous=99, previous_month=april, variation="common_cause")
     assert low.status == "at risk"
     assert low.reason == (
-        "94.9%, below the level of 95.0%; no sustained rise (common cause variation); "
+        "94.9%, below the target of 95.0%; no sustained rise (common cause variation); "
         "down 4.1 points on April 2021"
     )
     # 84.8% up 0.8 with the same signal: the same status as 94.9% down 4.1, never better

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from metrics.narrative import (
     rule_clause,
     worst_teams,
 )
+from metrics.narrative import named as named_sentence
 from metrics.projection import kpi_projection
 from metrics.suppression import SHOW_ALL, Suppressor
 
@@ -77,12 +79,13 @@ def test_the_team_sentence_counts_teams_and_names_the_worst(demo_db: Path) -> No
     off_now = int((now["status"] == "off track").sum())
     off_then = int((then["status"] == "off track").sum())
     sentence = kpi_sentences(demo_db, kpi_id, MONTH, COMPARE)[1]
-    assert sentence.startswith(
-        f"{off_now} of {len(now)} teams are off track (March 2021: {off_then})."
+    assert sentence.startswith(  # the measure named, and no brackets within brackets
+        f"Agency workers: {off_now} of {len(now)} teams are off track; {off_then} in March 2021."
     )
     worst = now[now["status"] == "off track"].sort_values("value", ascending=False).iloc[0]
     shown = format_figure(worst["value"], "percent", worst["numerator"], worst["denominator"])
-    assert f"Furthest from the rule: {worst['team']} ({shown}, off track" in sentence
+    assert f"Furthest off track: {worst['team']}: {shown}, off track" in sentence
+    assert not re.search(r"\([^)]*\(", sentence)
 
 
 def test_any_is_too_many_rules_say_what_the_teams_have(demo_db: Path) -> None:
@@ -91,14 +94,17 @@ def test_any_is_too_many_rules_say_what_the_teams_have(demo_db: Path) -> None:
     teams = values[(values["team"] != "ALL") & values["value"].notna()]
     with_any = int((teams["numerator"] > 0).sum())
     sentence = kpi_sentences(demo_db, k.id, MONTH, COMPARE)[1]
-    assert sentence.startswith(f"{with_any} of {len(teams)} teams have {k.numerator.text} (")
+    assert sentence.startswith(
+        f"{k.short_title}: {with_any} of {len(teams)} teams have {k.numerator.text}; "
+    )
 
 
 def test_a_kpi_short_of_its_target_gets_its_projection(demo_db: Path) -> None:
     kpi_id = "caseload_qsw_over_cap_pct"
     projection = kpi_projection(demo_db, kpi_id, MONTH)
     sentences = kpi_sentences(demo_db, kpi_id, MONTH, COMPARE)
-    assert (projection.sentence() in sentences) == (not projection.already_met)
+    named = named_sentence(api.kpi(kpi_id), projection.sentence())  # says which measure
+    assert (named in sentences) == (not projection.already_met)
     # a rise rule with a level to reach (rise until at least 95%) is projected towards it
     rising = kpi_projection(demo_db, "visits_in_time_pct", MONTH)
     assert rising is not None and rising.target == api.threshold("visits_in_time_pct").limit

@@ -7,6 +7,7 @@ both files are written from that one pack.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -23,6 +24,7 @@ from charts.scale import MIN_SPAN
 from charts.trend import PROJECTION_MONTHS
 from metrics import api, comparison
 from metrics.formatting import format_figure, format_value, uk_month
+from metrics.summary import summary
 from metrics.suppression import SHOW_ALL, Suppressor
 from reports.__main__ import main
 from reports.content import PACK_CHART_FONT_PX, board_pack
@@ -37,12 +39,15 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pack"
 
 
 def _month_with_a_team_count_of_three(db: Path) -> tuple[date, str, str]:
-    """The latest month where some team's count KPI is exactly 3 (the demo has several)."""
+    """The latest month where some team's count KPI is exactly 3 and the KPI is an exception
+    for the whole council (so its area, and its team table, is in the pack)."""
     counts = [k.id for k in api.all_kpis() if k.unit == "count"]
     values = api.kpi_values(db, counts)
     threes = values[(values["team"] != "ALL") & (values["value"] == 3)].sort_values("month")
-    row = threes.iloc[-1]
-    return row["month"], row["team"], row["kpi"]
+    for row in reversed(list(threes.itertuples())):
+        if row.kpi in {x.kpi for x in summary(db, row.month).exceptions}:
+            return row.month, row.team, row.kpi
+    raise AssertionError("no team count of 3 on a measure off track or at risk")
 
 
 @pytest.fixture(scope="module")
@@ -78,27 +83,44 @@ def _council_figures(db: Path, month: date) -> dict[str, str]:
     }
 
 
-def test_pdf_has_a_cover_summary_areas_in_order_and_page_numbers(built: dict) -> None:
+def test_pdf_opens_on_the_state_of_the_service_then_exception_areas_then_appendix(
+    built: dict,
+) -> None:
     pack, reader = built["pack"], PdfReader(built["pdf"])
     assert reader.metadata.title == pack.title
     assert reader.trailer["/Root"].get("/Lang") == "en-GB"
     pages = [_flat(p.extract_text()) for p in reader.pages]
-    cover = pages[0]
-    assert pack.council in cover and uk_month(pack.month) in cover
-    assert "Produced 20 April 2022" in cover
-    assert pages[1].startswith("Summary of every measure")
+    first = pages[0]
+    assert pack.council in first and uk_month(pack.month) in first
+    assert "Produced 20 April 2022" in first
+    # The first page is the summary: its headline and every exception with its since when.
+    assert pack.headline in first
+    for line in pack.state.exceptions:
+        assert line.measure in first and line.value in first, line.kpi
     for n, text in enumerate(pages, start=1):
         assert text.endswith(f"Page {n} of {len(pages)}")
-    starts = [i for area in api.areas() for i, t in enumerate(pages) if t.startswith(area.title)]
-    assert len(starts) == len(api.areas()) and starts == sorted(starts)  # each, in order
+    # One section per area with an exception, headed with its finding, in area order.
+    exception_areas = list(dict.fromkeys(x.area for x in pack.state.exceptions))
+    assert sorted(s.area_id for s in pack.sections) == sorted(exception_areas)
+    starts = [
+        next(i for i, t in enumerate(pages) if t.startswith(s.finding)) for s in pack.sections
+    ]
+    appendix = next(i for i, t in enumerate(pages) if t.startswith("Appendix"))
+    assert starts == sorted(starts) and starts[-1] < appendix
 
 
 def test_pdf_narrative_figures_are_the_metrics_layer_figures_with_counts(built: dict) -> None:
-    reader = PdfReader(built["pdf"])
-    figures = _council_figures(built["db"], built["pack"].month)
-    text = _flat(" ".join(p.extract_text() for p in reader.pages[2:]))
-    for title, shown in figures.items():
-        assert f"{title}: {shown}, " in text
+    """Every exception's sentence starts with its measure and the metrics layer's figure;
+    every other measure is in the table of measures on track with the same figure."""
+    pack, reader = built["pack"], PdfReader(built["pdf"])
+    figures = _council_figures(built["db"], pack.month)
+    text = _flat(" ".join(p.extract_text() for p in reader.pages[1:]))
+    for line in pack.state.lines:
+        shown = figures[line.measure]
+        if line in pack.state.exceptions:
+            assert f"{line.measure}: {shown}, " in text
+        else:
+            assert [line.measure, shown, line.since, line.area_title] in pack.on_track_rows
 
 
 def _pdf_text_sizes(reader: PdfReader) -> list[tuple[float, str]]:
@@ -117,7 +139,7 @@ def _pdf_text_sizes(reader: PdfReader) -> list[tuple[float, str]]:
 def test_pdf_text_is_printed_at_9_pt_or_more(built: dict) -> None:
     small = [(round(s, 1), t) for s, t in _pdf_text_sizes(PdfReader(built["pdf"])) if s < 9]
     assert not small, small[:10]
-    # Chart pictures: 20 px text of a 900 px picture printed CHART_WIDTH_CM wide.
+    # Chart pictures: PACK_CHART_FONT_PX text of a 900 px picture printed CHART_WIDTH_CM wide.
     assert chart_text_pt() >= SMALLEST_PT
     for section in built["pack"].sections:
         layout = section.chart.layout
@@ -223,7 +245,7 @@ def test_the_pdf_is_tagged_with_language_headings_tables_and_alt_text(built: dic
     _structure(root["/StructTreeRoot"], found)
     kinds = [k for k, _ in found]
     assert kinds.count("/H1") == 1
-    assert kinds.count("/H2") >= len(pack.sections) + 2  # summary, comparison, every area
+    assert kinds.count("/H2") >= len(pack.sections) + 3  # summary, on track, areas, appendix
     assert "/TH" in kinds and "/TD" in kinds and "/Table" in kinds
     alts = [str(e["/Alt"]) for k, e in found if k == "/Figure" and "/Alt" in e]
     assert len(alts) == len(pack.sections)
@@ -297,31 +319,33 @@ def test_pptx_shapes_stay_on_the_slide_and_clear_of_the_title(built: dict) -> No
                 assert shape.top >= title.top + title.height, (n, shape.name)
 
 
-def test_pptx_area_slides_have_the_chart_with_alt_text_headlines_and_a_team_table(
-    built: dict,
-) -> None:
+def test_pptx_opens_on_the_summary_then_two_slides_an_exception_area(built: dict) -> None:
     pack, prs = built["pack"], Presentation(built["pptx"])
     assert prs.core_properties.title == pack.title
     slides = list(prs.slides)
     titles = [s.shapes.title.text if s.shapes.title else "" for s in slides]
+    assert titles[1] == pack.headline  # the first content slide is the summary
+    summary_text = _slide_texts(slides[1])
+    for line in pack.state.exceptions:
+        assert f"{line.icon} {line.short} {line.value}, {line.since}" in summary_text
     figures = _council_figures(built["db"], pack.month)
-    for area in api.areas():
-        chart = slides[titles.index(area.title)]
+    for section in pack.sections:
+        chart = slides[titles.index(section.finding)]
         pictures = [s for s in chart.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1
         assert pictures[0]._element.nvPicPr.cNvPr.get("descr").startswith("Line chart of")
-        words = " ".join(
-            _slide_texts(s)
-            for s, t in zip(slides, titles, strict=True)
-            if t == f"{area.title}: the headlines"
-        )
+        assert titles[titles.index(section.finding) + 1] == f"{section.title}: the headlines"
+        words = _slide_texts(slides[titles.index(section.finding) + 1])
         notes = _flat(chart.notes_slide.notes_text_frame.text)
-        for k in area.kpis:
-            if k.title in figures:
-                assert f"{k.title}: {figures[k.title]}, " in words
-                assert f"{k.title}: {figures[k.title]}, " in notes
-        tables = [s for s, t in zip(slides, titles, strict=True) if t == f"{area.title}: by team"]
+        mine = [x for x in pack.state.exceptions if x.area == section.area_id]
+        for line in mine[:3]:  # three headlines on the slide, every one in the notes
+            assert f"{line.measure}: {figures[line.measure]}, " in words
+        for line in mine:
+            assert f"{line.measure}: {figures[line.measure]}, " in notes
+        by_team = f"{section.title}: by team"
+        tables = [s for s, t in zip(slides, titles, strict=True) if t == by_team]
         assert tables and any(sh.has_table for sh in tables[0].shapes)
+        assert titles.index(by_team) > titles.index("Appendix")
 
 
 def test_a_team_count_of_three_is_hidden_for_publication_and_shown_inside(built: dict) -> None:
@@ -366,7 +390,7 @@ def test_the_command_line_writes_a_pack(built: dict, tmp_path: Path) -> None:
     month = built["pack"].month
     args = ["board-pack", "--db", str(built["db"]), "--month", f"{month:%Y-%m}"]
     assert main([*args, "--format", "pptx", "--out", str(out)]) == 0
-    assert len(Presentation(out).slides) > len(api.areas())
+    assert len(Presentation(out).slides) > 2 * len(built["pack"].sections)
     assert (
         main(
             [
@@ -417,7 +441,7 @@ def test_the_pack_compares_with_england_and_neighbours(built: dict) -> None:
     # The rank among all councils, with its quartile band, beside the neighbours' figure.
     assert any(r[1] == "All councils" and r[5].startswith("quartile ") for r in rows)
     pages = [_flat(p.extract_text()) for p in PdfReader(built["pdf"]).pages]
-    page = next(p for p in pages if p.startswith("How we compare"))  # after the summary
+    page = next(p for p in pages if "How we compare" in p)  # in the appendix
     assert rows[0][1] in page
     slides = list(Presentation(built["pptx"]).slides)
     assert "How we compare" in [s.shapes.title.text for s in slides if s.shapes.title]
@@ -443,11 +467,12 @@ def test_the_publication_rule_is_stated_on_every_area_page(built: dict) -> None:
     pack = built["pack"]
     assert pack.suppression_note == PUBLICATION.note()
     pages = [_flat(p.extract_text()) for p in PdfReader(built["pdf"]).pages]
-    starts = [next(i for i, t in enumerate(pages) if t.startswith(a.title)) for a in api.areas()]
-    for area, start, end in zip(api.areas(), starts, [*starts[1:], len(pages)], strict=True):
-        assert _flat(PUBLICATION.note()) in " ".join(pages[start:end]), area.title
+    sections = pack.sections
+    starts = [next(i for i, t in enumerate(pages) if t.startswith(s.finding)) for s in sections]
+    for section, start, end in zip(sections, starts, [*starts[1:], len(pages)], strict=True):
+        assert _flat(PUBLICATION.note()) in " ".join(pages[start:end]), section.title
         # a heading is never alone at the foot of a page: the chart follows it
-        assert len(pages[start].split()) > 40, area.title
+        assert len(pages[start].split()) > 40, section.title
 
 
 def test_the_command_line_chooses_the_suppression_mode(built: dict, tmp_path: Path) -> None:
@@ -501,3 +526,39 @@ def test_no_slide_table_runs_into_the_slide_number(built: dict) -> None:
             if shape.has_table:
                 rows = [[c.text for c in row.cells] for row in shape.table.rows]
                 assert _height(rows, shape.width) <= HIGH - BODY_TOP - FOOT, n
+
+
+@pytest.fixture(scope="module")
+def demo_month_packs(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Both packs for the demo's latest month (March 2022), as the command line writes them."""
+    folder = tmp_path_factory.mktemp("demo-month")
+    month = max(api.months(demo_db))
+    built = {"month": month, "pack": board_pack(demo_db, month, produced=PRODUCED)}
+    for fmt in ("pdf", "pptx"):
+        built[fmt] = folder / f"pack.{fmt}"
+        args = ["board-pack", "--db", str(demo_db), "--month", f"{month:%Y-%m}"]
+        assert main([*args, "--format", fmt, "--out", str(built[fmt])]) == 0
+    return built
+
+
+def test_the_demo_month_s_pack_is_read_in_ten_minutes(demo_month_packs: dict) -> None:
+    """At most 14 PDF pages and 15 slides before the appendix; the summary on the first page
+    and the first content slide; every generated sentence names its measure; no brackets
+    within brackets."""
+    pack = demo_month_packs["pack"]
+    pages = [_flat(p.extract_text()) for p in PdfReader(demo_month_packs["pdf"]).pages]
+    body = pages[: next(i for i, t in enumerate(pages) if t.startswith("Appendix"))]
+    print(f"PDF: {len(pages)} pages, {len(body)} before the appendix")
+    assert len(body) <= 14
+    assert pack.headline in pages[0]
+    assert all(x.measure in pages[0] for x in pack.state.exceptions)
+    slides = list(Presentation(demo_month_packs["pptx"]).slides)
+    titles = [s.shapes.title.text if s.shapes.title else "" for s in slides]
+    print(f"Slides: {len(slides)}, {titles.index('Appendix')} before the appendix")
+    assert titles.index("Appendix") <= 15 and titles[1] == pack.headline
+    names = {k.title for k in api.all_kpis()} | {k.short_title for k in api.all_kpis()}
+    for section in pack.sections:
+        for sentence in section.narrative:
+            assert any(sentence.startswith(f"{n}: ") for n in names), sentence
+            assert not re.search(r"\([^()]*\(", sentence), sentence
+    assert not any(re.search(r"\([^()]*\(", page) for page in body)

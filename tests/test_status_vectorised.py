@@ -129,12 +129,12 @@ def test_the_frame_gives_the_documented_words() -> None:
     """Not only equal to the file: the words themselves, for a few rows worked by hand."""
     frame = _frame([(97.0, MAY, NAN, None), (NAN, MAY, NAN, None), (23.5, MAY, NAN, None)])
     floor = judge_frame(frame, RULES["floor_warn"], unit="percent", higher_better=True)
-    # 97.0 is 2 points over the floor of 95 -> on track; no value -> no data for May 2021.
+    # 97.0 is 2 points over the target of 95 -> on track; no value -> no data for May 2021.
     assert list(floor["status"]) == ["on track", "no data", "off track"]
-    assert floor["reason"].iloc[0] == "97.0%, at or above the floor of 95.0%"
+    assert floor["reason"].iloc[0] == "97.0%, at or above the target of 95.0%"
     assert floor["reason"].iloc[1] == "No data for May 2021: nothing to count"
     # 23.5 is 71.5 points under 95: outside the 5-point band.
-    assert floor["reason"].iloc[2] == "23.5%, 71.5 points below the floor of 95.0%"
+    assert floor["reason"].iloc[2] == "23.5%, 71.5 points below the target of 95.0%"
     assert list(floor["icon"]) == ["✔", "–", "✖"]
     rise = judge_frame(
         _frame([(78.0, MAY, 80.0, APRIL), (80.02, MAY, 80.0, APRIL)]),
@@ -254,11 +254,11 @@ def test_a_rise_is_read_as_making_data_count_reads_it() -> None:
     judged = judge_frame(rows, rule, unit="percent", higher_better=True)
     assert list(judged["status"]) == ["at risk", "at risk", "on track", "on track", "off track"]
     assert judged["reason"].iloc[0] == (
-        "86.7%, below the level of 95.0%; no sustained rise (common cause variation); "
+        "86.7%, below the target of 95.0%; no sustained rise (common cause variation); "
         "up 2.0 points on April 2021"
     )
     assert judged["reason"].iloc[2] == (
-        "86.7%, below the level of 95.0%, but improving — special cause: 8 months in a row "
+        "86.7%, below the target of 95.0%, but improving — special cause: 8 months in a row "
         "above the average of 71.7%; up 2.0 points on April 2021"
     )
 

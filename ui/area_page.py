@@ -1,7 +1,9 @@
 """The one renderer behind every area page (caseloads, visits, ICPC, supervision).
 
-An area page is drawn entirely from the KPI declarations: each KPI in the area gets its
-figure for the chosen month, team and plan type, a trend against its threshold and target
+An area page opens on a status strip naming every measure of the area with its status, worst
+first (the summary's lines, ``metrics.summary``), so a measure off track further down the
+page is seen at once. Then it is drawn entirely from the KPI declarations: each KPI gets its
+figure for the chosen month, team and plan type, a trend against its target or limit and target
 date, a month × team table, a "how this is calculated" panel and the rows behind it.
 Adding a KPI to ``metrics/kpis/`` adds it to its area page with no page edit.
 """
@@ -26,8 +28,16 @@ from etl.write.audit import audited
 from metrics import api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
+from metrics.summary import summary
 from ui.auth import who
-from ui.layout import change_text, process_html, status_badge, status_words
+from ui.layout import (
+    change_text,
+    plain,
+    process_html,
+    status_badge,
+    status_badge_html,
+    status_words,
+)
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
 
@@ -108,7 +118,7 @@ def trend_summary(series: pd.DataFrame, unit: str, month: date) -> str:
     threshold = series["threshold"].dropna()
     text = f"{uk_month(month)} — " + "; ".join(parts) if parts else "No data for this month"
     if len(threshold):
-        text += f"; threshold {format_value(threshold.iloc[-1], unit)}"
+        text += f"; target or limit {format_value(threshold.iloc[-1], unit)}"
     return text + "."
 
 
@@ -203,7 +213,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
             with detail:
                 figure = trend_figure(
                     series,
-                    title=f"{kpi.short_title}: trend against threshold",
+                    title=f"{kpi.short_title}: trend",
                     unit=kpi.unit,
                     target_date=api.target_date(kpi.id),
                     benchmarks=bench.series,
@@ -335,6 +345,24 @@ def comparison_panel(db: Path, kpi_id: str, month: date, bench: comparison.Bench
             st.table(neighbours, hide_index=True)
 
 
+def status_strip(db: Path, area_id: str, month: date) -> None:
+    """Every measure of the area with its status in words and its figure, worst first, for
+    the whole council in the "as at" month."""
+    lines = [x for x in summary(db, month).lines if x.area == area_id]
+    if not lines:
+        return
+    items = "".join(
+        f"<li>{status_badge_html(x.status, x.icon)} {plain(x.short)}: {plain(x.value)}, "
+        f"{plain(x.since)}</li>"
+        for x in lines
+    )
+    st.markdown(
+        f'<ul class="csc-strip" aria-label="Status of every measure, {uk_month(month)}" '
+        f'style="list-style:none;padding:0;margin:0 0 0.5rem">{items}</ul>',
+        unsafe_allow_html=True,
+    )
+
+
 def render_area(area_id: str) -> None:
     """Draw an area page: its filters, then one section per KPI declared for the area."""
     db = current_db()
@@ -345,6 +373,7 @@ def render_area(area_id: str) -> None:
         st.info("No returns are loaded yet, so there is nothing to show.")
         return
     kpis = [api.kpi(k) if isinstance(k, str) else k for k in area.kpis]
+    status_strip(db, area_id, month)
     filters = area_filters(db, area_id, month, any("plan_type" in k.breakdowns for k in kpis))
     for index, kpi in enumerate(kpis):
         _kpi_section(db, kpi, filters, month, first=index < OPEN_DETAILS)

@@ -1,5 +1,7 @@
-"""Board mode in a room, in real Chromium at 1920 × 1080: a presentation clicker's keys step
-through every measure, and every word on the screen is large enough to read from the back.
+"""Board mode in a room, in real Chromium at 1920 × 1080 and on a laptop at 1366 × 768: a
+presentation clicker's keys step from the state of the service through every exception,
+every screen fits without scrolling with its "What next" line on screen, and every word (the
+chart's too) is large enough at 1920 to read from the back.
 
 A clicker sends Right / Page Down / Space forward and Left / Page Up back; the test presses
 exactly those keys, with nothing focused but the page, as a clicker would.
@@ -13,13 +15,24 @@ from playwright.sync_api import Page, expect
 from metrics import api
 from metrics.formatting import format_value
 from metrics.narrative import board_kpis
+from metrics.status import OFF_TRACK
+from metrics.summary import summary
 from tests.e2e.browser import assert_no_exception, drawn_charts, open_page, static_charts, wait_idle
 from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
 ROOM = {"width": 1920, "height": 1080}
-TEXT_PX, CHART_TEXT_PX = 24, 18
+LAPTOP = {"width": 1366, "height": 768}
+TEXT_PX, CHART_TEXT_PX = 24, 24
+STATE = "State of the service"
+# How far the page scrolls and where the "What next" line ends, in CSS pixels.
+_FIT = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const next = document.querySelector('.csc-board-next');
+  return {scroll: main.scrollHeight, height: innerHeight,
+          next: next ? next.getBoundingClientRect().bottom : null};
+}"""
 
 # Every visible text in the main area, with its computed font size and whether it is a
 # chart's (SVG) text. The sidebar is hidden when presenting, so it is not read here.
@@ -55,11 +68,13 @@ def _too_small(page: Page) -> list[dict]:
 
 
 def _on_screen(page: Page, db, month, kpis, index: int) -> None:
-    k = kpis[index]
+    """Screen ``index``: 0 the state of the service, then the exceptions."""
+    if index == 0:
+        expect(page.locator('[data-testid="stMain"] h1')).to_have_text(STATE)
+        return
+    k = kpis[index - 1]
     expect(page.locator('[data-testid="stMain"] h1')).to_have_text(k.title)
-    expect(page.locator(".csc-board-position")).to_contain_text(
-        f"Measure {index + 1} of {len(kpis)}"
-    )
+    expect(page.locator(".csc-board-position")).to_contain_text(f"Measure {index} of {len(kpis)}")
     value = api.kpi_values(db, [k.id], months=[month], teams=[api.ALL])["value"].iloc[0]
     expect(page.locator(".csc-board-figure")).to_have_text(format_value(value, k.unit))
 
@@ -69,34 +84,60 @@ def _press(page: Page, key: str) -> None:
     wait_idle(page)
 
 
-def test_a_clicker_steps_through_every_measure_and_back(
+def _fits(page: Page) -> None:
+    """No scrolling, and the "What next" line wholly on screen."""
+    fit = page.evaluate(_FIT)
+    assert fit["scroll"] <= fit["height"] + 1, fit
+    assert fit["next"] is not None and fit["next"] <= fit["height"], fit
+
+
+def _reds_on_the_first_screen(page: Page) -> list[str]:
+    rows = page.locator(".csc-summary tbody tr").filter(has_text=f"✖ {OFF_TRACK}")
+    return [rows.nth(i).locator("th").inner_text() for i in range(rows.count())]
+
+
+def test_a_clicker_steps_through_the_exceptions_and_every_screen_fits(
     page: Page, app_url: str, e2e_store
 ) -> None:
     db, month = e2e_store.db, e2e_store.latest
     kpis = board_kpis(db, month)
+    state = summary(db, month)
+    screens = len(kpis) + 1
     page.set_viewport_size(ROOM)
     open_page(page, f"{app_url}/board", as_at=month)
     page.get_by_text("Presenting (hide sidebar and banners)").click()
     wait_idle(page)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for index in range(len(kpis)):
+    # The first screen's reds are the summary's, the list `metrics show` prints.
+    assert _reds_on_the_first_screen(page) == [x.measure for x in state.with_status(OFF_TRACK)]
+    for index in range(screens):
         _on_screen(page, db, month, kpis, index)
-        assert drawn_charts(page) and all(drawn_charts(page))
-        if index < 2:
-            page.screenshot(path=SCREENSHOTS / f"board_measure_{index + 1}_1920x1080.png")
-        assert not _too_small(page), _too_small(page)[:10]
+        _fits(page)
+        if index:
+            assert drawn_charts(page) and all(drawn_charts(page))
+            assert not _too_small(page), _too_small(page)[:10]
+        if index < 3:
+            page.screenshot(path=SCREENSHOTS / f"board_screen_{index + 1}_1920x1080.png")
         _press(page, "ArrowRight")
-    _on_screen(page, db, month, kpis, 0)  # wrapped round to the first
+    _on_screen(page, db, month, kpis, 0)  # wrapped round to the state of the service
     _press(page, "PageUp")
-    _on_screen(page, db, month, kpis, len(kpis) - 1)
+    _on_screen(page, db, month, kpis, screens - 1)
     _press(page, "Home")
     _on_screen(page, db, month, kpis, 0)
     _press(page, "PageDown")
     _press(page, "Space")
     _on_screen(page, db, month, kpis, 2)
+    expect(page.locator('[aria-live="polite"]')).to_contain_text(kpis[1].title)
     _press(page, "ArrowLeft")
     _on_screen(page, db, month, kpis, 1)
-    _press(page, "End")
-    _on_screen(page, db, month, kpis, len(kpis) - 1)
+    # On a laptop (1366 × 768, a projector's usual size) every screen fits too.
+    page.set_viewport_size(LAPTOP)
+    _press(page, "Home")
+    for index in range(screens):
+        _on_screen(page, db, month, kpis, index)
+        _fits(page)
+        if index < 3:
+            page.screenshot(path=SCREENSHOTS / f"board_screen_{index + 1}_1366x768.png")
+        _press(page, "ArrowRight")
     assert_no_exception(page)

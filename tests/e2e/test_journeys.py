@@ -142,22 +142,22 @@ def test_an_analyst_uploads_a_bad_file_and_sees_why_it_was_refused(
     assert_no_exception(page)
 
 
-def test_board_mode_steps_through_every_measure_with_the_metrics_layers_figures(
+def test_board_mode_steps_through_the_exceptions_with_the_metrics_layers_figures(
     page: Page, app_url: str, e2e_store
 ) -> None:
     db, month = e2e_store.db, e2e_store.latest
     kpis = board_kpis(db, month)
     open_page(page, f"{app_url}/board", as_at=month)
-    for step, k in enumerate([*kpis, kpis[0]]):
+    expect(page.locator('[data-testid="stMain"] h1')).to_have_text("State of the service")
+    for step, k in enumerate(kpis):
+        page.get_by_role("button", name="Next ▶").click()
+        wait_idle(page)
         expect(page.locator('[data-testid="stMain"] h1')).to_have_text(k.title)
-        index = step % len(kpis)
-        expect(page.get_by_text(f"Measure {index + 1} of {len(kpis)}")).to_be_visible()
+        expect(page.get_by_text(f"Measure {step + 1} of {len(kpis)}")).to_be_visible()
         expect(page.locator(".csc-board-figure")).to_have_text(_value(db, k.id, month))
         (chart,) = static_charts(page)  # one trend, drawn as a picture for the room
         assert chart["drawn"] > 0
         assert any(t["kind"] == "title" and t["text"] for t in chart["texts"])
-        page.get_by_role("button", name="Next ▶").click()
-        wait_idle(page)
     assert_no_exception(page)
 
 

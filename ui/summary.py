@@ -1,0 +1,48 @@
+"""The exceptions-first summary (``metrics.summary``) drawn as one HTML table, so the
+overview and board mode's first screen show the same measures, in the same order, the same
+way: the measure, its status in words and icon, its figure with counts, since when, its area.
+
+Every cell is text from the metrics layer, escaped by ``charts.tables.text_html``. Unlike
+the month × team tables, cells wrap: a measure's full name is read, not scrolled to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from charts.palette import STATUS_COLOURS, status_key
+from charts.tables import text_html
+from metrics.summary import SummaryLine
+
+HEADER = ("Measure", "Status", "Figure", "Since when", "Area")
+_CELL = "padding:3px 6px;border:1px solid #FFFFFF;vertical-align:top;text-align:left"
+_HEAD = f"{_CELL};background:#F0F2F6;font-weight:600"
+
+
+def summary_table(lines: Sequence[SummaryLine], caption: str) -> str:
+    """The lines as a table, one row per measure, each named by its row header (a screen
+    reader reads "Highest caseload held by one worker, Status, off track"). A line's signal
+    and action, once other modules fill them, are written under its figure."""
+    head = "".join(f'<th scope="col" style="{_HEAD}">{text_html(h)}</th>' for h in HEADER)
+    body = []
+    for line in lines:
+        tint = f"background:{STATUS_COLOURS[status_key(line.status)]}40;white-space:nowrap"
+        figure = text_html(line.value)
+        for extra in (line.signal, line.action):
+            if extra:
+                figure += f'<br><span style="font-size:0.85em">{text_html(extra)}</span>'
+        body.append(
+            f'<tr><th scope="row" style="{_HEAD}">{text_html(line.measure)}</th>'
+            f'<td style="{_CELL};{tint}" title="{text_html(line.reason)}">'
+            f"{text_html(line.status_text)}</td>"
+            f'<td style="{_CELL}">{figure}</td>'
+            f'<td style="{_CELL}">{text_html(line.since)}</td>'
+            f'<td style="{_CELL}">{text_html(line.area_title)}</td></tr>'
+        )
+    return (
+        '<table class="csc-summary" style="border-collapse:collapse;width:100%;'
+        'font-size:0.9rem;color:#1A1A1A">'
+        '<caption style="caption-side:top;text-align:left;font-weight:600;padding:0 0 4px">'
+        f"{text_html(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
