@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.returns import Column, ReturnSpec, all_returns
+from etl.sources import ssda903_doc
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "returns.md"
 
@@ -208,7 +209,8 @@ def render() -> str:
             + ". Any other heading is named in the report and not stored.\n"
         )
     )
-    return INTRO + "\n" + annex + "\n" + "\n\n".join(sections) + "\n"
+    ssda903 = ssda903_doc.render()
+    return INTRO + "\n" + annex + "\n" + ssda903 + "\n" + "\n\n".join(sections) + "\n"
 
 
 def write() -> Path:
