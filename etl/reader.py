@@ -42,6 +42,7 @@ from etl.sniff import (
     scan_text,
     source_size,
 )
+from etl.templates import TEMPLATE_SHEETS
 from etl.workbook import Sheet
 from etl.xlsx import is_declared, is_known_heading, sheet_table, workbook_sheets, xlsx_sheets
 
@@ -266,6 +267,7 @@ def _tables(
     written with decimal commas (Excel's semicolon "CSV (European)")."""
     refuse_oversize(source_size(source))
     if sheets is not None:
+        sheets = [s for s in sheets if s.name not in TEMPLATE_SHEETS] or sheets  # our template
         if len(sheets) != 1:
             raise reject(
                 "xlsx_one_sheet",
