@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from benchmarks import app_runs, browser, loading, queries
+from benchmarks import app_runs, browser, loading, queries, ssda903
 from benchmarks.report import results_block, write_report
 from benchmarks.stores import StoreInfo, build_store
 from benchmarks.timing import Measurement, report
@@ -42,14 +42,17 @@ class Plan:
     first_start_runs: int
     #: pages the browser part opens (their url paths); None: every page
     browser_pages: tuple[str, ...] | None = None
+    #: episodes in the synthetic SSDA903 year loaded as a set
+    ssda903_episodes: int = 100_000
 
 
 FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 8_000, 3, 3)
 # CI's quick run opens three pages in the browser: the overview (tiles), Caseloads (the
 # heaviest area page, with its own target) and Statutory visits; the full run opens them all.
 QUICK = Plan(
-    (1, 3), 12, 3, 2, 1, False, 10_000, (4,), 4_000, 1, 1, ("overview", "caseloads", "visits")
-)
+    (1, 3), 12, 3, 2, 1, False, 10_000, (4,), 4_000, 1, 1, ("overview", "caseloads", "visits"),
+    ssda903_episodes=10_000,
+)  # fmt: skip
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -103,6 +106,8 @@ def run(plan: Plan, folder: Path) -> tuple[list[Measurement], list[tuple[StoreIn
         report(loading.peak_memory(big, plan.memory_cap_mb, limit_mb=2 * megabytes), results)
         if megabytes * 2**20 > max_bytes():  # and as shipped: refused before it is read
             report(loading.peak_memory(big, plan.memory_cap_mb), results)
+    for m in ssda903.measure(files, plan.ssda903_episodes, plan.runs, plan.memory_cap_mb):
+        report(m, results)
     return results, stores
 
 

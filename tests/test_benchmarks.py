@@ -42,6 +42,8 @@ KEYS = [
     "browser_warm:overview",
     "browser_cold:caseloads",
     "first_start",
+    "load_ssda903",
+    "memory_ssda903",
 ]
 
 

@@ -29,6 +29,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -469,28 +470,30 @@ def _duplicates(read: _Read, found: _Findings, key: list[str], column: str) -> N
     read.aside |= twice
 
 
-def _month_rows(spec: ReturnSpec, typed: pd.DataFrame, month: date) -> pd.DataFrame:
-    """A return's rows for one month, as known at its end (a later end date is blanked)."""
-    end = pd.Timestamp(month_end(month))
-    start = pd.Timestamp(month) - pd.DateOffset(months=11)
+def _month_rows(
+    spec: ReturnSpec, typed: pd.DataFrame, month: date, codes: np.ndarray
+) -> pd.DataFrame:
+    """A return's rows for one month, as known at its end (a later end date is blanked).
+
+    ``codes`` numbers each row's child (``pd.factorize``), so "this child is open at month
+    end" is an array lookup, not a string search, twelve times over 100,000 rows.
+    """
+    end = np.datetime64(month_end(month), "ns")
     if spec.name in ("looked_after", "allocations"):
-        first, last = (
-            ("episode_start", "episode_end")
-            if spec.name == "looked_after"
-            else ("allocated_from", "allocated_to")
-        )
-        # Ended on the month's last day: looked after at its end only for an allocation
-        # (which holds through its last day); an episode ceased that day has ended.
+        first, last = _SPANS[spec.name]
+        starts, ends = typed[first].to_numpy(), typed[last].to_numpy()
+        begun, ended = starts <= end, ~np.isnat(ends)
+        # An episode ceased on the month's last day has ended by its end; an allocation
+        # holds through its last day.
         if spec.name == "looked_after":
-            current = (typed[first] <= end) & (typed[last].isna() | (typed[last] > end))
+            current = begun & (~ended | (ends > end))
         else:
-            current = (typed[first] <= end) & (typed[last].isna() | (typed[last] >= end))
-        open_children = set(typed.loc[current, "child_id"])
-        rows = typed[
-            typed["child_id"].isin(open_children)
-            & (typed[first] <= end)
-            & (typed[last].isna() | (typed[last] >= start))
-        ].copy()
+            current = begun & (~ended | (ends >= end))
+        open_child = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=bool)
+        open_child[codes[current]] = True
+        window = np.datetime64(pd.Timestamp(month) - pd.DateOffset(months=11), "ns")
+        keep = open_child[codes] & begun & (~ended | (ends >= window))
+        rows = typed[keep].copy()
         rows.loc[rows[last] > end, last] = pd.NaT
         return rows
     if spec.name == "cla_reviews":
@@ -500,6 +503,13 @@ def _month_rows(spec: ReturnSpec, typed: pd.DataFrame, month: date) -> pd.DataFr
         rows.loc[rows["missing_to"] > end, "missing_to"] = pd.NaT
         return rows
     return typed  # care leavers: the position at the last month's end
+
+
+#: Where each span's dates are, for the returns whose rows are spans open at month end.
+_SPANS = {
+    "looked_after": ("episode_start", "episode_end"),
+    "allocations": ("allocated_from", "allocated_to"),
+}
 
 
 def digest(named: list[tuple[str, Source, str]]) -> str:
@@ -633,8 +643,9 @@ def check_set(
             if typed is None:
                 continue
             filled = months if name != "care_leavers" else months[-1:]
+            codes = pd.factorize(typed["child_id"])[0]
             for month in filled:
-                part = _month_rows(spec, typed, month)
+                part = _month_rows(spec, typed, month, codes)
                 path = stage / f"{name}-{month:%Y-%m}.parquet"
                 table = pa.Table.from_pandas(part, schema=staged_schema(spec), preserve_index=False)
                 pq.write_table(table, path)
