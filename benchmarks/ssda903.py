@@ -143,7 +143,7 @@ def measure(folder: Path, episodes: int, runs: int, cap_mb: float) -> list[Measu
             1,
             "DuckDB read_csv peak",
             memory_bound["peak_mb"],
-            (MEMORY_BOUND_MB, "s"),
+            (MEMORY_BOUND_MB, "MB"),
             note=memory["status"],
         ),
     ]

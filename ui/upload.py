@@ -133,9 +133,9 @@ def template_downloads() -> None:
             "and flags, date cells, an example row and the rules on an Instructions sheet. "
             "Fill it in, save it as <return>_<YYYY-MM>.xlsx and drop it above."
         )
-        columns = st.columns(3)
+        columns = st.columns(2)
         for i, spec in enumerate(all_returns().values()):
-            columns[i % 3].download_button(
+            columns[i % 2].download_button(
                 f"{spec.title} ({spec.name})",
                 data=partial(template_workbook, spec),
                 file_name=f"{spec.name}_template.xlsx",
