@@ -19,6 +19,7 @@ from etl.load import check_ssda903, load_paths
 from etl.sources.ssda903 import declaration
 from metrics import api
 
+ROOT = Path(__file__).resolve().parent.parent
 ALL = "ALL"
 TEAM = declaration()[0]
 MAY, JUN, JUL, NOV = date(2021, 5, 1), date(2021, 6, 1), date(2021, 7, 1), date(2021, 11, 1)
@@ -231,3 +232,20 @@ def test_nothing_personal_is_kept_anywhere(loaded: tuple[Path, list], tmp_path: 
                 assert needle not in data, (path, needle)
     finally:
         check.discard()
+
+
+def test_the_area_page_shows_the_hand_counted_figures(loaded: tuple[Path, list]) -> None:
+    """The children looked after page, drawn by the app on the loaded set (March 2022)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import app_reads
+
+    db, _ = loaded
+    with app_reads(db):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        at.switch_page("app_pages/looked_after.py").run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Children in care with 3+ placements — Whole council"] == "25.0%"  # 1 of 4
+    assert shown["Children looked after (CLA) — Whole council"] == "4"
+    assert any(m.value == api.how_calculated("cla_reviews_in_time_pct") for m in at.markdown)
