@@ -205,6 +205,9 @@ class Council:
         from demo.practice import practice_rows  # it reads this module's council
 
         rows.update(practice_rows(self, month))
+        from demo.looked_after import looked_after_rows  # it reads this module's council
+
+        rows.update(looked_after_rows(self, month))
         return rows
 
     def _turnover(self, team: Team, q: float) -> None:
@@ -409,6 +412,11 @@ RETURN_COLUMNS = {
     **{
         name: get_return(name).column_names
         for name in ("audits", "edt_contacts", "closures", "case_review", "asye_feedback")
+    },
+    # Children looked after: episodes, reviews, missing (demo/looked_after.py).
+    **{
+        name: get_return(name).column_names
+        for name in ("looked_after", "cla_reviews", "missing_episodes")
     },
 }
 #: Months the demo simulates before the first month it writes, so caseloads have settled.

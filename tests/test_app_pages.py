@@ -111,14 +111,9 @@ def test_overview_follows_the_as_at_month(db: Path) -> None:
 # two are checked by tests/test_kpis_practice.py's area-page test instead. Every other
 # declared area, including one added tomorrow, is checked here.
 FEW_CASES_AREAS = ("edt", "asye")
-# The demo council sends no SSDA903 tables yet: the children looked after area's page is
-# checked on a loaded 903 set by tests/test_kpis_looked_after.py.
-NO_DEMO_AREAS = ("looked_after",)
 
 
-@pytest.mark.parametrize(
-    "area_id", [a.id for a in api.areas() if a.id not in (*FEW_CASES_AREAS, *NO_DEMO_AREAS)]
-)
+@pytest.mark.parametrize("area_id", [a.id for a in api.areas() if a.id not in FEW_CASES_AREAS])
 def test_area_page_equals_the_metrics_layer_and_follows_filters(db: Path, area_id: str) -> None:
     at = _app().run()
     at.switch_page(area_page_path(area_id)).run()
