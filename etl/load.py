@@ -265,7 +265,7 @@ def check_ssda903(files: list[tuple[str, Source]], as_at: date | None = None) ->
     header's dates of birth check the others' dates, the episodes give each review its period
     of care (``etl.sources.ssda903``). Named, kept and logged as one, under all their names."""
     files = [(safe_name(name), source) for name, source in files]
-    name = " + ".join(n for n, _ in files)[:240]
+    name = " + ".join(n for n, _ in files)[:160]  # a kept report's name stays under 255
     digest = ssda903.digest([(n, s, _sha256(s)) for n, s in files])
     clear_stale_stages()
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
