@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from benchmarks import app_runs, browser, census, loading, queries
+from benchmarks import app_runs, browser, census, loading, queries, ssda903
 from benchmarks.report import results_block, write_report
 from benchmarks.stores import StoreInfo, build_store
 from benchmarks.timing import Measurement, report
@@ -44,6 +44,8 @@ class Plan:
     browser_pages: tuple[str, ...] | None = None
     #: children in the synthetic CIN census loaded (issue 28: a large council's, 40,000)
     census_children: int = 40_000
+    #: episodes in the synthetic SSDA903 year loaded as a set
+    ssda903_episodes: int = 100_000
 
 
 FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 8_000, 3, 3)
@@ -63,6 +65,7 @@ QUICK = Plan(
     1,
     ("overview", "caseloads", "visits"),
     census_children=4_000,
+    ssda903_episodes=10_000,
 )
 
 
@@ -118,6 +121,8 @@ def run(plan: Plan, folder: Path) -> tuple[list[Measurement], list[tuple[StoreIn
         if megabytes * 2**20 > max_bytes():  # and as shipped: refused before it is read
             report(loading.peak_memory(big, plan.memory_cap_mb), results)
     for m in census.measure(files, plan.census_children, plan.runs, plan.memory_cap_mb):
+        report(m, results)
+    for m in ssda903.measure(files, plan.ssda903_episodes, plan.runs, plan.memory_cap_mb):
         report(m, results)
     return results, stores
 

@@ -402,6 +402,11 @@ RETURN_COLUMNS = {
         name: get_return(name).column_names
         for name in ("audits", "edt_contacts", "closures", "case_review", "asye_feedback")
     },
+    # Children looked after: episodes, reviews, missing (demo/looked_after.py).
+    **{
+        name: get_return(name).column_names
+        for name in ("looked_after", "cla_reviews", "missing_episodes")
+    },
 }
 #: Months the demo simulates before the first month it writes, so caseloads have settled.
 WARM_UP = 3

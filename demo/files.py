@@ -18,6 +18,7 @@ import pandas as pd
 from demo.annex import write_annex_a
 from demo.council import DEMO_END, RETURN_COLUMNS, WARM_UP, Council, month_end, month_starts
 from demo.front_door import front_door_rows
+from demo.looked_after import looked_after_rows
 from demo.practice import practice_rows
 from etl.returns import get_return
 
@@ -28,6 +29,7 @@ def month_rows(council: Council, month: date) -> dict[str, list[dict[str, str]]]
     rows = council.step(month)
     rows.update(front_door_rows(council, month))
     rows.update(practice_rows(council, month))
+    rows.update(looked_after_rows(council, month))
     return rows
 
 

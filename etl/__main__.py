@@ -205,6 +205,20 @@ def cmd_tidy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from etl import templates
+    from etl.returns import all_returns
+
+    spec = all_returns().get(args.name)
+    if spec is None:
+        print(f"No return {args.name!r}; returns: {', '.join(all_returns())}", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"{spec.name}_template.xlsx")
+    out.write_bytes(templates.template_workbook(spec))
+    print(f"Wrote {out}: fill the '{spec.name}' sheet and save it as {templates.file_name(spec)}")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from etl import returns_doc
 
@@ -252,7 +266,8 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--as-at",
         type=_day,
-        help="an Ofsted Annex A workbook's list date (YYYY-MM-DD), if its name does not say",
+        help="an Ofsted Annex A workbook's list date, or an SSDA903 extract's date "
+        "(YYYY-MM-DD), if its name does not say",
     )
     load.add_argument(
         "--replace",
@@ -313,6 +328,11 @@ def parser() -> argparse.ArgumentParser:
         "--days", type=_days, help="keep files this many days (default: retention_days setting)"
     )
     tidy.set_defaults(func=cmd_tidy)
+
+    template = sub.add_parser("template", help="write a return's Excel template (.xlsx)")
+    template.add_argument("name", help="the return, e.g. supervision")
+    template.add_argument("--out", help="where to write it (default: <name>_template.xlsx)")
+    template.set_defaults(func=cmd_template)
 
     docs = sub.add_parser("docs", help="write docs/returns.md from the declarations")
     docs.add_argument("--check", action="store_true", help="only check it is in step")

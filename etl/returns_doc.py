@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl.returns import Column, ReturnSpec, all_returns
-from etl.sources import census_doc
+from etl.sources import census_doc, ssda903_doc
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "returns.md"
 
@@ -240,7 +240,10 @@ def render() -> str:
         )
     )
     census = census_doc.render()
-    return INTRO + "\n" + annex + "\n" + census + "\n" + "\n\n".join(sections) + "\n"
+    ssda903 = ssda903_doc.render()
+    return (
+        INTRO + "\n" + annex + "\n" + census + "\n" + ssda903 + "\n" + "\n\n".join(sections) + "\n"
+    )
 
 
 def write() -> Path:

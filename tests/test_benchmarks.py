@@ -44,6 +44,8 @@ KEYS = [
     "first_start",
     "census_load",
     "census_memory",
+    "load_ssda903",
+    "memory_ssda903",
 ]
 
 

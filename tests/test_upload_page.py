@@ -220,3 +220,34 @@ def test_a_workforce_census_is_previewed_then_loaded(
     at.button(key="load:" + key).click().run()
     assert not at.exception
     assert date(2021, 9, 1) in api.months(db)
+
+
+def test_a_years_ssda903_tables_dropped_together_are_one_set(store_with_april) -> None:
+    """Five SSDA903 tables dropped at once: one block, one Load button, figures loaded."""
+    from tests.test_kpis_looked_after import TABLES
+
+    db, _ = store_with_april
+    tables = {n: t for n, t in TABLES.items() if not n.endswith("sw_episodes.csv")}
+    at = _upload_page()
+    at.get("file_uploader")[0].set_value([(n, t.encode(), "text/csv") for n, t in tables.items()])
+    at.run()
+    assert not at.exception
+    [key] = _keys(at)  # one Load button for the set
+    assert all(n in key for n in tables)
+    assert any("Children looked after (episodes of care)" in m.value for m in at.markdown)
+    at.button(key="load:" + key).click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Loaded:") for s in at.success)
+    values = api.kpi_values(db, ["cla_at_month_end"], months=[date(2022, 3, 1)], teams=["ALL"])
+    assert values["value"].iloc[0] == 4  # C1, C2, R1, R2 (tests/test_kpis_looked_after.py)
+
+
+def test_every_return_has_a_template_to_download(store_with_april) -> None:
+    from etl.returns import all_returns
+
+    at = _upload_page()
+    keys = {e.proto.id for e in at.get("download_button")}
+    assert len(keys) == len(all_returns())
+    labels = " ".join(e.proto.label for e in at.get("download_button"))
+    for spec in all_returns().values():
+        assert f"({spec.name})" in labels

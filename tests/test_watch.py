@@ -113,3 +113,34 @@ def test_watcher_waits_for_slow_copies_and_busy_stores_survives_bad_files(tmp_pa
     assert "store busy (another load is running); will retry supervision_2021-05.csv" in stderr
     child = files["visits_2021-05.csv"].read_text().splitlines()[1].split(",")[0]
     assert child not in stderr, "the log never holds row contents"
+
+
+def test_ssda903_tables_dropped_together_load_as_one_set(tmp_path: Path) -> None:
+    """A year's 903 tables waiting in the folder are one set: loaded together, then gone
+    (they hold dates of birth and postcodes: only the reports are kept)."""
+    from tests.test_kpis_looked_after import write_tables
+
+    inbox, db = tmp_path / "inbox", tmp_path / "store" / "csc.duckdb"
+    write_tables(inbox)
+    command = ["watch", str(inbox), "--db", str(db), "--settle", "1.0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", *command],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: not any(inbox.iterdir()), timeout=300)
+        assert _wait_for(lambda: _rows(db, "looked_after") > 0, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    # One load for the set: every return it fills written under the set's one name.
+    con = store.open_reader(db)
+    try:
+        names = {r[0] for r in con.execute("SELECT DISTINCT file_name FROM load_log").fetchall()}
+    finally:
+        con.close()
+    assert len(names) == 1 and "SSDA903_2022_episodes.csv" in names.pop()
+    kept = sorted(p.name for p in (db.parent / "processed").iterdir())
+    assert kept and all(n.endswith(".report.json") for n in kept)

@@ -12,18 +12,23 @@ import contextlib
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from etl.read.reader import max_bytes
+from etl.returns import all_returns
+from etl.sources import ssda903
 from etl.sources.census_file import census_title
+from etl.templates import template_workbook
 from etl.write import retention, store
 from etl.write.load import (
     FileCheck,
     LoadResult,
     check_file,
+    check_ssda903,
     commit_checked,
     conflicts,
     describe_changes,
@@ -35,6 +40,7 @@ from ui import auth
 CHECKS_KEY = "upload:checks"
 DONE_KEY = "upload:done"
 FILE_TYPES = ["csv", "xlsx", "xml"]
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How long pressing Load waits for another load to finish before asking the analyst to retry.
 LOAD_WAIT_SECONDS = 10.0
 
@@ -80,25 +86,64 @@ def _log_refusal(db: Path, entry: Upload) -> None:
         entry.rejected = _write(db, entry.check)
 
 
-def checked_uploads(db: Path, uploads: list, as_at: date | None = None) -> list[Upload]:
-    """Check each new file once per session (with progress); log and keep refused ones.
+def upload_sets(uploads: list) -> list[list]:
+    """Uploads in order, each alone, except SSDA903 tables: dropped together, they are one
+    set (in the place of the first), checked and loaded together as the loader does."""
+    tables = [u for u in uploads if ssda903.recognise(u.name, u.getvalue())]
+    out = []
+    for upload in uploads:
+        if not any(upload is t for t in tables):
+            out.append([upload])
+        elif upload is tables[0]:
+            out.append(tables)
+    return out
 
-    ``as_at`` is the list date given on the form for Annex A workbooks whose names do not
-    give one; a file is checked again when it changes.
+
+def checked_uploads(db: Path, uploads: list, as_at: date | None = None) -> list[tuple[str, Upload]]:
+    """Check each new file (or SSDA903 set) once per session, with progress; log and keep
+    refused ones. Gives each with its key.
+
+    ``as_at`` is the date given on the form for Annex A workbooks and SSDA903 extracts whose
+    names do not give one; a file is checked again when it changes.
     """
     cache: dict[str, Upload] = st.session_state.setdefault(CHECKS_KEY, {})
-    new = [u for u in uploads if _key(u, as_at) not in cache]
+    groups = [(" + ".join(_key(u, as_at) for u in g), g) for g in upload_sets(uploads)]
+    new = [(key, g) for key, g in groups if key not in cache]
     if new:
         bar = st.progress(0.0, text="Checking files…")
-        for n, upload in enumerate(new, start=1):
-            bar.progress((n - 1) / len(new), text=f"Checking {upload.name} ({n} of {len(new)})…")
-            check = check_file(upload.name, upload.getvalue(), as_at)
-            cache[_key(upload, as_at)] = Upload(check)
+        for n, (key, group) in enumerate(new, start=1):
+            names = ", ".join(u.name for u in group)
+            bar.progress((n - 1) / len(new), text=f"Checking {names} ({n} of {len(new)})…")
+            if len(group) > 1:
+                check = check_ssda903([(u.name, u.getvalue()) for u in group], as_at)
+            else:
+                check = check_file(group[0].name, group[0].getvalue(), as_at)
+            cache[key] = Upload(check)
         bar.empty()
-    entries = [cache[_key(u, as_at)] for u in uploads]
-    for entry in entries:
+    entries = [(key, cache[key]) for key, _ in groups]
+    for _, entry in entries:
         _log_refusal(db, entry)
     return entries
+
+
+def template_downloads() -> None:
+    """A download button per return: its Excel template, made from its declaration."""
+    with st.expander("Templates: an Excel workbook for each return", icon=":material/download:"):
+        st.caption(
+            "Headings as the loader expects them, a note on each, drop-down lists for codes "
+            "and flags, date cells, an example row and the rules on an Instructions sheet. "
+            "Fill it in, save it as <return>_<YYYY-MM>.xlsx and drop it above."
+        )
+        columns = st.columns(2)
+        for i, spec in enumerate(all_returns().values()):
+            columns[i % 2].download_button(
+                f"{spec.title} ({spec.name})",
+                data=partial(template_workbook, spec),
+                file_name=f"{spec.name}_template.xlsx",
+                mime=XLSX_MIME,
+                key=f"upload:template:{spec.name}",
+                icon=":material/table_view:",
+            )
 
 
 def findings_table(check: FileCheck) -> pd.DataFrame:
@@ -223,12 +268,15 @@ def upload_panel(db: Path) -> None:
         st.error(auth.NO_SIGN_IN_LOADS.format(allow=auth.ALLOW_ENV), icon=":material/lock:")
         return
     limit = upload_limit_mb()
+    template_downloads()
     as_at = st.date_input(
-        "List date of an Ofsted Annex A workbook (only if its file name does not say)",
+        "List date of an Ofsted Annex A workbook, or an SSDA903 extract's date (only if the "
+        "file names do not say)",
         value=None,
         format="DD/MM/YYYY",
         key="upload:as_at",
-        help="The day the lists were extracted, e.g. 31/03/2022. Monthly returns need none.",
+        help="The day the lists or tables were extracted, e.g. 31/03/2022. Monthly returns "
+        "need none; SSDA903 tables named with their year (SSDA903_2022_…) need none.",
     )
     uploads = st.file_uploader(
         "Return files (CSV, Excel, or the DfE's CIN or workforce census XML)",
@@ -237,7 +285,8 @@ def upload_panel(db: Path) -> None:
         max_upload_size=limit,
         key="upload:files",
         help=f"Name each monthly file <return>_<YYYY-MM>.csv, e.g. visits_2021-05.csv; an "
-        f"Ofsted Annex A workbook loads as exported. Up to {limit} MB.",
+        f"Ofsted Annex A workbook, and a year's SSDA903 tables dropped together, load as "
+        f"exported. Up to {limit} MB.",
     )
     if not uploads:
         st.info(
@@ -246,9 +295,9 @@ def upload_panel(db: Path) -> None:
             icon=":material/upload_file:",
         )
         return
-    for entry, upload in zip(checked_uploads(db, uploads, as_at), uploads, strict=True):
+    for key, entry in checked_uploads(db, uploads, as_at):
         with st.container(border=True):
             if entry.check.accepted:
-                _accepted(db, _key(upload, as_at), entry.check)
+                _accepted(db, key, entry.check)
             else:
                 _refused(entry)

@@ -44,6 +44,7 @@ from etl.read.workbook import Sheet
 from etl.read.xlsx import is_declared, is_known_heading, sheet_table, workbook_sheets, xlsx_sheets
 from etl.report import FileRejected, Finding
 from etl.returns import ReturnSpec, all_returns, fold_header, get_return, looks_disguised
+from etl.templates import TEMPLATE_SHEETS
 
 #: What callers import from here. The reading is split by job: ``etl.read.sniff`` (size,
 #: encoding, bytes that cannot be text), ``etl.read.csv_rows`` (CSV streaming), ``etl.read.xlsx``
@@ -266,6 +267,7 @@ def _tables(
     written with decimal commas (Excel's semicolon "CSV (European)")."""
     refuse_oversize(source_size(source))
     if sheets is not None:
+        sheets = [s for s in sheets if s.name not in TEMPLATE_SHEETS] or sheets  # our template
         if len(sheets) != 1:
             raise reject(
                 "xlsx_one_sheet",

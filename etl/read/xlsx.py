@@ -50,5 +50,5 @@ def workbook_sheets(name: str, source: Source) -> list[Sheet] | None:
     refuse_oversize(source_size(source))
     with open_source(source) as fh:
         head = fh.read(1 << 16)
-    refuse_foreign(name, head)  # a CIN census XML, an SSDA903 table…: named, not misread
+    refuse_foreign(name, head)  # a CIN census XML, a Parquet file…: named, not misread
     return xlsx_sheets(source) if head[:4] == b"PK\x03\x04" else None

@@ -1,7 +1,7 @@
 """Recognise a file in a known format that ``etl load`` does not take, and refuse it by name.
 
-Analysts drop whatever the case management system or the DfE gave them into the loader: an
-SSDA903 table, a table downloaded from explore
+Analysts drop whatever the case management system or the DfE gave them into the loader: a
+table downloaded from explore
 education statistics, a Parquet extract, an old ``.xls``. Read as a return, each would be
 refused for a reason that misleads ("name the file <return>_<YYYY-MM>.csv", "required columns
 missing"). This module looks at the file's first 64 KiB only — magic bytes, the first part of
@@ -75,22 +75,6 @@ def _columns(*names: str) -> frozenset[str]:
 
 
 _EXPORT = "Export the return from the case management system as CSV or .xlsx (returns: {returns})."
-_NOT_903 = (
-    "The dashboard does not read SSDA903 tables. Children looked after visits come from the "
-    "Ofsted Annex A workbook's List 8, or send the monthly visits return ({visits_columns})."
-)
-
-
-def _ssda903(table: str, *columns: str) -> ForeignFormat:
-    return ForeignFormat(
-        what=f"ssda903_{table}",
-        message=f"This is the SSDA903 {table} table (the DfE's annual children looked after "
-        "return), not a return this dashboard loads",
-        fix=_NOT_903,
-        header=(_columns("CHILD", *columns),),
-    )
-
-
 #: The known foreign formats, in the order they are tried (specific before general).
 FORMATS: tuple[ForeignFormat, ...] = (
     ForeignFormat(
@@ -184,17 +168,6 @@ FORMATS: tuple[ForeignFormat, ...] = (
             _columns("old_la_code", "la_name", "SN_1", "SN_1P", "SN_2"),
         ),
     ),
-    _ssda903("episodes", "DECOM", "RNE", "LS", "PLACE"),
-    _ssda903("header", "SEX", "DOB", "ETHNIC"),
-    _ssda903("uasc", "DOB", "DUC"),
-    _ssda903("reviews", "REVIEW", "REVIEW_CODE"),
-    _ssda903("missing", "MISSING", "MIS_START"),
-    _ssda903("ad1 (adoption)", "DATE_INT", "DATE_MATCH"),
-    _ssda903("placed_adoption", "DATE_PLACED", "DATE_PLACED_CEASED"),
-    _ssda903("prev_perm (previous permanence)", "PREV_PERM", "LA_PERM"),
-    _ssda903("oc2 (outcomes)", "SDQ_SCORE", "CONVICTED"),
-    _ssda903("oc3 (care leavers)", "IN_TOUCH", "ACTIV", "ACCOM"),
-    _ssda903("social_worker", "SW_ID", "SW_DECOM"),
 )
 
 

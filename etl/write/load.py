@@ -39,6 +39,7 @@ from etl.read.reader import (
 from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
+from etl.sources import ssda903
 from etl.sources.annex_a import check_workbook, date_in_name, find_lists
 from etl.sources.census_file import check_census
 from etl.write import audit, retention, store
@@ -239,7 +240,11 @@ def _refusing(name: str, source: Source, stage: Path) -> Iterator[_Refusal]:
             fix="Open it, save it again in the same format and send it again. If it happens "
             "again, give this report to the dashboard's administrators.",
         )
-        refused.report = ValidationReport(file_name=name, problems=[finding])
+        try:  # a file with personal headings is never copied, whatever the fault
+            personal = personal_data_headings(source, refused.sheets)
+        except Exception:
+            personal = []
+        refused.report = ValidationReport(file_name=name, problems=[finding], warnings=personal)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -253,6 +258,9 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
     clear_stale_stages()
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
     with _refusing(name, source, stage) as refused:
+        if ssda903.recognise(name, source):  # an SSDA903 table on its own: a set of one
+            report, units = ssda903.check_set([(name, source)], as_at, stage)
+            return FileCheck(name, source, digest, report, None, stage, units)
         census = check_census(name, source, stage)
         if census is not None:
             report, units = census
@@ -265,6 +273,22 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
             return FileCheck(name, source, digest, report, None, stage, units)
         return _Opened(name, source, digest, stage, sheets, read_return(name, source, sheets))
     return FileCheck(name, source, digest, refused.report, None, identified=refused.identified)
+
+
+def check_ssda903(files: list[tuple[str, Source]], as_at: date | None = None) -> FileCheck:
+    """The tables of one SSDA903 return (paths or uploads' bytes), checked as one file: the
+    header's dates of birth check the others' dates, the episodes give each review its period
+    of care (``etl.sources.ssda903``). Named, kept and logged as one, under all their names."""
+    files = [(safe_name(name), source) for name, source in files]
+    name = " + ".join(n for n, _ in files)[:160]  # a kept report's name stays under 255
+    digest = ssda903.digest([(n, s, _sha256(s)) for n, s in files])
+    clear_stale_stages()
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
+    source = files[0][1]
+    with _refusing(name, source, stage) as refused:
+        report, units = ssda903.check_set(files, as_at, stage)
+        return FileCheck(name, source, digest, report, None, stage, units)
+    return FileCheck(name, source, digest, refused.report, None)
 
 
 def check_paths(paths: list[Path]) -> list[FileCheck]:
@@ -389,6 +413,7 @@ ORIGIN_WORDS = {
     "annex_a": "the Annex A workbook",
     "cin_census": "the CIN census",
     "csww": "the workforce census",
+    ssda903.ORIGIN: "the SSDA903 tables",
 }
 
 
@@ -832,6 +857,19 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+def ssda903_sets(files: list[Path]) -> list[list[Path]]:
+    """Files in order, each alone, except SSDA903 tables: those given together are one set
+    (in the place of the first), since a year's tables are checked and loaded together."""
+    tables = [p for p in files if ssda903.recognise(p.name, p)]
+    out: list[list[Path]] = []
+    for path in files:
+        if path not in tables:
+            out.append([path])
+        elif path == tables[0]:
+            out.append(tables)
+    return out
+
+
 def load_paths(
     db: Path,
     paths: Iterable[Path],
@@ -856,22 +894,26 @@ def load_paths(
     files = expand_paths(paths)
     results: list[LoadResult] = []
     with store.open_writer(db, timeout) as con:
-        for i, path in enumerate(files):
+        for i, group in enumerate(ssda903_sets(files)):
             if progress:
-                progress(i / max(len(files), 1), f"Loading {path.name}")
-            fc = check_path(path, as_at)
+                progress(i / max(len(files), 1), f"Loading {group[0].name}")
+            if len(group) > 1:
+                fc = check_ssda903([(p.name, p) for p in group], as_at)
+            else:
+                fc = check_path(group[0], as_at)
             try:
                 result = commit_checked(con, db, fc, source, user, kind, replace)
             finally:
                 fc.discard()
             results.append(result)
-            if result.status == "rejected" and move_to_processed:
-                path.unlink()
-            elif move_to_processed:
-                result.kept_at = keep_processed(db, path, fc)
-                if fc.held_personal_data:
-                    result.not_kept = NOT_KEPT_PERSONAL
-                    result.message += f" {NOT_KEPT_PERSONAL}"
+            for path in group:
+                if result.status == "rejected" and move_to_processed:
+                    path.unlink()
+                elif move_to_processed:
+                    result.kept_at = keep_processed(db, path, fc)
+            if move_to_processed and result.ok and fc.held_personal_data:
+                result.not_kept = NOT_KEPT_PERSONAL
+                result.message += f" {NOT_KEPT_PERSONAL}"
     if progress:
         progress(1.0, "Done")
     return results

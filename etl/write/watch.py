@@ -22,7 +22,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from etl.write import store
-from etl.write.load import load_paths
+from etl.write.load import load_paths, ssda903_sets
 
 log = logging.getLogger("etl.write.watch")
 DEFAULT_INBOX = store.DEFAULT_DB.parent / "inbox"
@@ -90,16 +90,19 @@ def settled(inbox: _Inbox, settle: float, now: float) -> list[Path]:
     return sorted(ready)
 
 
-def _load(db: Path, path: Path, inbox: _Inbox, wait: float) -> None:
+def _load(db: Path, paths: list[Path], inbox: _Inbox, wait: float) -> None:
+    """Load one file, or the SSDA903 tables that settled together (one set)."""
+    names = ", ".join(p.name for p in paths)
     try:
-        results = load_paths(db, [path], source="watch", move_to_processed=True, timeout=wait)
+        results = load_paths(db, paths, source="watch", move_to_processed=True, timeout=wait)
     except store.StoreBusy:
-        log.info("store busy (another load is running); will retry %s", path.name)
-        inbox.note(path)
+        log.info("store busy (another load is running); will retry %s", names)
+        for path in paths:
+            inbox.note(path)
         return
     except Exception as exc:  # keep watching: one bad file must not stop the drop folder
         # The type only: a database error's message can quote a cell, and rows are not logged.
-        log.error("could not load %s (%s); left in place", path.name, type(exc).__name__)
+        log.error("could not load %s (%s); left in place", names, type(exc).__name__)
         return
     for r in results:
         if r.ok:
@@ -134,9 +137,9 @@ def watch(
     stop = stop or threading.Event()
     try:
         while not stop.is_set():
-            for path in settled(inbox, settle, time.monotonic()):
-                if path.exists():
-                    _load(db, path, inbox, wait)
+            ready = [p for p in settled(inbox, settle, time.monotonic()) if p.exists()]
+            for group in ssda903_sets(ready):  # a year's 903 tables dropped together: one set
+                _load(db, group, inbox, wait)
             stop.wait(poll)
     finally:
         observer.stop()
