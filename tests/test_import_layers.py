@@ -110,6 +110,8 @@ CALL_TIME_UPWARD = {
     ("etl.retention", "metrics.config"),
     # an EES mapping that names an undeclared KPI is reported
     ("etl.ees", "metrics.declarations"),
+    # an actions row (commentary) that names an undeclared KPI is refused
+    ("etl.sources.actions", "metrics.declarations"),
 }
 
 
