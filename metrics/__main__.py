@@ -17,7 +17,7 @@ import sys
 import pandas as pd
 
 from etl import store
-from metrics import api, comparison, compute
+from metrics import actions, api, comparison, compute
 from metrics.formatting import format_figure, inert_text, uk_month
 from metrics.materialise import refresh_all
 
@@ -40,6 +40,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"No KPI values for {uk_month(month)} and team {args.team}.", file=sys.stderr)
         return 1
     who = "whole council" if args.team == api.ALL else args.team
+    team = actions.WHOLE_COUNCIL if args.team == api.ALL else args.team
+    written = actions.month_actions(db, month)
     print(f"{uk_month(month)}, {who}")
     print(f"  {'KPI':<22} {'value':>24}  {'status':<11} why")
     for row in frame.itertuples():
@@ -49,6 +51,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.team == api.ALL:
             compared = comparison.england_position(db, row.kpi, month)
             print(f"  {'':<22} {'':>9}  compared: {compared}")
+        entry = actions.for_measure(written, row.kpi, team)
+        if entry and entry["commentary"]:
+            print(f"  {'':<22} {'':>9}  commentary: {entry['commentary']}")
+        if entry and entry["action"]:
+            print(f"  {'':<22} {'':>9}  action: {actions.action_words(entry)}")
     return 0
 
 

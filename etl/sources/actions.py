@@ -27,7 +27,7 @@ import pandas as pd
 from etl import audit, store
 from etl.identifiers import TEXT_KINDS, identifier_in_text, text_finding
 from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
-from etl.returns import get_return
+from etl.returns import all_returns, get_return
 from etl.staging import ROW_COLUMN
 
 NAME = "actions"
@@ -49,18 +49,21 @@ def kpi_names() -> dict[str, str]:
     return names
 
 
+def _union(column: str) -> str:
+    """Every value of ``column`` in the returns of figures that have it, as one query."""
+    tables = [s.name for s in all_returns().values() if s.figures and column in s.column_names]
+    return " UNION ".join(f"SELECT {column} FROM {t}" for t in tables)
+
+
 def known_teams(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The teams the loaded returns name (the KPI values' teams, the council's ``ALL`` aside)."""
-    rows = con.execute("SELECT DISTINCT team FROM kpi_values WHERE team <> 'ALL'").fetchall()
-    return {r[0] for r in rows}
+    """The teams the loaded returns name (read from the returns themselves, so a build that
+    works the KPI values out at its end can check its commentary first)."""
+    return {r[0] for r in con.execute(_union("team")).fetchall() if r[0]}
 
 
 def _child_id_sql() -> str:
     """Every child ID the store holds: one query over each return table with a child_id."""
-    from etl.returns import all_returns
-
-    tables = [s.name for s in all_returns().values() if "child_id" in s.column_names]
-    return " UNION ".join(f"SELECT child_id FROM {t}" for t in tables)
+    return _union("child_id")
 
 
 def _rows(hit: pd.Series, rows: pd.Series) -> list[int]:
