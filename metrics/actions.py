@@ -139,6 +139,29 @@ def open_actions(db: Path | str, month: date, today: date | None = None) -> pd.D
     return frame.sort_values("overdue", ascending=False, kind="stable").reset_index(drop=True)
 
 
+def stored_entry(db: Path | str, month: date, kpi: str, team: str) -> tuple[dict, int | None]:
+    """What an editor starts from: the month's stored entry for a measure and team, as
+    written (status as given), and the load that wrote it (None: no entry yet)."""
+    names = [name for name, kpi_id in _kpi_ids().items() if kpi_id == kpi]
+    frame = snapshot.read(
+        db,
+        "SELECT commentary, action, owner, due_date, action_status, load_id FROM actions "
+        "WHERE month = ? AND lower(trim(kpi)) IN (SELECT UNNEST(?::VARCHAR[])) "
+        "AND coalesce(team, '') = ? ORDER BY load_id DESC LIMIT 1",
+        [month, tuple(names), team],
+    )
+    if frame.empty:
+        return {"commentary": "", "action": "", "owner": "", "due_date": None,
+                "action_status": ""}, None  # fmt: skip
+    row = frame.iloc[0]
+    due = None if is_missing(row["due_date"]) else pd.Timestamp(row["due_date"]).date()
+    entry = {c: "" if is_missing(row[c]) else str(row[c]) for c in ENTRY_TEXT}
+    return {**entry, "due_date": due}, int(row["load_id"])
+
+
+ENTRY_TEXT = ("commentary", "action", "owner", "action_status")
+
+
 def for_measure(frame: pd.DataFrame, kpi: str, team: str = WHOLE_COUNCIL) -> dict | None:
     """One measure's (and team's) row of ``month_actions``, or None."""
     hit = frame[(frame["kpi"] == kpi) & (frame["team"] == team)]

@@ -23,10 +23,11 @@ from charts.trend import trend_figure
 from etl.audit import audited
 from etl.reader import safe_name
 from etl.returns import get_return
-from metrics import api, comparison
+from metrics import actions, api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
 from ui.auth import who
+from ui.commentary import commentary_downloads, commentary_panel
 from ui.layout import change_text, status_badge, status_words
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
@@ -225,6 +226,8 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
             st.caption(summary)
         trend_table_panel(db, kpi, series, filters)
         comparison_panel(db, kpi.id, month, bench)
+    team = "" if filters.team == ALL else filters.team
+    commentary_panel(db, kpi, team, month, actions.month_actions(db, month))
 
     with st.expander("How this is calculated", icon=":material/calculate:"):
         st.markdown(api.how_calculated(kpi.id))
@@ -344,3 +347,4 @@ def render_area(area_id: str) -> None:
     filters = area_filters(db, area_id, month, any("plan_type" in k.breakdowns for k in kpis))
     for index, kpi in enumerate(kpis):
         _kpi_section(db, kpi, filters, month, first=index < OPEN_DETAILS)
+    commentary_downloads(db, month, actions.month_actions(db, month))

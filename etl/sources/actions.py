@@ -197,17 +197,30 @@ def _check_entry(con: duckdb.DuckDBPyConnection, month: date, kpi: str, team: st
         raise EntryRefused("An action needs an owner (a role, e.g. Head of Safeguarding).")
 
 
-def current_entry(con: duckdb.DuckDBPyConnection, month: date, kpi: str, team: str) -> Entry:
-    """The stored entry for a measure, team (blank: whole council) and month, or a blank one."""
+def _names(kpi: str) -> list[str]:
+    """Every way a stored row may name the measure ``kpi`` (a file may use its title)."""
+    return [name for name, kpi_id in kpi_names().items() if kpi_id == kpi]
+
+
+_MATCH = (
+    "month = ? AND lower(trim(kpi)) IN (SELECT UNNEST(?::VARCHAR[])) AND coalesce(team, '') = ?"
+)
+
+
+def current_entry(
+    con: duckdb.DuckDBPyConnection, month: date, kpi: str, team: str
+) -> tuple[Entry, int | None]:
+    """The stored entry for a measure, team (blank: whole council) and month, and the load
+    that wrote it (None: no entry)."""
     row = con.execute(
-        f"SELECT commentary, action, owner, due_date, action_status FROM {NAME} "
-        "WHERE month = ? AND kpi = ? AND coalesce(team, '') = ?",
-        [month, kpi, team],
+        f"SELECT commentary, action, owner, due_date, action_status, load_id FROM {NAME} "
+        f"WHERE {_MATCH} ORDER BY load_id DESC LIMIT 1",
+        [month, _names(kpi), team],
     ).fetchone()
     if row is None:
-        return Entry()
-    commentary, action, owner, due, status = row
-    return Entry(commentary or "", action or "", owner or "", due, status or "")
+        return Entry(), None
+    commentary, action, owner, due, status, load_id = row
+    return Entry(commentary or "", action or "", owner or "", due, status or ""), load_id
 
 
 def save_entry(
@@ -217,14 +230,15 @@ def save_entry(
     kpi: str,
     team: str,
     entry: Entry,
-    before: Entry,
+    seen: int | None,
     timeout: float = 10.0,
 ) -> Entry:
     """Save one entry written on an area page, audited with its before and after.
 
-    ``before`` is the entry the editor showed; if the store holds anything else now, someone
-    saved it meanwhile and ``EntryChanged`` is raised with nothing written. Refused entries
-    (``EntryRefused``) write nothing either. Returns the entry as stored.
+    ``seen`` is the load that wrote the entry the editor showed (None: there was none); if
+    another load or edit has written it since, someone saved meanwhile and ``EntryChanged``
+    is raised with nothing written. Refused entries (``EntryRefused``) write nothing either.
+    Returns the entry as stored.
     """
     entry = Entry(
         *(getattr(entry, c).strip() for c in TEXT_COLUMNS),
@@ -234,8 +248,8 @@ def save_entry(
     what = f"{kpi} · {team or 'whole council'} · {month:%Y-%m}"
     with store.open_writer(db, timeout=timeout) as con:
         _check_entry(con, month, kpi, team, entry)
-        stored = current_entry(con, month, kpi, team)
-        if stored != before:
+        stored, load_id = current_entry(con, month, kpi, team)
+        if load_id != seen:
             raise EntryChanged(
                 "This entry was changed by someone else since you opened it. Nothing was "
                 "saved: reload the page to see their words, then edit again."
@@ -257,17 +271,14 @@ def save_entry(
                     report.file_name,
                     NAME,
                     month,
-                    "replaced" if stored != Entry() else "loaded",
+                    "replaced" if seen is not None else "loaded",
                     "written on the area page",
                     report.to_json(),
                     APP_SOURCE,
                     who,
                 ],
             )
-            con.execute(
-                f"DELETE FROM {NAME} WHERE month = ? AND kpi = ? AND coalesce(team, '') = ?",
-                [month, kpi, team],
-            )
+            con.execute(f"DELETE FROM {NAME} WHERE {_MATCH}", [month, _names(kpi), team])
             con.execute(
                 f"INSERT INTO {NAME} (month, kpi, team, commentary, action, owner, due_date, "
                 "action_status, load_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
