@@ -225,3 +225,42 @@ def export_xlsx(frame: pd.DataFrame, month: date) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         inert_text(export_frame(frame)).to_excel(writer, sheet_name=f"{month:%b %Y}", index=False)
     return buffer.getvalue()
+
+
+def measure_lines(db: Path | str, month: date, kpi_ids: list[str]) -> list[str]:
+    """A pack's lines for some measures: for each entry (the council's, then each team's)
+    its commentary and its action in words, e.g. "Conferences held within 15 working days:
+    Three were late. Action: Book a second chair. Owner: Head of Safeguarding; due …"."""
+    frame = month_actions(db, month)
+    lines = []
+    for kpi in kpi_ids:
+        for entry in frame[frame["kpi"] == kpi].to_dict("records"):
+            who = entry["kpi_title"] + (f" ({entry['team']})" if entry["team"] else "")
+            words = [entry["commentary"]] if entry["commentary"] else []
+            if entry["action"]:
+                words.append(f"Action: {action_words(entry)}")
+            lines.append(f"{who}: {' '.join(words)}")
+    return lines
+
+
+#: The open-actions table's headings (a pack's table, and the board's list).
+TABLE_HEADER = ["Measure", "Team", "Action", "Owner", "Due", "Open since", "Past due"]
+
+
+def actions_table(db: Path | str, month: date) -> list[list[str]]:
+    """Every action open at ``month`` as a table (header first), past due first."""
+    rows = [TABLE_HEADER]
+    for e in open_actions(db, month).to_dict("records"):
+        rows.append(
+            [
+                e["kpi_title"],
+                e["team"] or "Whole council",
+                e["action"],
+                e["owner"],
+                uk_date(e["due_date"]) if e["due_date"] else "No date",
+                f"{uk_month(e['open_since'])} ({e['months_open']} month"
+                f"{'s' * (e['months_open'] != 1)})",
+                "Past due" if e["overdue"] else "No",
+            ]
+        )
+    return rows

@@ -199,10 +199,28 @@ def _area(section: AreaSection, picture: bytes, note: str) -> str:
         f'<section class="area"><h2>{escape(section.title)}</h2>'
         f'<div class="top"><figure><img src="{source}" alt="{escape(section.chart_alt)}">'
         f'</figure><div class="headlines">{_paragraphs(beside)}</div></div>'
-        f"{_paragraphs(rest)}"
+        f"{_paragraphs(rest)}{_commentary(section)}"
         f"<h3>By team</h3>{_table(section.team_table)}"
         f"{_paragraphs([f'Status key: {STATUS_KEY}', note], 'small')}"
         f"{figures}</section>"
+    )
+
+
+def _commentary(section: AreaSection) -> str:
+    """The owners' commentary and actions for the area's measures (plain text, escaped)."""
+    if not section.commentary:
+        return ""
+    return f"<h3>What we are doing about it</h3>{_paragraphs(section.commentary)}"
+
+
+def _actions(pack: BoardPack) -> str:
+    """Every action open at the month, past due first: what, who owns it, when due."""
+    if len(pack.actions) < 2:
+        return ""
+    return (
+        "<section><h2>Open actions</h2><p>Every action still open at the end of "
+        f"{escape(uk_month(pack.month))}, past due first; each carries forward until it is "
+        f"marked done or dropped.</p>{_table(pack.actions)}</section>"
     )
 
 
@@ -219,7 +237,8 @@ def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
         f'<meta name="author" content="{escape(pack.council)}">'
         f'<meta name="description" content="{escape(subject)}">'
         f"<style>{CSS}</style></head><body>"
-        f"{_cover(pack)}{_summary(pack)}{_comparisons(pack)}{areas}</body></html>"
+        f"{_cover(pack)}{_summary(pack)}{_actions(pack)}{_comparisons(pack)}{areas}"
+        "</body></html>"
     )
 
 

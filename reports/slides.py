@@ -204,6 +204,9 @@ def _area(prs: Presentation, section: AreaSection, picture: bytes) -> None:
         words = _titled(prs, f"{section.title}: the headlines")
         _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, lines)
         words.notes_slide.notes_text_frame.text = notes
+    for i in range(0, len(section.commentary), 2):
+        words = _titled(prs, f"{section.title}: what we are doing about it")
+        _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, section.commentary[i : i + 2])
     _table_slides(prs, f"{section.title}: by team", section.team_table, STATUS_KEY)
 
 
@@ -227,6 +230,8 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     prs.core_properties.language = "en-GB"
     _cover(prs, pack)
     _summary(prs, pack)
+    if len(pack.actions) > 1:
+        _table_slides(prs, "Open actions", pack.actions)
     _comparisons(prs, pack)
     for section, picture in zip(pack.sections, pictures, strict=True):
         _area(prs, section, picture)

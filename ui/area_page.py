@@ -27,7 +27,7 @@ from metrics import actions, api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
 from ui.auth import who
-from ui.commentary import commentary_downloads, commentary_panel
+from ui.commentary import commentary_downloads, commentary_editor, commentary_panel
 from ui.layout import change_text, status_badge, status_words
 from ui.rows_table import rows_table
 from ui.state import as_at_month, current_db, month_key
@@ -179,6 +179,8 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         reason = point["reason"] if point is not None else "No data for this month."
         status_badge(status, icon, reason)
         st.caption(f"{uk_month(month)}. Status: {status_words(status)}.")
+        team = "" if filters.team == ALL else filters.team
+        commentary_panel(db, kpi, team, month, actions.month_actions(db, month))
 
     lines = [("Whole council", ALL)]
     if filters.team != ALL:
@@ -226,8 +228,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
             st.caption(summary)
         trend_table_panel(db, kpi, series, filters)
         comparison_panel(db, kpi.id, month, bench)
-    team = "" if filters.team == ALL else filters.team
-    commentary_panel(db, kpi, team, month, actions.month_actions(db, month))
+    commentary_editor(db, kpi, "" if filters.team == ALL else filters.team, month)
 
     with st.expander("How this is calculated", icon=":material/calculate:"):
         st.markdown(api.how_calculated(kpi.id))

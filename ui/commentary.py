@@ -34,7 +34,7 @@ def _limit(column: str) -> int:
 
 def commentary_panel(db: Path, kpi, team: str, month: date, entries: pd.DataFrame) -> None:
     """What is being done about ``kpi`` for ``team`` ("" = whole council) in ``month``: its
-    commentary and action (owner, due, months open, past due), and for a manager the editor."""
+    commentary and action (owner, due, months open, past due)."""
     entry = actions.for_measure(entries, kpi.id, team)
     with st.container(border=True, key=f"csc-commentary-{kpi.id}"):
         st.markdown("**What we are doing about it**")
@@ -50,12 +50,13 @@ def commentary_panel(db: Path, kpi, team: str, month: date, entries: pd.DataFram
         saved = st.session_state.pop(f"{_SAVED}:{kpi.id}:{team}", None)
         if saved:
             st.success(saved, icon=":material/check_circle:")
-        if has_role(WRITER_ROLE) and may_write(db):
-            _editor(db, kpi, team, month)
 
 
-def _editor(db: Path, kpi, team: str, month: date) -> None:
-    """A form for this month's entry, started from what is stored; saving is audited."""
+def commentary_editor(db: Path, kpi, team: str, month: date) -> None:
+    """For a manager (and every role above) allowed to write to this store: a form for this
+    month's entry, started from what is stored; saving is checked and audited."""
+    if not (has_role(WRITER_ROLE) and may_write(db)):
+        return
     start, seen = actions.stored_entry(db, month, kpi.id, team)
     who_for = team or "the whole council"
     with (
@@ -129,3 +130,21 @@ def commentary_downloads(db: Path, month: date, entries: pd.DataFrame) -> None:
             icon=":material/download:",
             on_click="ignore",
         )
+
+
+def board_html(db: Path, kpi_id: str, month: date, label_class: str, text_class: str) -> str:
+    """Board mode's lines for one measure: the council's commentary, then its action with the
+    owner and due date (and past due, in words), in the board's large text classes; "" when
+    nothing is written. Words go through ``plain``: shown as typed, never as markup."""
+    entry = actions.for_measure(actions.month_actions(db, month), kpi_id)
+    if entry is None:
+        return ""
+    lines = [plain(entry["commentary"])] if entry["commentary"] else []
+    if entry["action"]:
+        flag = "⚠ Past due. " if entry["overdue"] else ""
+        lines.append(f"<strong>{flag}Action:</strong> {plain(actions.action_words(entry))}")
+    text = "<br>".join(lines)
+    return (
+        f'<div class="{label_class}">What we are doing about it</div>'
+        f'<div class="{text_class}">{text}</div>'
+    )
