@@ -307,3 +307,38 @@ def test_a_manager_writes_commentary_on_the_area_page(visits_db: Path) -> None:
         )
     finally:
         con.close()
+
+
+def test_metrics_show_prints_the_words_beside_the_measure(
+    visits_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from metrics.__main__ import main
+
+    load_actions(
+        visits_db, tmp_path / "a", "actions_2021-05.csv",
+        "visits_in_time_pct,,\"Late\x1b[31m visits.\",Duty rota,Head of Safeguarding,,open\n",
+    )  # fmt: skip
+    assert main(["show", "--db", str(visits_db), "--month", "2021-05"]) == 0
+    out = capsys.readouterr().out
+    assert "commentary: Late [31m visits." in out  # the terminal's escape drawn as a space
+    assert "action: Duty rota. Owner: Head of Safeguarding; open since May 2021 (1 month)." in out
+
+
+def test_the_demo_council_writes_about_its_reds(demo_db: Path) -> None:
+    """Every measure the demo writes about was off track or at risk in its last three months;
+    its March 2022 open actions include one past due and carried from January."""
+    from metrics import api
+
+    months = [date(2022, 1, 1), date(2022, 2, 1), date(2022, 3, 1)]
+    values = api.kpi_values(demo_db, months=months, teams=["ALL"])
+    reds = set(values[values["status"] != "on track"]["kpi"])
+    written = set()
+    for month in months:
+        written |= set(actions.month_actions(demo_db, month)["kpi"])
+    assert written and written <= reds
+    open_now = actions.open_actions(demo_db, date(2022, 3, 1)).to_dict("records")
+    late = [e for e in open_now if e["overdue"]]
+    assert late and all(e["owner"] for e in open_now)
+    # Recruit agency cover: written in January, due 28 February, written again in March.
+    cover = next(e for e in late if e["kpi"] == "caseload_workers_over_cap")
+    assert (cover["open_since"], cover["months_open"]) == (date(2022, 1, 1), 3)
