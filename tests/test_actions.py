@@ -342,3 +342,35 @@ def test_the_demo_council_writes_about_its_reds(demo_db: Path) -> None:
     # Recruit agency cover: written in January, due 28 February, written again in March.
     cover = next(e for e in late if e["kpi"] == "caseload_workers_over_cap")
     assert (cover["open_since"], cover["months_open"]) == (date(2022, 1, 1), 3)
+
+
+def test_the_upload_page_loads_commentary_and_refuses_an_nhs_number(visits_db: Path) -> None:
+    """AppTest: the Load returns page takes an actions file like any return; one holding an
+    NHS number is refused naming the column and row, the number never shown."""
+    good = (HEAD + "visits_in_time_pct,,Uploaded words.,,,,\n").encode()
+    bad = (HEAD + "visits_in_time_pct,,Child 943 476 5919 waited.,,,,\n").encode()
+    with app_reads(visits_db):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        at.switch_page("app_pages/load_returns.py").run()
+        at.get("file_uploader")[0].set_value(("actions_2021-05.csv", good, "text/csv"))
+        at.run()
+        next(b for b in at.button if (b.key or "").startswith("load:")).click().run()
+        assert not at.exception and any(s.value.startswith("Loaded:") for s in at.success)
+        at.get("file_uploader")[0].set_value(("actions_2021-06.csv", bad, "text/csv"))
+        at.run()
+        shown = " ".join(e.value for e in [*at.error, *at.markdown, *at.caption])
+    assert "NHS number" in shown and "943" not in shown
+    [entry] = actions.month_actions(visits_db, MAY).to_dict("records")
+    assert entry["commentary"] == "Uploaded words."
+    assert actions.month_actions(visits_db, date(2021, 6, 1)).empty  # nothing of June's file
+
+
+def test_the_drop_folder_keeps_only_the_report_of_a_refused_commentary(
+    visits_db: Path, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    path = put(inbox, "actions_2021-05.csv", HEAD + "visits_in_time_pct,,At ZZ99 3WZ.,,,,\n")
+    [result] = load_paths(visits_db, [path], source="watch", move_to_processed=True)
+    assert result.status == "rejected" and not path.exists()
+    kept = [p.name for p in (visits_db.parent / "rejected").iterdir()]
+    assert len(kept) == 1 and kept[0].endswith(".report.json")
