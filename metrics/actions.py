@@ -15,11 +15,11 @@ import calendar
 import io
 import re
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
+from etl.sources.actions import kpi_names
 from metrics import snapshot
 from metrics.declarations import declarations
 from metrics.formatting import inert_text, is_missing, uk_date, uk_month
@@ -31,16 +31,6 @@ COLUMNS = [
     "kpi", "kpi_title", "team", "commentary", "action", "owner", "due_date", "status",
     "written", "carried", "open_since", "months_open", "overdue",
 ]  # fmt: skip
-
-
-@cache
-def _kpi_ids() -> dict[str, str]:
-    """A measure as a file may name it (id, title, short title; any case) → its id."""
-    names: dict[str, str] = {}
-    for kpi in declarations().kpis.values():
-        for name in (kpi.title, kpi.short_title, kpi.id):
-            names[name.strip().lower()] = kpi.id
-    return names
 
 
 def _month_end(month: date) -> date:
@@ -70,7 +60,8 @@ def _rows(db: Path | str, month: date) -> pd.DataFrame:
     )
     if frame.empty:
         return frame
-    frame["kpi"] = frame["kpi"].map(lambda k: _kpi_ids().get(_text(k).lower(), _text(k)))
+    names = kpi_names()
+    frame["kpi"] = frame["kpi"].map(lambda k: names.get(_text(k).lower(), _text(k)))
     for column in ("team", "commentary", "action", "owner", "action_status"):
         frame[column] = frame[column].map(_text)
     frame["action_status"] = [
@@ -139,10 +130,14 @@ def open_actions(db: Path | str, month: date, today: date | None = None) -> pd.D
     return frame.sort_values("overdue", ascending=False, kind="stable").reset_index(drop=True)
 
 
+#: The text fields of an entry as an editor shows them.
+ENTRY_TEXT = ("commentary", "action", "owner", "action_status")
+
+
 def stored_entry(db: Path | str, month: date, kpi: str, team: str) -> tuple[dict, int | None]:
     """What an editor starts from: the month's stored entry for a measure and team, as
     written (status as given), and the load that wrote it (None: no entry yet)."""
-    names = [name for name, kpi_id in _kpi_ids().items() if kpi_id == kpi]
+    names = [name for name, kpi_id in kpi_names().items() if kpi_id == kpi]
     frame = snapshot.read(
         db,
         "SELECT commentary, action, owner, due_date, action_status, load_id FROM actions "
@@ -151,15 +146,11 @@ def stored_entry(db: Path | str, month: date, kpi: str, team: str) -> tuple[dict
         [month, tuple(names), team],
     )
     if frame.empty:
-        return {"commentary": "", "action": "", "owner": "", "due_date": None,
-                "action_status": ""}, None  # fmt: skip
+        return {**dict.fromkeys(ENTRY_TEXT, ""), "due_date": None}, None
     row = frame.iloc[0]
     due = None if is_missing(row["due_date"]) else pd.Timestamp(row["due_date"]).date()
     entry = {c: "" if is_missing(row[c]) else str(row[c]) for c in ENTRY_TEXT}
     return {**entry, "due_date": due}, int(row["load_id"])
-
-
-ENTRY_TEXT = ("commentary", "action", "owner", "action_status")
 
 
 def for_measure(frame: pd.DataFrame, kpi: str, team: str = WHOLE_COUNCIL) -> dict | None:

@@ -17,6 +17,7 @@ from etl.audit import audited
 from etl.returns import get_return
 from etl.sources.actions import Entry, EntryChanged, EntryRefused, save_entry
 from etl.store import StoreBusy
+from etl.validate import MAX_TEXT
 from metrics import actions
 from metrics.formatting import uk_month
 from ui.auth import has_role, may_write, who
@@ -29,7 +30,7 @@ _STATUS_LABELS = {"": "No action", **actions.STATUS_WORDS}
 
 
 def _limit(column: str) -> int:
-    return get_return("actions").column(column).max_length or 100
+    return get_return("actions").column(column).max_length or MAX_TEXT
 
 
 def commentary_panel(db: Path, kpi, team: str, month: date, entries: pd.DataFrame) -> None:

@@ -29,6 +29,7 @@ from etl.identifiers import TEXT_KINDS, identifier_in_text, text_finding
 from etl.report import EXAMPLE_ROWS, Finding, ValidationReport
 from etl.returns import all_returns, get_return
 from etl.staging import ROW_COLUMN
+from etl.validate import MAX_TEXT
 
 NAME = "actions"
 #: The columns people write words in (each declared ``free_text``).
@@ -166,7 +167,7 @@ class EntryChanged(RuntimeError):
 
 def _limits() -> dict[str, int]:
     spec = get_return(NAME)
-    return {c: spec.column(c).max_length or 100 for c in TEXT_COLUMNS}
+    return {c: spec.column(c).max_length or MAX_TEXT for c in TEXT_COLUMNS}
 
 
 def _check_entry(con: duckdb.DuckDBPyConnection, month: date, kpi: str, team: str, e: Entry):
