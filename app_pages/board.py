@@ -50,6 +50,7 @@ from metrics.suppression import SHOW_ALL
 from reports.content import area_trend_figure
 from reports.meetings import compare_month
 from reports.pack import MIME, comparison_csv, pack_bytes
+from ui.commentary import board_html
 from ui.layout import plain, status_badge_html
 from ui.state import as_at_month, current_db, month_key
 from ui.summary import summary_table
@@ -315,6 +316,10 @@ def _measure(db: Path, month: date, compare: date, auto: bool) -> None:
     with left:
         _headline(db, k, line, month, compare)
         _furthest_off_track(db, k, month)
+        st.markdown(
+            board_html(db, k.id, month, "csc-board-label", "csc-board-text"),
+            unsafe_allow_html=True,
+        )
     with right:
         # A picture, not Plotly: nobody hovers on a shared screen, and it is on screen at
         # once. Drawn about the column's width at 1920, so its text is CHART_TEXT_PX there.

@@ -20,10 +20,12 @@ import types
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import chain
 from multiprocessing import forkserver
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from pathlib import Path
 
+from demo.actions import write_actions
 from demo.files import write_returns
 from etl.write import store
 from etl.write.load import (
@@ -234,11 +236,14 @@ def build_demo(
         if progress:
             progress(0.0, "Generating the demo council's returns")
         files = [*write_returns(Path(tmp), months=months, seed=seed, scale=scale), DEMO_BENCHMARKS]
+        # The commentary names the teams of the figures, so it is written after them.
+        words = write_actions(Path(tmp), months) if scale == 1 else []
         with store.open_writer(staged_db) as con:
-            for checks in checked_in_workers(pool, files):
+            total = len(files) + len(words)
+            for checks in chain(checked_in_workers(pool, files), checked_in_workers(pool, words)):
                 if progress:
-                    done = 0.1 + 0.85 * len(results) / len(files)
-                    progress(done, f"Checking and loading files: {len(results)} of {len(files)} in")
+                    done = 0.1 + 0.85 * len(results) / total
+                    progress(done, f"Checking and loading files: {len(results)} of {total} in")
                 try:
                     results += commit_all(con, db, checks, "demo", kind="demo", refresh=False)
                 finally:

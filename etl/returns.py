@@ -89,6 +89,11 @@ class Column:
     #: column must be present, even where its cells may be blank: a file without
     #: ``last_supervision_date`` is "column missing", never "nobody supervised".
     optional: bool = False
+    #: Words written by people (commentary): searched inside for a child's identifier, date
+    #: of birth or postcode (``etl.check.identifiers``), and drawn as plain text wherever shown.
+    free_text: bool = False
+    #: The longest value allowed, in characters (default ``etl.check.validate.MAX_TEXT``).
+    max_length: int | None = None
 
     @property
     def sql_type(self) -> str:
@@ -169,6 +174,9 @@ class ReturnSpec:
     #: blank). None for a return that is a position at month end or holds cases still open,
     #: where no one date does; a monthly return must say which (``month_column: null``).
     month_column: str | None = None
+    #: False for a return of words, not counts (commentary and actions): no KPI is worked
+    #: out again when it loads, and a demo store accepts it as well as a real one.
+    figures: bool = True
 
     @property
     def column_names(self) -> list[str]:
@@ -200,18 +208,20 @@ class DeclarationError(ValueError):
 
 _RETURN_KEYS = {
     "name", "title", "grain", "monthly", "columns", "unique", "replace_by", "annex_a",
-    "may_repeat", "month_column",
+    "may_repeat", "month_column", "figures",
 }  # fmt: skip
 _COLUMN_KEYS = {
     "type", "description", "required", "optional", "aliases", "codes", "code_aliases",
     "min", "max", "min_exclusive", "not_before", "future_allowed", "only_if",
+    "free_text", "max_length",
 }  # fmt: skip
 _ANNEX_KEYS = {"period", "lists", "split", "as_at_column", "blank_as", "pseudonymise"}
 _LIST_KEYS = {"list", "title", "fill", "signature"}
 _SPLIT_KEYS = {"event", "open_from", "unless"}
 _TYPES = {
     "required": bool, "optional": bool, "min_exclusive": bool, "monthly": bool,
-    "future_allowed": bool, "may_repeat": bool,
+    "future_allowed": bool, "may_repeat": bool, "figures": bool, "free_text": bool,
+    "max_length": int,
     "min": (int, float), "max": (int, float), "aliases": list, "codes": list,
     "code_aliases": dict, "unique": list, "replace_by": list, "description": str,
     "title": str, "grain": str, "name": str, "not_before": str, "only_if": str, "type": str,
@@ -279,6 +289,8 @@ def _column(where: str, name: str, body: dict | None, common: dict) -> Column:
         not_before=merged.get("not_before"),
         only_if=merged.get("only_if"),
         future_allowed=merged.get("future_allowed", False),
+        free_text=merged.get("free_text", False),
+        max_length=merged.get("max_length"),
     )
 
 
@@ -358,6 +370,7 @@ def _load(path: Path, common: dict) -> ReturnSpec:
         monthly=raw.get("monthly", True),
         replace_by=tuple(raw.get("replace_by", ())),
         may_repeat=raw.get("may_repeat", False),
+        figures=raw.get("figures", True),
         annex_a=_annex(where, raw["annex_a"], names) if raw.get("annex_a") else None,
     )
 
@@ -402,5 +415,6 @@ def get_return(name: str) -> ReturnSpec:
 
 
 def monthly_returns() -> list[ReturnSpec]:
-    """The returns a council sends every month (the ones the coverage grid expects)."""
-    return [s for s in all_returns().values() if s.monthly]
+    """The returns a council sends every month (the ones the coverage grid expects): monthly
+    returns of figures (commentary is written when there is something to say)."""
+    return [s for s in all_returns().values() if s.monthly and s.figures]

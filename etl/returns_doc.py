@@ -94,6 +94,11 @@ def _rule(column: Column) -> str:
         parts.append(f"Y only where `{column.only_if}` is Y")
     if column.future_allowed:
         parts.append("may be after the return month (planned ahead)")
+    if column.free_text:
+        parts.append(
+            "plain text, shown as written; refused if it holds an NHS number, a UPN, a "
+            "postcode, a date of birth or a child ID the store holds"
+        )
     return "; ".join(parts)
 
 
@@ -120,8 +125,11 @@ def _section(spec: ReturnSpec) -> str:
     ]
     for c in spec.columns:
         aliases = ", ".join(c.aliases)
+        kind = TYPE_WORDS[c.type]
+        if c.max_length:
+            kind = kind.replace("at most 100", f"at most {c.max_length:,}")
         lines.append(
-            f"| `{c.name}` | {TYPE_WORDS[c.type]} | {_required(c)} "
+            f"| `{c.name}` | {kind} | {_required(c)} "
             f"| {_cell(_rule(c))} | {_cell(c.description)} | {_cell(aliases)} |"
         )
     if spec.month_column:
@@ -144,6 +152,13 @@ def _section(spec: ReturnSpec) -> str:
             "",
             "The same file may be sent for several months (the position can stop changing); "
             "other returns refuse a file byte-for-byte the same as another month's.",
+        ]
+    if not spec.figures:
+        lines += [
+            "",
+            "Words, not figures: no KPI is worked out again when it loads, and a demo store "
+            "accepts it as well as a real one. A row naming a measure or team the dashboard "
+            "does not know refuses the file.",
         ]
     if spec.replace_by:
         keys = ", ".join(f"`{k}`" for k in spec.replace_by)

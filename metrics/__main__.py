@@ -18,7 +18,7 @@ import sys
 import pandas as pd
 
 from etl.write import store
-from metrics import api, comparison, compute
+from metrics import actions, api, comparison, compute
 from metrics.formatting import inert_text, uk_month
 from metrics.materialise import refresh_all
 from metrics.summary import summary
@@ -44,6 +44,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"No KPI values for {uk_month(month)} and team {args.team}.", file=sys.stderr)
         return 1
     who = "whole council" if args.team == api.ALL else args.team
+    team = actions.WHOLE_COUNCIL if args.team == api.ALL else args.team
+    written = actions.month_actions(db, month)
     print(f"{uk_month(month)}, {who}: {result.headline}")
     print(f"  {'measure':<48} {'value':>22}  {'status':<11} since when; why")
     for line in result.lines:
@@ -56,6 +58,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.team == api.ALL:
             compared = comparison.england_position(db, line.kpi, month)
             print(f"  {'':<48} {'':>22}  compared: {compared}")
+        entry = actions.for_measure(written, line.kpi, team)
+        if entry and entry["commentary"]:
+            print(f"  {'':<48} {'':>22}  commentary: {entry['commentary']}")
+        if entry and entry["action"]:
+            print(f"  {'':<48} {'':>22}  action: {actions.action_words(entry)}")
     return 0
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import api
+from metrics import actions, api
 from metrics.declarations import KPI
 from metrics.formatting import format_figure, name_list, uk_month
 from metrics.status import AT_RISK, ICONS, NO_DATA, OFF_TRACK, ON_TRACK
@@ -54,8 +54,8 @@ class SummaryLine:
     #: Variation and assurance in a few words beside their icons (``metrics.spc``); ``None``
     #: for a line built without one.
     signal: str | None = None
-    #: Who owns the measure and the agreed action, from ``metrics.actions``; ``None`` until
-    #: that module is wired in (see ``_line``).
+    #: The agreed action in words, with its owner and due date (``metrics.actions``); ``None``
+    #: when none is recorded for the month.
     action: str | None = None
 
     @property
@@ -125,9 +125,10 @@ def _line(
     history: pd.DataFrame,
     hide: Suppressor,
     signal: str | None,
+    action: str | None,
 ) -> SummaryLine:
-    """One measure's line, its signal (variation and assurance in words) worked out by the
-    caller from the same months."""
+    """One measure's line, its signal (variation and assurance in words) and its owner's
+    action worked out by the caller for the same month."""
     month = now["month"]
     statuses = zip(history["month"], history["status"], strict=True)
     return SummaryLine(
@@ -142,6 +143,7 @@ def _line(
         reason=now["reason"],
         since=since_phrase(statuses, month),
         signal=signal,
+        action=action,
     )
 
 
@@ -154,6 +156,8 @@ def summary(
     upto = [m for m in api.months(db) if m <= month]
     values = api.kpi_values(db, months=upto, teams=[team])
     areas = {a.id: (i, a.title) for i, a in enumerate(api.areas())}
+    written = actions.month_actions(db, month)
+    whose = actions.WHOLE_COUNCIL if team == api.ALL else team
     lines = []
     for order, k in enumerate(api.all_kpis()):
         mine = values[values["kpi"] == k.id].sort_values("month")
@@ -161,7 +165,9 @@ def summary(
         if now.empty:
             continue
         signal = api.process(db, k.id, month, team).label()
-        line = _line(k, areas[k.area][1], now.iloc[0], mine, hide, signal)
+        entry = actions.for_measure(written, k.id, whose)
+        action = actions.action_words(entry) or None if entry else None
+        line = _line(k, areas[k.area][1], now.iloc[0], mine, hide, signal, action)
         lines.append((STATUS_ORDER.index(line.status), areas[k.area][0], order, line))
     lines.sort(key=lambda t: t[:3])
     return Summary(month=month, team=team, lines=tuple(t[3] for t in lines))

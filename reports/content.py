@@ -23,7 +23,7 @@ from charts.palette import FONT
 from charts.tables import signal_words
 from charts.trend import trend_figure, with_process
 from etl.sources.ees.convert import load_mapping
-from metrics import api, comparison
+from metrics import actions, api, comparison
 from metrics.config import load_config
 from metrics.declarations import KPI
 from metrics.formatting import format_value, uk_date, uk_month
@@ -59,6 +59,8 @@ class AreaSection:
     team_table: list[list[str]]  # header row first
     #: the chart's figures as a table (month, the council's figure, status), header first
     figures: list[list[str]] = field(default_factory=list)
+    #: what is being done about its measures: commentary and action, one line per entry
+    commentary: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class BoardPack:
     neighbours: list[list[str]] = field(default_factory=list)
     #: the DfE's symbols for a figure not published, with their meanings: (symbol, meaning)
     symbols: list[tuple[str, str]] = field(default_factory=list)
+    #: every action open at the month (header first; only the header when none is)
+    actions: list[list[str]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -285,6 +289,7 @@ def _section(
         narrative=narrative,
         team_table=team_table(db, kpis, month, hide),
         figures=figures,
+        commentary=actions.measure_lines(db, month, [k.id for k in kpis]),
     )
 
 
@@ -398,6 +403,7 @@ def board_pack(
         sections=_sections(db, state, month, chosen, hide),
         neighbours=neighbour_figures(db, month),
         symbols=list(load_mapping().symbols.items()),
+        actions=actions.actions_table(db, month),
     )
 
 

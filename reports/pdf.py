@@ -204,7 +204,7 @@ def _area(section: AreaSection, picture: bytes, note: str) -> str:
         f'<section class="area"><h2>{escape(section.finding)}</h2>'
         f'<div class="top"><figure><img src="{source}" alt="{escape(section.chart_alt)}">'
         f'</figure><div class="headlines">{_paragraphs(beside)}</div></div>'
-        f"{_paragraphs(rest)}"
+        f"{_paragraphs(rest)}{_commentary(section)}"
         f"<h3>{escape(section.title)} by team</h3>{_table(section.team_table)}"
         f"{_paragraphs([note], 'small')}</section>"
     )
@@ -226,6 +226,24 @@ def _appendix(pack: BoardPack) -> str:
     )
 
 
+def _commentary(section: AreaSection) -> str:
+    """The owners' commentary and actions for the area's measures (plain text, escaped)."""
+    if not section.commentary:
+        return ""
+    return f"<h3>What we are doing about it</h3>{_paragraphs(section.commentary)}"
+
+
+def _actions(pack: BoardPack) -> str:
+    """Every action open at the month, past due first: what, who owns it, when due."""
+    if len(pack.actions) < 2:
+        return ""
+    return (
+        "<section><h2>Open actions</h2><p>Every action still open at the end of "
+        f"{escape(uk_month(pack.month))}, past due first; each carries forward until it is "
+        f"marked done or dropped.</p>{_table(pack.actions)}</section>"
+    )
+
+
 def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
     """The whole pack as one HTML document (also what the PDF's tags are made from)."""
     areas = "".join(
@@ -239,7 +257,8 @@ def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
         f'<meta name="author" content="{escape(pack.council)}">'
         f'<meta name="description" content="{escape(subject)}">'
         f"<style>{CSS}</style></head><body>"
-        f"{_first_page(pack)}{_on_track(pack)}{areas}{_appendix(pack)}</body></html>"
+        f"{_first_page(pack)}{_on_track(pack)}{areas}{_actions(pack)}{_appendix(pack)}"
+        "</body></html>"
     )
 
 

@@ -256,6 +256,9 @@ def _area(prs: Presentation, section: AreaSection, lines: list[str], picture: by
     words = _titled(prs, f"{section.title}: the headlines")
     _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, shown)
     words.notes_slide.notes_text_frame.text = notes
+    for i in range(0, len(section.commentary), 2):
+        words = _titled(prs, f"{section.title}: what we are doing about it")
+        _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, section.commentary[i : i + 2])
 
 
 def _appendix(prs: Presentation, pack: BoardPack) -> None:
@@ -299,6 +302,8 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     for section, picture in zip(pack.sections, pictures, strict=True):
         mine = [x for x in pack.state.exceptions if x.area == section.area_id]
         _area(prs, section, [f"{x.icon} {x.short}: {x.value}" for x in mine], picture)
+    if len(pack.actions) > 1:
+        _table_slides(prs, "Open actions", pack.actions)
     _appendix(prs, pack)
     _number(prs)
     prs.save(out if isinstance(out, BytesIO) else str(out))

@@ -25,11 +25,12 @@ from charts.trend import trend_figure, with_process
 from etl.read.reader import safe_name
 from etl.returns import get_return
 from etl.write.audit import audited
-from metrics import api, comparison
+from metrics import actions, api, comparison
 from metrics.config import load_config
 from metrics.formatting import count_text, format_value, uk_month
 from metrics.summary import summary
 from ui.auth import who
+from ui.commentary import commentary_downloads, commentary_editor, commentary_panel
 from ui.layout import (
     change_text,
     plain,
@@ -190,6 +191,8 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
         st.caption(f"{uk_month(month)}. Status: {status_words(status)}.")
         reading = api.process(db, kpi.id, month, filters.team)
         st.markdown(process_html(reading), unsafe_allow_html=True)
+        team = "" if filters.team == ALL else filters.team
+        commentary_panel(db, kpi, team, month, actions.month_actions(db, month))
 
     lines = [("Whole council", ALL)]
     if filters.team != ALL:
@@ -238,6 +241,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
             st.caption(summary)
         trend_table_panel(db, kpi, series, filters)
         comparison_panel(db, kpi.id, month, bench)
+    commentary_editor(db, kpi, "" if filters.team == ALL else filters.team, month)
 
     with st.expander("How this is calculated", icon=":material/calculate:"):
         st.markdown(api.how_calculated(kpi.id))
@@ -377,3 +381,4 @@ def render_area(area_id: str) -> None:
     filters = area_filters(db, area_id, month, any("plan_type" in k.breakdowns for k in kpis))
     for index, kpi in enumerate(kpis):
         _kpi_section(db, kpi, filters, month, first=index < OPEN_DETAILS)
+    commentary_downloads(db, month, actions.month_actions(db, month))

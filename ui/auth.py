@@ -23,7 +23,8 @@ import yaml
 from etl.schemas import check_access
 
 #: Roles from least to most; each may do everything the ones before it may.
-ROLES = ("viewer", "analyst", "admin")
+#: A manager writes the commentary and actions for the measures they own (area pages).
+ROLES = ("viewer", "manager", "analyst", "admin")
 ACCESS_PATH = Path(__file__).resolve().parent.parent / "config" / "access.yaml"
 DEMO_BANNER = "Demo data — no sign-in"
 DEMO_WHO = "demo (no sign-in)"
@@ -37,10 +38,12 @@ DEMO_ROLE_ENV = "CSC_DEMO_ROLE"
 #: What the demo banner says everyone may do, by the demo role.
 _DEMO_REACH = {
     "viewer": "a viewer (KPI pages and board mode)",
+    "manager": "a manager (KPI pages, board mode and writing commentary and actions)",
     "analyst": "an analyst (every page but the administrators' settings and audit log)",
     "admin": "an administrator (every page)",
 }
 _WHAT_ROLE_MAY = {
+    "manager": "managers (commentary and actions)",
     "analyst": "analysts (loading returns, data quality and child-level rows)",
     "admin": "administrators",
 }
@@ -92,7 +95,7 @@ def _access() -> Access:
 
 
 def rank(role: str | None) -> int:
-    """0 for no role, then 1, 2, 3 in the order of ``ROLES``."""
+    """0 for no role, then 1, 2, 3, 4 in the order of ``ROLES``."""
     return ROLES.index(role) + 1 if role in ROLES else 0
 
 

@@ -22,7 +22,8 @@ _HEAD = f"{_CELL};background:#F0F2F6;font-weight:600"
 def summary_table(lines: Sequence[SummaryLine], caption: str) -> str:
     """The lines as a table, one row per measure, each named by its row header (a screen
     reader reads "Highest caseload held by one worker, Status, off track"). A line's signal
-    and action, once other modules fill them, are written under its figure."""
+    (variation and assurance) and its action, when one is recorded, are written under its
+    figure."""
     head = "".join(f'<th scope="col" style="{_HEAD}">{text_html(h)}</th>' for h in HEADER)
     body = []
     for line in lines:

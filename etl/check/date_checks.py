@@ -100,7 +100,8 @@ class MonthSpread:
     """The calendar months a file's dates fall in, gathered chunk by chunk (a few at most)."""
 
     def __init__(self, spec: ReturnSpec) -> None:
-        self._columns = _dated(spec)
+        # A date planned ahead (a due date) says nothing of which month the file is for.
+        self._columns = [c for c in _dated(spec) if not spec.column(c).future_allowed]
         self.months: set[tuple[int, int]] = set()
 
     def add(self, typed: pd.DataFrame) -> None:

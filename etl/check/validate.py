@@ -185,16 +185,19 @@ def _type_column(col: Column, text: pd.Series) -> tuple[pd.Series, Finding | Non
     text = text.fillna("").astype("str").str.strip()
     blank = text == ""
     if col.type in ("id", "text"):
-        too_long = text.str.len() > MAX_TEXT
+        limit = col.max_length or MAX_TEXT
+        too_long = text.str.len() > limit
         if too_long.any():
             rows = [int(i) + 2 for i in too_long[too_long].index]
             return text, Finding(
                 check="text_length",
-                message=f"{col.name} has values longer than {MAX_TEXT} characters",
+                message=f"{col.name} has values longer than {limit:,} characters",
                 column=col.name,
                 rows_affected=len(rows),
                 example_rows=rows[:10],
-                fix="Check the column holds what its heading says.",
+                fix=f"Shorten {col.name} to at most {limit:,} characters."
+                if col.free_text
+                else "Check the column holds what its heading says.",
             )
         return text.mask(blank), None
     if col.type == "code":

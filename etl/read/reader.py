@@ -402,7 +402,8 @@ def pseudonymised(
     hidden: dict[str, int] = {}
     ids = [c.name for c in raw.spec.columns if c.type == "id"]
     texts = [c.name for c in raw.spec.columns if c.type == "text"]
-    identifiers = IdentifierScan(ids, texts)
+    free = [c.name for c in raw.spec.columns if c.free_text]
+    identifiers = IdentifierScan(ids, texts, free, raw.month)
     for frame in chunks:
         for column in [*ids, *texts]:
             if column in frame:

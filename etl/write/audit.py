@@ -25,7 +25,7 @@ from etl.english import uk_date
 from etl.write import store
 
 #: The actions recorded. ``load`` covers every load attempt, refused ones included.
-ACTIONS = ("load", "row_download", "export", "settings")
+ACTIONS = ("load", "row_download", "export", "settings", "commentary")
 #: Seconds a download waits for a running load to finish before it is refused.
 DOWNLOAD_WAIT = 10.0
 
@@ -156,6 +156,7 @@ ACTION_LABELS = {
     "row_download": "Child-level download",
     "export": "Export",
     "settings": "Settings change",
+    "commentary": "Commentary and action written",
 }
 
 

@@ -39,7 +39,7 @@ from etl.read.reader import (
 from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
-from etl.sources import ssda903
+from etl.sources import actions, ssda903
 from etl.sources.annex_a import check_workbook, date_in_name, find_lists
 from etl.sources.census_file import check_census
 from etl.write import audit, retention, store
@@ -47,9 +47,10 @@ from etl.write import audit, retention, store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
-#: Findings that name a personal-data column: the reader's (column dropped, file read) and the
-#: older refusal's. A file with either is never kept, only its report.
-PERSONAL_DATA_CHECKS = ("personal_data_dropped", "no_personal_data")
+#: Findings that name personal data: a column the reader dropped (file read), the older
+#: refusal's, and a child's identifier among the values (an NHS number as child ID, a
+#: postcode in a commentary). A file with any is never kept, only its report.
+PERSONAL_DATA_CHECKS = ("personal_data_dropped", "no_personal_data", "real_world_identifier")
 NOT_KEPT_PERSONAL = (
     "The original file was not kept because it held personal data; only its report is kept."
 )
@@ -571,6 +572,9 @@ def _written(
 ) -> None:
     """What follows writing ``units``, in the same transaction: the KPI values of their
     months (unless the caller works them out later) and the store's kind, if it had none."""
+    units = [u for u in units if u.spec.figures]  # commentary: no KPI, no kind of figures
+    if not units:
+        return
     if refresh:
         _refresh_derived(con, units)
     con.execute("INSERT INTO store_meta VALUES ('kind', ?) ON CONFLICT DO NOTHING", [kind])
@@ -681,10 +685,12 @@ def commit_checked(
     every month once (the demo build: one refresh instead of one per file).
     """
     changes: list[tuple[MonthUnit, PendingChange]] = []
-    if fc.accepted:
+    if fc.accepted and any(u.spec.figures for u in fc.units):  # words go in either kind
         refusal = _kind_problem(con, kind)
         if refusal:
             fc.report.problems.append(Finding("store_kind", refusal))
+    if fc.accepted:
+        fc.report.problems += actions.refusals(con, fc.units)
     if fc.accepted:
         changes = [(u, _change(con, u, fc.sha256)) for u in fc.units]
         if not replace:
@@ -759,7 +765,7 @@ def commit_all(
         units = {(u.spec.name, u.month) for u in fc.units}
         new = (
             fc.accepted
-            and all(u.spec.monthly for u in fc.units)
+            and all(u.spec.monthly and u.spec.figures for u in fc.units)
             and not units & months
             and fc.sha256 not in shas
             and not other_kind

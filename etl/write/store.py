@@ -129,7 +129,7 @@ def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
             audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
             happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
             who VARCHAR NOT NULL,     -- signed-in e-mail, or os:<account> for the CLI/watcher
-            action VARCHAR NOT NULL,  -- load / row_download / export / settings
+            action VARCHAR NOT NULL,  -- load / row_download / export / settings / commentary
             what VARCHAR NOT NULL,    -- file name, figure whose rows were taken, or settings
             detail VARCHAR            -- outcome and size, or before -> after: never row contents
         )
