@@ -281,7 +281,8 @@ def _state(db: Path, month: date, count: int) -> None:
         unsafe_allow_html=True,
     )
     if result.exceptions:
-        st.html(summary_table(result.exceptions, "Off track or at risk, worst first"))
+        caption = "Off track or at risk, worst first"
+        st.html(summary_table(result.exceptions, caption, actions=False))
     n = len(result.exceptions)
     following = (
         f"the {n} measures off track or at risk, one a screen"

@@ -267,8 +267,12 @@ def trend_figure(
     projection: pd.DataFrame | None = None,
     benchmarks: pd.DataFrame | None = None,
     font_size: int = FONT["size"],
+    bar: str = "Target",
 ) -> go.Figure:
     """Lines over months against the threshold, with the target date marked.
+
+    ``bar`` names the threshold in the legend and on hover: "Target" for a level a measure
+    must reach, "Limit" for a cap (``metrics.api.bar_word``), one word for it everywhere.
 
     ``series`` has columns ``month``, ``line`` (legend label, e.g. "Council" or a team name),
     ``value`` and ``threshold``. The first line drawn is the council's (solid blue); any
@@ -352,17 +356,17 @@ def trend_figure(
     references: list[tuple[str, float]] = []
     if lines and "threshold" in series:
         first = series[series["line"] == lines[0]].sort_values("month")
-        references += [("Threshold", v) for v in finite_values(first["threshold"].unique())]
+        references += [(bar, v) for v in finite_values(first["threshold"].unique())]
         if first["threshold"].notna().any():
             fig.add_trace(
                 go.Scatter(
                     x=first["month"],
                     y=first["threshold"],
-                    name="Threshold",
+                    name=bar,
                     mode="lines",
                     line={"color": THRESHOLD_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
                     customdata=[format_value(v, unit) for v in first["threshold"]],
-                    hovertemplate="Threshold %{customdata}<extra></extra>",
+                    hovertemplate=bar + " %{customdata}<extra></extra>",
                 )
             )
     if benchmarks is not None and len(benchmarks) and len(series):

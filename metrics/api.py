@@ -72,6 +72,11 @@ def _bar_word(rule) -> str:
     return "Limit" if rule is not None and rule.kind == "cap" else "Target"
 
 
+def bar_word(kpi_id: str) -> str:
+    """What a KPI's threshold is called on charts and in tables: "Limit" or "Target"."""
+    return _bar_word(threshold(kpi_id))
+
+
 def how_calculated(kpi_id: str) -> str:
     """The KPI's definition in plain English (Markdown), from its declaration and the rule."""
     k = get_kpi(kpi_id)

@@ -183,6 +183,7 @@ def area_trend_figure(
         height=height,
         projection=points,
         font_size=font_size,
+        bar=api.bar_word(kpi_id),
     )
 
 

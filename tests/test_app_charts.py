@@ -36,7 +36,7 @@ def test_trend_draws_council_team_threshold_and_target_date() -> None:
         _series(), title="Visits in time", unit="percent", target_date=date(2021, 3, 31)
     )
     names = [trace.name for trace in fig.data]
-    assert names == ["Whole council", "North", "Threshold"]
+    assert names == ["Whole council", "North", "Target"]
     council, team, threshold = fig.data
     assert list(council.y) == [70.0, 80.0, 90.0]
     # The threshold follows the council rows month by month (it rose to 90 in March).
@@ -222,7 +222,7 @@ def test_value_axis_is_fitted_to_the_data_and_a_zero_threshold_shows() -> None:
     assert low < 0 < 1.9 and high > 3.2  # zero sits inside the plot, not on its edge
     assert high - low < 5  # not 0–105
     assert data_fill(fig, ("Whole council",)) >= 0.30
-    assert "Threshold" in [t.name for t in fig.data]
+    assert "Target" in [t.name for t in fig.data]
 
 
 def test_a_threshold_far_from_the_data_is_named_at_the_edge_not_squashing_the_data() -> None:
@@ -232,7 +232,7 @@ def test_a_threshold_far_from_the_data_is_named_at_the_edge_not_squashing_the_da
     assert fig.layout.yaxis.range[1] < 100
     assert data_fill(fig, ("Whole council",)) >= 0.30
     notes = [a.text for a in fig.layout.annotations]
-    assert "↑ Threshold 100.0%: above this range" in notes
+    assert "↑ Target 100.0%: above this range" in notes
 
 
 def test_counts_get_whole_number_ticks() -> None:

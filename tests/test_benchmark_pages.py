@@ -64,7 +64,8 @@ def test_icpc_page_draws_england_region_and_neighbour_lines_and_the_table(db: Pa
     # The same figure, drawn by Plotly when asked for.
     at.toggle(key=f"interactive:trend:{kpi_id}").set_value(True).run()
     names = _trace_names(at, kpi_id)
-    assert names[0] == "Whole council"
+    # the process band and mean (metrics.spc) are drawn behind the council's line
+    assert names.index("Process limits (common-cause range)") < names.index("Whole council")
     assert names[-3:] == ["England", "North East", f"{neighbours} (illustrative)"]
 
     result = comparison.compare(db, kpi_id, _latest(db))
@@ -122,7 +123,7 @@ def test_benchmark_points_one_a_year_clipped_to_the_months_shown() -> None:
     names = [t.name for t in fig.data]
     # 2019 ends before January 2020 and 2022 starts after December 2020: only 2020 is drawn,
     # as one point (annual figures: no line) in the month of its census date; illustrative.
-    assert names == ["Whole council", "Threshold", "England (illustrative)"]
+    assert names == ["Whole council", "Target", "England (illustrative)"]
     england = fig.data[2]
     assert england.mode == "markers"
     assert list(england.x) == [pd.Timestamp(2020, 9, 1)]

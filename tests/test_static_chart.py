@@ -69,7 +69,7 @@ def test_title_legend_notes_and_a_team_name_are_text_escaped():
     assert "<b>" not in markup
     texts = _texts(ET.fromstring(markup))
     assert "Visits: trend" in texts
-    assert {"Whole council", "Threshold"} <= set(texts)
+    assert {"Whole council", "Target"} <= set(texts)
     assert any("Team" in t and "&" in t for t in texts)  # shown as written, not as markup
     assert any(t.startswith("Target date 15 February 2021") for t in texts)
 
@@ -105,7 +105,7 @@ def test_the_legend_wraps_instead_of_running_off_the_right_edge():
     rows = {
         t.get("y")
         for t in root.iter("{http://www.w3.org/2000/svg}text")
-        if t.text == "Threshold" or t.text in names[:2]
+        if t.text == "Target" or t.text in names[:2]
     }
     assert len(rows) >= 2
 
@@ -118,7 +118,7 @@ def test_month_labels_sit_between_the_plot_and_the_legend(font_size):
     root = _svg(fig)
     texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
     month = [t for t in texts if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", t.text or "")]
-    legend = [t for t in texts if t.text in ("Whole council", "Threshold")]
+    legend = [t for t in texts if t.text in ("Whole council", "Target")]
     axis_bottom = max(
         float(p.get("d").split(",")[1].split("H")[0])
         for p in root.findall("s:path", NS)

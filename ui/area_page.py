@@ -220,6 +220,7 @@ def _kpi_section(db: Path, kpi, filters: AreaFilters, month: date, first: bool =
                     unit=kpi.unit,
                     target_date=api.target_date(kpi.id),
                     benchmarks=bench.series,
+                    bar=api.bar_word(kpi.id),
                 )
                 trend_chart(figure, key=f"trend:{kpi.id}", summary=summary)
                 st.caption(summary)
