@@ -201,7 +201,6 @@ def test_a_missing_store_reads_as_empty(tmp_path: Path) -> None:
     values = api.kpi_values(db)
     assert values.empty and list(values.columns) == api.VALUE_COLUMNS
     assert api.headline(db, MAY).empty
-    assert api.changes(db, MAY, APRIL) == []
     assert api.kpi_rows(db, "visits_in_time_pct", MAY).empty
     assert not db.exists()  # reading never creates a store
 
