@@ -94,17 +94,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
     return 0
 
 
-SPC_COLUMNS = [
-    "month",
-    "team",
-    "value",
-    "mean",
-    "lower_limit",
-    "upper_limit",
-    "special_cause",
-    "variation",
-    "assurance",
-]
+#: The CSV's columns: the chart's, less the two that say where a baseline starts.
+SPC_COLUMNS = [c for c in api.CHART_COLUMNS if c not in ("baseline", "segment")]
 
 
 def cmd_spc(args: argparse.Namespace) -> int:
