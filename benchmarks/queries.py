@@ -17,6 +17,7 @@ from benchmarks.timing import Measurement, median_seconds
 from etl.returns import monthly_returns
 from etl.write import store
 from metrics import api, compute, snapshot
+from metrics.summary import status_changes, summary
 
 TREND_KPI_AREA = "visits"
 OVERVIEW_MONTHS = 12
@@ -50,7 +51,8 @@ def overview_queries(info: StoreInfo) -> None:
     month, previous = loaded[-1], loaded[-2]
     headline = api.headline(info.db, month)
     api.kpi_values(info.db, list(headline["kpi"]), months=loaded[-OVERVIEW_MONTHS:], teams=["ALL"])
-    api.changes(info.db, month, previous)
+    summary(info.db, month)  # "Needs attention": every measure with its signal and action
+    status_changes(info.db, month, previous)
 
 
 def _count(info: StoreInfo, sql: str, params: list | None = None) -> None:

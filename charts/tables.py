@@ -97,8 +97,8 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
     on any screen (oldest first, it was scrolled out of view at 1366 × 768). A drawn HTML
     table costs the browser almost nothing where a Plotly heatmap cost about a quarter of a
     second each. With ``variation`` and
-    ``direction`` (``metrics.api.kpi_values``) a last column gives each team's signal in
-    the latest month, in words beside its icon.
+    ``direction`` (``metrics.api.kpi_values``) a column beside the team's name gives its
+    signal in the latest month, in words beside its icon.
     """
     months = sorted(cells["month"].unique(), reverse=True)
     teams = list(dict.fromkeys(cells["team"]))
@@ -109,6 +109,14 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
     rows = []
     for team in teams:
         row: list[tuple[str, str, str]] = []
+        if signals:
+            latest = (team, months[0])
+            said = (
+                variation_label(grid.loc[latest, "variation"], int(grid.loc[latest, "direction"]))
+                if latest in grid.index and grid.loc[latest, "value"] == grid.loc[latest, "value"]
+                else "–"
+            )
+            row.append((text_html(said), "white-space:normal;text-align:left", ""))
         for month in months:
             key, label, counted, icon = "no_data", "–", "", ""
             if (team, month) in grid.index:
@@ -131,14 +139,6 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
             figure = f"{label} ({counted})" if counted else label
             hover = f"{team}, {uk_month(month)}: {figure}, {words}"
             row.append((inner, f"background:{tint}", hover))
-        if signals:
-            latest = (team, months[-1])
-            said = (
-                variation_label(grid.loc[latest, "variation"], int(grid.loc[latest, "direction"]))
-                if latest in grid.index and grid.loc[latest, "value"] == grid.loc[latest, "value"]
-                else "–"
-            )
-            row.append((text_html(said), "white-space:normal;text-align:left", ""))
         rows.append((team, row))
     key_text = ", ".join(
         f"{text_html(shown[k])} {STATUS_WORDS[k]}" for k in STATUS_COLOURS if k in shown
@@ -150,7 +150,7 @@ def team_heat_table(cells: pd.DataFrame, *, title: str, unit: str) -> str:
     # gives the month in full.
     header = ["Team", *[pd.Timestamp(m).strftime("%b %Y") for m in months]]
     if signals:
-        header.append(f"Signal, {pd.Timestamp(months[-1]).strftime('%b %Y')}")
+        header.insert(1, f"Signal, {pd.Timestamp(months[0]).strftime('%b %Y')}")
         note += (
             " Signal: the team's process as Making Data Count reads it (∿ common cause: no sign"
             " of change; ↑ ↓ special cause, improving or concerning, high or low)."

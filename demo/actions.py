@@ -22,10 +22,10 @@ _COLUMNS = get_return("actions").column_names
 ENTRIES: dict[int, list[tuple[str, str, str, str, str, date | None, str]]] = {
     2: [
         (
-            "visits_in_time_pct", "",
-            "Visits in time fell over Christmas: eleven workers were on leave in the last "
-            "fortnight and cover was arranged team by team.",
-            "A duty rota for statutory visits over every holiday period, agreed across teams.",
+            "supervision_in_cycle_pct", "",
+            "Supervision in cycle fell over Christmas: eleven workers were on leave in the "
+            "last fortnight and cover was arranged team by team.",
+            "A duty rota for supervision over every holiday period, agreed across teams.",
             "Service Manager, Safeguarding", date(2022, 2, 28), "OPEN",
         ),
         (
@@ -70,9 +70,9 @@ ENTRIES: dict[int, list[tuple[str, str, str, str, str, date | None, str]]] = {
     ],
     0: [
         (
-            "icpc_within_15wd_pct", "",
-            "Three of 13 conferences were late in March: two waited for a chair and one for "
-            "a police report.",
+            "icpc_within_15wd_pct", "Safeguarding 2",
+            "Two of the team's conferences were late in March: one waited for a chair and "
+            "one for a police report.",
             "Book a second conference chair for April and May; agree report times with the "
             "police.",
             "Head of Safeguarding", date(2022, 4, 30), "OPEN",
@@ -93,15 +93,16 @@ ENTRIES: dict[int, list[tuple[str, str, str, str, str, date | None, str]]] = {
             "Service Manager, Children in Care", date(2022, 4, 30), "OPEN",
         ),
         (
-            "visits_asat_seen_alone_pct", "Children in Care 1",
+            "visits_asat_seen_alone_pct", "Assessment South",
             "Fewer children seen alone at their last visit after two workers left the team.",
             "Seeing the child alone is checked in every supervision for this team.",
-            "Team Manager, Children in Care 1", date(2022, 4, 15), "OPEN",
+            "Team Manager, Assessment South", date(2022, 4, 15), "OPEN",
         ),
         (
-            "audits_good_or_better_pct", "",
-            "Down to 79%: the March sample looked at Safeguarding 2, where plans are weakest.",
-            "A practice workshop on outcome-focused plans for Safeguarding 2.",
+            "audits_good_or_better_pct", "Court and Proceedings",
+            "Fewer audits graded good: the team's plans for children in proceedings are the "
+            "weakest in the March sample.",
+            "A practice workshop on outcome-focused plans for Court and Proceedings.",
             "Principal Social Worker", date(2022, 5, 31), "OPEN",
         ),
         (

@@ -94,6 +94,9 @@ class Column:
     free_text: bool = False
     #: The longest value allowed, in characters (default ``etl.check.validate.MAX_TEXT``).
     max_length: int | None = None
+    #: The value a generated template's example row holds (``etl.templates``), where one made
+    #: from the type would not load: an actions row must name a measure the dashboard knows.
+    example: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -213,7 +216,7 @@ _RETURN_KEYS = {
 _COLUMN_KEYS = {
     "type", "description", "required", "optional", "aliases", "codes", "code_aliases",
     "min", "max", "min_exclusive", "not_before", "future_allowed", "only_if",
-    "free_text", "max_length",
+    "free_text", "max_length", "example",
 }  # fmt: skip
 _ANNEX_KEYS = {"period", "lists", "split", "as_at_column", "blank_as", "pseudonymise"}
 _LIST_KEYS = {"list", "title", "fill", "signature"}
@@ -225,7 +228,7 @@ _TYPES = {
     "min": (int, float), "max": (int, float), "aliases": list, "codes": list,
     "code_aliases": dict, "unique": list, "replace_by": list, "description": str,
     "title": str, "grain": str, "name": str, "not_before": str, "only_if": str, "type": str,
-    "month_column": str,
+    "month_column": str, "example": str,
 }  # fmt: skip
 
 
@@ -291,6 +294,7 @@ def _column(where: str, name: str, body: dict | None, common: dict) -> Column:
         future_allowed=merged.get("future_allowed", False),
         free_text=merged.get("free_text", False),
         max_length=merged.get("max_length"),
+        example=merged.get("example"),
     )
 
 

@@ -46,7 +46,10 @@ def example_value(column: Column) -> object:
 
     Every date is the same day, so a date that must not be before another (``not_before``)
     is never before it; flags are Y, so a flag that may be Y only where another is Y is too.
+    A column's declared ``example`` comes first.
     """
+    if column.example is not None:
+        return column.example or None  # "" is a blank cell
     if column.type == "date":
         return EXAMPLE_DAY
     if column.type == "datetime":

@@ -325,10 +325,15 @@ def process_chart(
 def process(db: Path | str, kpi_id: str, month: object, team: str = ALL) -> spc.Process:
     """One series' Making Data Count reading at ``month``: variation and assurance in
     words (``spc.Process``), on the months up to it, as its status is judged."""
-    k = get_kpi(kpi_id)
     when = pd.Timestamp(month).date()
     values = kpi_values(db, [kpi_id], teams=[team])
-    values = values[values["month"] <= when]
+    return process_of(kpi_id, values[values["month"] <= when])
+
+
+def process_of(kpi_id: str, values: pd.DataFrame) -> spc.Process:
+    """``process`` on one series' values already in hand (``kpi_values`` rows of one KPI and
+    team, up to the month read): the summary reads every measure's from one query."""
+    k = get_kpi(kpi_id)
     rule = threshold(kpi_id)
     return spc.process(
         values,

@@ -178,6 +178,11 @@ def _read_files() -> list[tuple[str, dict]]:
             for part in ("numerator", "denominator"):
                 check_keys(f"{where}: KPI {kid}.{part}", body[part], _MEASURE_KEYS)
         files.append((where, raw))
+    orders: dict[object, str] = {}
+    for where, raw in files:
+        other = orders.setdefault(raw["area"]["order"], where)
+        if other != where:  # two pages in one place: which comes first would be chance
+            raise ValueError(f"{where}: area order {raw['area']['order']} is {other}'s too")
     return sorted(files, key=lambda f: f[1]["area"]["order"])
 
 

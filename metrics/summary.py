@@ -21,11 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from metrics import actions, api
+from etl.returns import get_return
+from metrics import actions, api, snapshot
+from metrics.config import CouncilConfig, load_config
 from metrics.declarations import KPI
 from metrics.formatting import format_figure, name_list, uk_month
 from metrics.status import AT_RISK, ICONS, NO_DATA, OFF_TRACK, ON_TRACK
@@ -147,27 +150,55 @@ def _line(
     )
 
 
+def _unsent(k: KPI, area_title: str, why: str, action: str | None) -> SummaryLine:
+    """A measure whose return for the month is not loaded: no figure, and why."""
+    return SummaryLine(
+        kpi=k.id, area=k.area, area_title=area_title, measure=k.title, short=k.short_title,
+        value=NO_DATA, status=NO_DATA, icon=ICONS[NO_DATA], reason=why, since=why,
+        signal=None, action=action,
+    )  # fmt: skip
+
+
 def summary(
     db: Path | str, month: object, *, team: str = api.ALL, hide: Suppressor = SHOW_ALL
 ) -> Summary:
     """Every measure with a row for ``month`` (the whole council by default), exceptions
-    first: status order, then area order, then declaration order."""
+    first: status order, then area order, then declaration order.
+
+    Worked out once per store, snapshot version, settings, month, team and suppression (a
+    load or an edited setting is a new key): the overview, board mode and a pack each ask
+    for it, and working it out reads every measure's process (about a second)."""
     month = pd.Timestamp(month).date()
+    return _summary(*snapshot.key(db), load_config(), month, team, hide)
+
+
+@lru_cache(maxsize=64)
+def _summary(
+    db: str, version: str, config: CouncilConfig, month: date, team: str, hide: Suppressor
+) -> Summary:
     upto = [m for m in api.months(db) if m <= month]
     values = api.kpi_values(db, months=upto, teams=[team])
     areas = {a.id: (i, a.title) for i, a in enumerate(api.areas())}
     written = actions.month_actions(db, month)
     whose = actions.WHOLE_COUNCIL if team == api.ALL else team
+    missing = set(api.missing_returns(db, month))
     lines = []
     for order, k in enumerate(api.all_kpis()):
         mine = values[values["kpi"] == k.id].sort_values("month")
         now = mine[mine["month"] == month]
-        if now.empty:
-            continue
-        signal = api.process(db, k.id, month, team).label()
+        sent = get_return(k.return_name).title
         entry = actions.for_measure(written, k.id, whose)
         action = actions.action_words(entry) or None if entry else None
-        line = _line(k, areas[k.area][1], now.iloc[0], mine, hide, signal, action)
+        # a return sent before but not for this month is said as such (the board must not
+        # read it as "no cases"); one the council has never sent is not a gap in the month
+        if sent in missing and not mine.empty:
+            why = f"no {sent.lower()} return for {uk_month(month)}"
+            line = _unsent(k, areas[k.area][1], why, action)
+        elif now.empty:
+            continue
+        else:
+            signal = api.process_of(k.id, mine).label()
+            line = _line(k, areas[k.area][1], now.iloc[0], mine, hide, signal, action)
         lines.append((STATUS_ORDER.index(line.status), areas[k.area][0], order, line))
     lines.sort(key=lambda t: t[:3])
     return Summary(month=month, team=team, lines=tuple(t[3] for t in lines))

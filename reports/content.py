@@ -124,6 +124,13 @@ class BoardPack:
         ]
 
     @property
+    def on_track_heading(self) -> str:
+        """``The 30 measures on track`` (``and 3 with no data`` when some have none)."""
+        on, none = self.state.count(ON_TRACK), self.state.count(NO_DATA)
+        words = f"The {on} measure{'' if on == 1 else 's'} on track"
+        return words + (f" and {none} with {NO_DATA}" if none else "")
+
+    @property
     def cover_lines(self) -> list[str]:
         """The cover's facts: months, when produced and loaded, suppression, demo or not."""
         loaded = uk_date(self.data_loaded) if self.data_loaded else "not known"

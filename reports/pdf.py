@@ -8,12 +8,13 @@ structure tree. WeasyPrint's ``pdf/ua-1`` variant tags the PDF from the HTML it 
 ``libpango-1.0-0`` and ``libpangoft2-1.0-0``, installed by ``scripts/setup.sh``).
 
 Landscape A4, read in ten minutes, opening on what is red: the first page is the title, the
-cover facts and the state of the service (every exception with its figure and since when);
-the second, every measure on track in one table; then each area with an exception from a
-new page, headed with its finding: its worst measure's chart with each exception's headline
-beside it, the narrative and the team table. The appendix, headed "Appendix", holds the
-status key, how we compare (with the DfE's symbols and their meanings) and each chart's
-figures as a table. "Page 3 of 12" is a CSS ``@page`` counter. Nothing is printed under
+cover facts and the state of the service (every exception with its figure and since when),
+with every measure on track in one table running on under it; then each area with an
+exception from a new page, headed with its finding: its worst measure's chart with each
+exception's headline beside it, the narrative, what we are doing about it and the team
+table; then every open action. The appendix, headed "Appendix", holds the status key, how
+we compare (with the DfE's symbols and their meanings) and each chart's figures as a table.
+"Page 3 of 12" is a CSS ``@page`` counter. Nothing is printed under
 9 pt, chart text included: a chart is printed ``CHART_WIDTH_CM`` wide, so its
 ``PACK_CHART_FONT_PX`` text of a ``WIDTH`` px picture is ``chart_text_pt()``. Text is set
 in DejaVu Sans (Debian's fonts-dejavu-core), which has the status icons (✔ ▲ ✖).
@@ -72,7 +73,9 @@ p {{ margin: 0 0 0.2cm; }}
 .cover p {{ font-size: 10pt; margin: 0 0 0.1cm; }}
 .cover h2 {{ margin-top: 0.3cm; }}
 section {{ break-before: page; }}
-section.cover {{ break-before: auto; }}
+/* the measures on track run on under the exceptions: the first page is otherwise half empty */
+section.cover, section.flow {{ break-before: auto; }}
+section.flow h2 {{ margin-top: 0.5cm; }}
 .top {{ display: flex; gap: 0.5cm; align-items: flex-start; }}
 figure {{ margin: 0; flex: none; width: {CHART_WIDTH_CM}cm; }}
 figure img {{ width: {CHART_WIDTH_CM}cm; height: {CHART_WIDTH_CM * HEIGHT / WIDTH:.2f}cm;
@@ -88,8 +91,10 @@ tr {{ break-inside: avoid; }}
 .keep {{ break-inside: avoid; }}
 .figures {{ break-inside: avoid; }}  /* a chart's 24 months together, never split */
 .small {{ font-size: {SMALLEST_PT}pt; }}
-/* status and figure on one line each, so a row is as tall as its measure's name */
-table.summary td:nth-child(2), table.summary td:nth-child(3) {{ white-space: nowrap; }}
+/* status, figure and since when on one line each, so a row is as tall as its measure's name */
+table.summary td {{ white-space: nowrap; }}
+table.summary td:last-child {{ white-space: normal; width: 24%; }}  /* the area may wrap */
+table.summary {{ font-size: {SMALLEST_PT}pt; }}
 table.summary :is(th, td) {{ padding: 1pt 4pt; }}
 table.summary tbody th {{ width: 40%; }}  /* the measure's name, so it seldom wraps */
 """
@@ -129,12 +134,12 @@ def _first_page(pack: BoardPack) -> str:
 
 
 def _on_track(pack: BoardPack) -> str:
-    """Every measure not off track or at risk, together in one table."""
+    """Every measure not off track or at risk (on track, or with no data and why), together
+    in one table."""
     if len(pack.on_track_rows) < 2:
         return ""
-    count = len(pack.on_track_rows) - 1
     table = _table(pack.on_track_rows, cls="summary")
-    return f"<section><h2>The {count} measures on track</h2>{table}</section>"
+    return f'<section class="flow"><h2>{escape(pack.on_track_heading)}</h2>{table}</section>'
 
 
 def _neighbour_table(rows: Sequence[Sequence[str]]) -> str:

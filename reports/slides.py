@@ -3,9 +3,10 @@
 At most fifteen slides before the appendix, opening on what is red: a cover; the state of
 the service (every exception with its figure and since when, on one slide); the measures on
 track together on one; then per area with an exception two: its finding as the title over
-the worst measure's chart (alt text on the picture) and each exception's headline, and the
-teams off track or at risk as a real table. The appendix (how we compare, the DfE's symbols,
-the status key) follows a slide headed "Appendix". Every word is at least 18 pt and every
+the worst measure's chart (alt text on the picture) and its exceptions, then their
+headlines and what we are doing about them. The appendix (every open action, each area's
+teams, how we compare, the DfE's symbols, the status key) follows a slide headed
+"Appendix". Every word is at least 18 pt and every
 slide is numbered. python-pptx's default template is 4:3,
 so its title placeholders are moved and sized for the 13.33 in × 7.5 in slide; everything
 else sits below the title band, so nothing overlaps it. Long tables run on to further
@@ -23,7 +24,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from metrics.formatting import uk_month
-from metrics.status import ON_TRACK
+from metrics.status import NO_DATA, ON_TRACK
 from reports.content import STATUS_KEY, AreaSection, BoardPack
 
 TITLE_AND_SUBTITLE, TITLE_ONLY = 0, 5
@@ -38,8 +39,10 @@ LONG_TITLE, LONG_TITLE_PT = 70, 24  # characters; a finding longer than that is 
 #: lines; a cell longer than ``LONGEST_CELL`` characters is left to the notes.
 TABLE_ROWS, TABLE_COLUMNS = 7, 6
 LONGEST_CELL = 120
-#: Headlines on an area's second slide at 18 pt; more are in the notes.
+#: Headlines on an area's second slide at 18 pt, above its commentary and actions as many of
+#: those as fit; the rest are in the notes.
 HEADLINES_SHOWN = 3
+MORE = "The rest: in this slide's notes and the PDF pack."
 #: An area's chart on its slide: 24 px text of a 900 px picture 9.6 in wide prints at 18.4 pt.
 CHART_WIDE = Inches(9.6)
 
@@ -204,12 +207,17 @@ def _summary(prs: Presentation, pack: BoardPack) -> None:
 
 
 def _on_track(prs: Presentation, pack: BoardPack) -> None:
-    """Every measure on track on one slide, in two columns of short names and figures."""
-    on_track = pack.state.with_status(ON_TRACK)
+    """Every measure on track (then any with no data, saying why) on one slide, in two
+    columns of short names and figures."""
+    on_track = pack.state.with_status(ON_TRACK, NO_DATA)
     if not on_track:
         return
-    slide = _titled(prs, f"The {len(on_track)} measures on track")
-    _columns(slide, [[f"{x.icon} {x.short}: {x.value}"] for x in on_track], gap=0)
+    slide = _titled(prs, pack.on_track_heading)
+    _columns(
+        slide,
+        [[f"{x.icon} {x.short}: {x.value if x.status == ON_TRACK else x.since}"] for x in on_track],
+        gap=0,
+    )
     slide.notes_slide.notes_text_frame.text = "\n".join(
         f"{x.measure}: {x.value}, {x.since}." for x in on_track
     )
@@ -239,8 +247,9 @@ def _comparisons(prs: Presentation, pack: BoardPack) -> None:
 def _area(prs: Presentation, section: AreaSection, lines: list[str], picture: bytes) -> None:
     """Two slides: the finding over the worst measure's chart, drawn wide enough that its
     24 px text of 900 px prints at 18 pt or more, with the area's exceptions listed beside
-    it; then the exceptions' headlines. The whole narrative is in the notes; the team table
-    is in the appendix."""
+    it; then the exceptions' headlines and, under them, what we are doing about it (the
+    owners' commentary and actions), as many of each as fit at 18 pt. The whole narrative
+    and commentary are in the notes; the team table is in the appendix."""
     slide = _titled(prs, section.finding)
     room = HIGH - BODY_TOP - FOOT
     pic = slide.shapes.add_picture(BytesIO(picture), SIDE, BODY_TOP, width=CHART_WIDE)
@@ -249,29 +258,48 @@ def _area(prs: Presentation, section: AreaSection, lines: list[str], picture: by
     _text_box(slide, left, BODY_TOP, WIDE - SIDE - left, room, lines, gap=4)
     notes = "\n".join([*section.narrative, STATUS_KEY])
     slide.notes_slide.notes_text_frame.text = notes
-    shown = section.headlines[:HEADLINES_SHOWN] or ["No figures for this month."]
-    if len(section.headlines) > HEADLINES_SHOWN:
-        more = len(section.headlines) - HEADLINES_SHOWN
-        shown.append(f"The other {more}: in this slide's notes and the PDF pack.")
-    words = _titled(prs, f"{section.title}: the headlines")
-    _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, shown)
-    words.notes_slide.notes_text_frame.text = notes
-    for i in range(0, len(section.commentary), 2):
-        words = _titled(prs, f"{section.title}: what we are doing about it")
-        _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, section.commentary[i : i + 2])
+    doing_too = " and what we are doing" if section.commentary else ""
+    words = _titled(prs, f"{section.title}: the headlines{doing_too}")
+    shown = _fitting_lines(section.headlines[:HEADLINES_SHOWN] or ["No figures for this month."])
+    heading = ["What we are doing about it:"] if section.commentary else []
+    doing = _fitting_lines(section.commentary, room - _lines_height([*shown, *heading, MORE]))
+    cut = len(shown) < len(section.headlines) or len(doing) < len(section.commentary)
+    lines = [*shown, *(heading if doing else []), *doing, *([MORE] if cut else [])]
+    _text_box(words, SIDE, BODY_TOP, WIDE - 2 * SIDE, room, lines)
+    words.notes_slide.notes_text_frame.text = "\n".join([notes, *section.commentary])
+
+
+def _lines_height(lines: list[str], width: int = WIDE - 2 * SIDE) -> int:
+    """The height of ``lines`` at 18 pt in a text box ``width`` wide, estimated as
+    ``_height`` estimates a table's: about 0.6 em a character, 1.2 lines apart."""
+    per_line = max(int((width - Inches(0.2)) / (Pt(BODY_PT) * 0.6)), 1)
+    wrapped = sum(math.ceil(len(line) / per_line) or 1 for line in lines)
+    return int(wrapped * Pt(BODY_PT) * 1.2 + len(lines) * Pt(6))
+
+
+def _fitting_lines(lines: list[str], room: int = HIGH - BODY_TOP - FOOT) -> list[str]:
+    """As many of ``lines`` as fit ``room`` at 18 pt (the rest go to the notes)."""
+    shown: list[str] = []
+    for line in lines:
+        if _lines_height([*shown, line]) > room:
+            break
+        shown.append(line)
+    return shown
 
 
 def _appendix(prs: Presentation, pack: BoardPack) -> None:
-    """The appendix: its heading slide with the status key, each area's team table, then
-    the comparisons."""
+    """The appendix: its heading slide with the status key, the open actions (past due
+    first), each area's team table, then the comparisons."""
     slide = _titled(prs, "Appendix")
     lines = [
-        "Each area's figures by team, then how we compare with England, the region and "
-        "statistical neighbours, and the DfE's symbols.",
+        "Every open action, each area's figures by team, then how we compare with England, "
+        "the region and statistical neighbours, and the DfE's symbols.",
         f"Status key: {STATUS_KEY}",
         pack.suppression_note,
     ]
     _text_box(slide, SIDE, BODY_TOP, WIDE - 2 * SIDE, HIGH - BODY_TOP - FOOT, lines)
+    if len(pack.actions) > 1:
+        _table_slides(prs, "Open actions", pack.actions)
     for section in pack.sections:
         title = f"{section.title}: by team"
         _table_slides(prs, title, section.team_table, STATUS_KEY, compact=True)
@@ -302,8 +330,6 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     for section, picture in zip(pack.sections, pictures, strict=True):
         mine = [x for x in pack.state.exceptions if x.area == section.area_id]
         _area(prs, section, [f"{x.icon} {x.short}: {x.value}" for x in mine], picture)
-    if len(pack.actions) > 1:
-        _table_slides(prs, "Open actions", pack.actions)
     _appendix(prs, pack)
     _number(prs)
     prs.save(out if isinstance(out, BytesIO) else str(out))

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import etl.check.validate
+from demo.actions import write_actions
 from demo.build import build_demo
 from demo.files import write_returns
 from etl.write.load import FileCheck, check_path, check_paths
@@ -144,10 +145,11 @@ def test_files_of_several_returns_keep_their_order_and_verdicts(files) -> None:
 
 def test_the_demo_build_loads_every_file(tmp_path: Path) -> None:
     written = write_returns(tmp_path / "files", months=2)
+    words = write_actions(tmp_path / "files", months=2)  # its commentary for those months
     results = build_demo(tmp_path / "csc.duckdb", months=2)
-    # Every return-month file, and the demo's benchmarks, each loaded once.
-    assert len(results) == len(written) + 1
+    # Every return-month file, the commentary, and the demo's benchmarks, each loaded once.
+    assert len(results) == len(written) + len(words) + 1
     assert sorted(r.file_name for r in results) == sorted(
-        [p.name for p in written] + ["northmoor_benchmarks.csv"]
+        [p.name for p in [*written, *words]] + ["northmoor_benchmarks.csv"]
     )
     assert all(r.status == "loaded" for r in results), [r.message for r in results if not r.ok]

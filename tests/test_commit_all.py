@@ -9,7 +9,9 @@ the same results and the same load log and audit trail.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -20,7 +22,15 @@ from demo.build import DEMO_BENCHMARKS
 from demo.files import write_returns
 from etl.returns import all_returns
 from etl.write import store
-from etl.write.load import FileCheck, check_path, commit_all, commit_checked
+from etl.write.load import (
+    STAGE_PREFIX,
+    FileCheck,
+    check_path,
+    commit_all,
+    commit_checked,
+    load_backlog,
+    load_paths,
+)
 
 
 @pytest.fixture
@@ -134,3 +144,20 @@ def test_a_run_that_fails_to_write_leaves_none_of_its_files(
     finally:
         con.close()
     assert sorted(logged) == sorted(p.name for p in good[:3])
+
+
+def test_a_backlog_loads_as_the_command_line_loads_it_file_by_file(
+    folder: list[Path], tmp_path: Path
+) -> None:
+    """``load_backlog`` (files checked a return at a time, then ``commit_all``) ends with the
+    results and the store ``load_paths`` gives the same folder file by file, awkward files
+    and all, and keeps no staging folder behind."""
+    one_by_one, backlog = tmp_path / "a" / "csc.duckdb", tmp_path / "b" / "csc.duckdb"
+    singly = load_paths(one_by_one, folder)
+    together = load_backlog(backlog, folder)
+    assert [(r.file_name, r.status, r.message) for r in together] == [
+        (r.file_name, r.status, r.message) for r in singly
+    ]
+    assert [r.status for r in together].count("rejected") == 2
+    assert _contents(backlog) == _contents(one_by_one)
+    assert not list(Path(tempfile.gettempdir()).glob(f"{STAGE_PREFIX}{os.getpid()}-*"))

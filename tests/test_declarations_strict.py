@@ -68,6 +68,7 @@ KPI_VISITS = (KPI_DIR / "visits.yaml").read_text(encoding="utf-8")
         (("{visit_timescales}", "{visit_timescale}"),
          ["{visit_timescale} is not a council setting"]),
         (("    return: visits\n", "    return: visitz\n"), ["return 'visitz' is not declared"]),
+        (("  order: 20\n", "  order: 10\n"), ["visits.yaml: area order 10 is", "caseloads.yaml"]),
     ],
 )  # fmt: skip
 def test_a_misspelt_kpi_declaration_fails_naming_file_and_key(

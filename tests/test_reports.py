@@ -334,7 +334,8 @@ def test_pptx_opens_on_the_summary_then_two_slides_an_exception_area(built: dict
         pictures = [s for s in chart.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1
         assert pictures[0]._element.nvPicPr.cNvPr.get("descr").startswith("Line chart of")
-        assert titles[titles.index(section.finding) + 1] == f"{section.title}: the headlines"
+        doing = " and what we are doing" if section.commentary else ""
+        assert titles[titles.index(section.finding) + 1] == f"{section.title}: the headlines{doing}"
         words = _slide_texts(slides[titles.index(section.finding) + 1])
         notes = _flat(chart.notes_slide.notes_text_frame.text)
         mine = [x for x in pack.state.exceptions if x.area == section.area_id]
@@ -556,6 +557,20 @@ def test_the_demo_month_s_pack_is_read_in_ten_minutes(demo_month_packs: dict) ->
     titles = [s.shapes.title.text if s.shapes.title else "" for s in slides]
     print(f"Slides: {len(slides)}, {titles.index('Appendix')} before the appendix")
     assert titles.index("Appendix") <= 15 and titles[1] == pack.headline
+    # each exception area's second slide carries what is being done, the table every action
+    assert any(section.commentary for section in pack.sections)
+    for section in pack.sections:
+        words = _slide_texts(slides[titles.index(section.finding) + 1])
+        for line in section.commentary[:1]:
+            assert "What we are doing about it:" in words and _flat(line) in words
+    assert titles.index("Open actions") > titles.index("Appendix")
+    actions_text = " ".join(
+        _slide_texts(s)
+        for s in slides
+        if s.shapes.title and s.shapes.title.text.startswith("Open actions")
+    )
+    assert all(row[2] in actions_text for row in pack.actions[1:])
+    assert "Open actions" in " ".join(body)  # and the PDF's body ends on them
     names = {k.title for k in api.all_kpis()} | {k.short_title for k in api.all_kpis()}
     for section in pack.sections:
         for sentence in section.narrative:

@@ -108,7 +108,8 @@ def test_the_team_table_says_each_teams_latest_signal_in_words() -> None:
         }
     )
     html = team_heat_table(cells, title="t", unit="percent")
-    assert "Signal, Feb 2021" in html
+    # beside the team's name, with the newest month it reads (January's were common cause)
+    assert html.index("Signal, Feb 2021") < html.index("Feb 2021</th>") < html.index("Jan 2021")
     assert "↑ Special cause — improving" in html and "↓ Special cause — concerning" in html
     rows = team_table_rows(cells, "percent")
     assert list(rows["Signal"]) == [

@@ -223,7 +223,8 @@ def test_a_workforce_census_is_previewed_then_loaded(
 
 
 def test_a_years_ssda903_tables_dropped_together_are_one_set(store_with_april) -> None:
-    """Five SSDA903 tables dropped at once: one block, one Load button, figures loaded."""
+    """Five SSDA903 tables dropped at once: one block, one Load button, figures loaded once
+    the clash with a month already loaded is confirmed."""
     from tests.test_kpis_looked_after import TABLES
 
     db, _ = store_with_april
@@ -235,9 +236,14 @@ def test_a_years_ssda903_tables_dropped_together_are_one_set(store_with_april) -
     [key] = _keys(at)  # one Load button for the set
     assert all(n in key for n in tables)
     assert any("Children looked after (episodes of care)" in m.value for m in at.markdown)
+    # April 2021's monthly looked-after files are in the store: the year's set would replace
+    # that month, so the page names the clash and loads only once it is confirmed
+    assert at.button(key="load:" + key).disabled and at.warning
+    at.checkbox(key="replace:" + key).check().run()
     at.button(key="load:" + key).click().run()
     assert not at.exception
-    assert any(s.value.startswith("Loaded:") for s in at.success)
+    [said] = [s.value for s in at.success]  # once: not "Replaced: Loaded: …"
+    assert said.startswith("Loaded: Children looked after") and "(1 replacing, 11 new)" in said
     values = api.kpi_values(db, ["cla_at_month_end"], months=[date(2022, 3, 1)], teams=["ALL"])
     assert values["value"].iloc[0] == 4  # C1, C2, R1, R2 (tests/test_kpis_looked_after.py)
 

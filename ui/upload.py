@@ -216,7 +216,7 @@ def _accepted(db: Path, key: str, check: FileCheck) -> None:
             for warning in check.report.warnings:
                 st.text(f"! {warning.line()}")
     if key in done:
-        st.success(f"{done[key].status.capitalize()}: {done[key].message}", icon="✔")
+        st.success(done[key].message, icon="✔")  # says what was done: "Loaded: …", "Replaced …"
         return
     changes = pending_changes(db, check)
     text = describe_changes(changes)

@@ -19,7 +19,7 @@ import pytest
 
 from benchmarks.browser import free_port, wait_healthy
 from demo.files import write_returns
-from etl.write.load import load_paths
+from etl.write.load import load_backlog
 from metrics import api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> E2EStore:
     held_back = {p.name: p for p in files if UPLOAD_MONTH in p.name}
     assert held_back, "the demo generator no longer writes the month held back for uploading"
     db = root / "store" / "csc.duckdb"
-    results = load_paths(db, [p for p in files if p.name not in held_back])
+    results = load_backlog(db, [p for p in files if p.name not in held_back])
     assert all(r.ok for r in results), [r.message for r in results if not r.ok]
     return E2EStore(db, max(api.months(db)), held_back)
 

@@ -61,16 +61,19 @@ def test_every_red_is_on_the_overview_and_the_area_opens_on_its_status(
     strip = page.locator("ul.csc-strip")
     for k in area.kpis:
         expect(strip).to_contain_text(k.short_title)
-    # The team table's first month is the "as at" month, on screen without scrolling sideways.
+    # The team table's first month is the "as at" month, after each team's signal in it, on
+    # screen without scrolling sideways.
     header = page.locator("table").filter(has_text="by team and month").first.locator("thead th")
-    expect(header.nth(1)).to_have_text(f"{month:%b %Y}")
+    expect(header.nth(1)).to_have_text(f"Signal, {month:%b %Y}")
+    first = header.nth(2)
+    expect(first).to_have_text(f"{month:%b %Y}")
     # Scrolled down to, never sideways: the page scrolls, the table's own box stays put.
-    header.nth(1).evaluate(
+    first.evaluate(
         "el => { const main = document.querySelector('[data-testid=\"stMain\"]');"
         " main.scrollTop += el.getBoundingClientRect().top - 200; }"
     )
-    assert header.nth(1).evaluate("el => el.closest('[role=region]').scrollLeft") == 0
-    box = header.nth(1).bounding_box()
+    assert first.evaluate("el => el.closest('[role=region]').scrollLeft") == 0
+    box = first.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
     page.screenshot(path=SCREENSHOTS / f"area_{AREA}_{tag}.png")
     assert_no_exception(page)
