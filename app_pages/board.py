@@ -282,7 +282,7 @@ def _state(db: Path, month: date, count: int) -> None:
     )
     if result.exceptions:
         caption = "Off track or at risk, worst first"
-        st.html(summary_table(result.exceptions, caption, actions=False))
+        st.html(summary_table(result.exceptions, caption, detail=False))
     n = len(result.exceptions)
     following = (
         f"the {n} measures off track or at risk, one a screen"

@@ -169,3 +169,19 @@ def test_how_we_compare_downloads_as_a_csv_with_the_dfe_symbols_key(db: Path) ->
     month = api.months(db)[-1]
     text = comparison_csv(db, month).decode("utf-8-sig")
     assert "DfE symbol,c,suppressed to protect confidentiality" in text
+
+
+def test_a_measure_s_screen_says_its_commentary_and_its_action_once(db: Path) -> None:
+    """The demo's March 2022 words on workers above their cap (demo/actions.py): the
+    commentary under "What the figure says", the action with its owner, due date and past
+    due as the screen's "What next" line, and the action nowhere else on the screen."""
+    month = api.months(db)[-1]
+    line = next(x for x in summary(db, month).lines if x.kpi == "caseload_workers_over_cap")
+    at = _board(month)
+    at.selectbox(key="board:jump").select(line.measure).run()
+    assert not at.exception and at.title[0].value == line.measure
+    shown = unescape(" ".join(m.value for m in at.markdown))
+    assert "What the figure says" in shown and "Still one worker over the cap" in shown
+    assert line.action is not None and line.action.endswith("past due.")
+    assert f"What next: {line.action}" in shown
+    assert shown.count("Recruit agency cover for the two vacant Safeguarding 2 posts.") == 1

@@ -134,18 +134,14 @@ def commentary_downloads(db: Path, month: date, entries: pd.DataFrame) -> None:
 
 
 def board_html(db: Path, kpi_id: str, month: date, label_class: str, text_class: str) -> str:
-    """Board mode's lines for one measure: the council's commentary, then its action with the
-    owner and due date (and past due, in words), in the board's large text classes; "" when
-    nothing is written. Words go through ``plain``: shown as typed, never as markup."""
+    """Board mode's commentary for one measure, in the board's large text classes; "" when
+    none is written. The action (owner, due date, past due) is the screen's "what next"
+    line, so it is not said twice on a screen that must fit. Words go through ``plain``:
+    shown as typed, never as markup."""
     entry = actions.for_measure(actions.month_actions(db, month), kpi_id)
-    if entry is None:
+    if entry is None or not entry["commentary"]:
         return ""
-    lines = [plain(entry["commentary"])] if entry["commentary"] else []
-    if entry["action"]:
-        flag = "⚠ Past due. " if entry["overdue"] else ""
-        lines.append(f"<strong>{flag}Action:</strong> {plain(actions.action_words(entry))}")
-    text = "<br>".join(lines)
     return (
-        f'<div class="{label_class}">What we are doing about it</div>'
-        f'<div class="{text_class}">{text}</div>'
+        f'<div class="{label_class}">What the figure says</div>'
+        f'<div class="{text_class}">{plain(entry["commentary"])}</div>'
     )

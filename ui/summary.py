@@ -19,18 +19,19 @@ _CELL = "padding:3px 6px;border:1px solid #FFFFFF;vertical-align:top;text-align:
 _HEAD = f"{_CELL};background:#F0F2F6;font-weight:600"
 
 
-def summary_table(lines: Sequence[SummaryLine], caption: str, *, actions: bool = True) -> str:
+def summary_table(lines: Sequence[SummaryLine], caption: str, *, detail: bool = True) -> str:
     """The lines as a table, one row per measure, each named by its row header (a screen
-    reader reads "Highest caseload held by one worker, Status, off track"). A line's signal
-    (variation and assurance) and, with ``actions``, its action when one is recorded, are
-    written under its figure. Board mode's first screen leaves the actions out so that it
-    fits one screen; each measure's own screen gives its action as its "what next" line."""
+    reader reads "Highest caseload held by one worker, Status, off track"). With ``detail``,
+    a line's signal (variation and assurance) and its action when one is recorded are
+    written under its figure. Board mode's first screen leaves them out so that eleven
+    exceptions fit one screen at 1366 × 768 (with them, they took 1,352 px at 1920 × 1080);
+    each measure's own screen gives its signal, and its action as its "what next" line."""
     head = "".join(f'<th scope="col" style="{_HEAD}">{text_html(h)}</th>' for h in HEADER)
     body = []
     for line in lines:
         tint = f"background:{STATUS_COLOURS[status_key(line.status)]}40;white-space:nowrap"
         figure = text_html(line.value)
-        for extra in (line.signal, line.action if actions else None):
+        for extra in (line.signal, line.action) if detail else ():
             if extra:
                 figure += f'<br><span style="font-size:0.85em">{text_html(extra)}</span>'
         body.append(

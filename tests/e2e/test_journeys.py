@@ -153,7 +153,8 @@ def test_board_mode_steps_through_the_exceptions_with_the_metrics_layers_figures
         page.get_by_role("button", name="Next ▶").click()
         wait_idle(page)
         expect(page.locator('[data-testid="stMain"] h1')).to_have_text(k.title)
-        expect(page.get_by_text(f"Measure {step + 1} of {len(kpis)}")).to_be_visible()
+        position = page.locator(".csc-board-position")  # (the live region says it too)
+        expect(position).to_contain_text(f"Measure {step + 1} of {len(kpis)}")
         expect(page.locator(".csc-board-figure")).to_have_text(_value(db, k.id, month))
         (chart,) = static_charts(page)  # one trend, drawn as a picture for the room
         assert chart["drawn"] > 0
