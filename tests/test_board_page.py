@@ -77,8 +77,11 @@ def _html(at: AppTest) -> str:
 
 def test_the_first_screen_is_the_state_of_the_service_then_the_exceptions(db: Path) -> None:
     """Screen 1 is the summary: its headline and every exception, the same list as
-    ``metrics show``; then one exception a screen in the summary's order, and round again."""
+    ``metrics show``; then one exception a screen in the summary's order, and round again.
+    Each screen names only the "compare with" month (never the status reason's month
+    before), and a percentage has its counts beside it."""
     month = api.months(db)[-1]
+    compare = compare_month(db, month)
     state = summary(db, month)
     at = _board()
     assert at.title[0].value == STATE
@@ -100,7 +103,12 @@ def test_the_first_screen_is_the_state_of_the_service_then_the_exceptions(db: Pa
         assert value == _expected(db, k, month)
         assert size >= 96  # at 1920 px wide
         line = next(x for x in state.lines if x.kpi == k.id)
-        assert line.since in unescape(shown)
+        screen = unescape(shown)
+        assert line.since in screen
+        assert set(COMPARED.findall(screen)) <= {uk_month(compare)}, k.id
+        if k.unit == "percent":
+            row = api.kpi_values(db, [k.id], months=[month], teams=["ALL"]).iloc[0]
+            assert f"({count_text(row['numerator'], row['denominator'])})" in screen
     _button(at, NEXT).click().run()
     assert at.title[0].value == STATE  # wrapped round
 
@@ -133,21 +141,6 @@ def test_previous_first_and_last_and_the_as_at_month(db: Path) -> None:
     compare = at.selectbox(key=f"board:compare:{month_key(month)}")
     assert compare.value == compare_month(db, month)
     assert uk_month(compare.value) in " ".join(m.value for m in at.markdown)
-
-
-def test_one_comparison_month_per_screen_and_counts_beside_the_figure(db: Path) -> None:
-    """The screen names only the "compare with" month (never the status reason's month
-    before), and a percentage has its counts beside it."""
-    month = api.months(db)[-1]
-    compare = compare_month(db, month)
-    at = _board()
-    for k in board_kpis(db, month):
-        _button(at, NEXT).click().run()
-        screen = unescape(" ".join(m.value for m in at.markdown))
-        assert set(COMPARED.findall(screen)) <= {uk_month(compare)}, k.id
-        if k.unit == "percent":
-            row = api.kpi_values(db, [k.id], months=[month], teams=["ALL"]).iloc[0]
-            assert f"({count_text(row['numerator'], row['denominator'])})" in screen
 
 
 def test_teams_furthest_off_track_are_listed(db: Path) -> None:
