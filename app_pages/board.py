@@ -375,7 +375,8 @@ def render() -> None:
         return
     compare, auto = _controls(db, month, _screens(db, month))
     st.fragment(run_every=5 if auto else None)(_measure)(db, month, compare, auto)
-    _pack_download(db, month, compare)
+    if not st.session_state.get("board:presenting", False):  # the room's screen is the board's
+        _pack_download(db, month, compare)
 
 
 render()

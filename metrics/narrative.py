@@ -209,7 +209,7 @@ def kpi_sentences(
         ),
     ]
     if not hide.hides(now["value"], k.unit, now["denominator"]):
-        sentences.append(process_sentence(db, kpi_id, month))
+        sentences.append(named(k, process_sentence(db, kpi_id, month)))
     projection = kpi_projection(db, kpi_id, month)
     if projection is not None and not projection.already_met:
         sentences.append(named(k, projection.sentence()))

@@ -27,6 +27,10 @@ def summary_table(lines: Sequence[SummaryLine], caption: str, *, detail: bool = 
     exceptions fit one screen at 1366 × 768 (with them, they took 1,352 px at 1920 × 1080);
     each measure's own screen gives its signal, and its action as its "what next" line."""
     head = "".join(f'<th scope="col" style="{_HEAD}">{text_html(h)}</th>' for h in HEADER)
+    # Without detail, figure and since-when stay on one line, so a row is one line high
+    # unless a measure's name wraps: thirteen rows wrapped to two lines ran off a 768 px
+    # screen.
+    short = f"{_CELL};white-space:nowrap" if not detail else _CELL
     body = []
     for line in lines:
         tint = f"background:{STATUS_COLOURS[status_key(line.status)]}40;white-space:nowrap"
@@ -38,8 +42,8 @@ def summary_table(lines: Sequence[SummaryLine], caption: str, *, detail: bool = 
             f'<tr><th scope="row" style="{_HEAD}">{text_html(line.measure)}</th>'
             f'<td style="{_CELL};{tint}" title="{text_html(line.reason)}">'
             f"{text_html(line.status_text)}</td>"
-            f'<td style="{_CELL}">{figure}</td>'
-            f'<td style="{_CELL}">{text_html(line.since)}</td>'
+            f'<td style="{short}">{figure}</td>'
+            f'<td style="{short}">{text_html(line.since)}</td>'
             f'<td style="{_CELL}">{text_html(line.area_title)}</td></tr>'
         )
     return (
