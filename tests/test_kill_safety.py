@@ -36,7 +36,7 @@ RUN_COLUMNS = {"load_id", "loaded_at", "happened_at", "report"}
 #: Decimal places of fractional columns compared: two honest refreshes of the same rows can
 #: differ in a KPI value's last bits (parallel sums), which is not a half-written transaction.
 DIGITS = 6
-LOAD_KILLS, WATCH_KILLS, REFRESH_KILLS = 20, 5, 5
+LOAD_KILLS, WATCH_KILLS, REFRESH_KILLS = 12, 5, 5  # twelve kills over six transactions
 #: The later month's files loaded by the process killed: every third one (six files).
 KILLED_EVERY = 3
 #: Python, DuckDB and the checker start before a load touches the store: kills land after.
