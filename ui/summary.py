@@ -23,13 +23,15 @@ def summary_table(lines: Sequence[SummaryLine], caption: str, *, detail: bool = 
     """The lines as a table, one row per measure, each named by its row header (a screen
     reader reads "Highest caseload held by one worker, Status, off track"). With ``detail``,
     a line's signal (variation and assurance) and its action when one is recorded are
-    written under its figure. Board mode's first screen leaves them out so that eleven
+    written under its figure, and the area has a column. Board mode's first screen leaves
+    them out (each measure's screen names its area) so that fifteen
     exceptions fit one screen at 1366 × 768 (with them, they took 1,352 px at 1920 × 1080);
     each measure's own screen gives its signal, and its action as its "what next" line."""
-    head = "".join(f'<th scope="col" style="{_HEAD}">{text_html(h)}</th>' for h in HEADER)
-    # Without detail, figure and since-when stay on one line, so a row is one line high
-    # unless a measure's name wraps: thirteen rows wrapped to two lines ran off a 768 px
-    # screen.
+    header = HEADER if detail else HEADER[:-1]
+    head = "".join(f'<th scope="col" style="{_HEAD}">{text_html(h)}</th>' for h in header)
+    # Without detail, figure and since-when stay on one line and the area is left to each
+    # measure's own screen, so a row is one line high: fifteen rows wrapped to two lines ran
+    # off a 768 px screen.
     short = f"{_CELL};white-space:nowrap" if not detail else _CELL
     body = []
     for line in lines:
@@ -44,7 +46,8 @@ def summary_table(lines: Sequence[SummaryLine], caption: str, *, detail: bool = 
             f"{text_html(line.status_text)}</td>"
             f'<td style="{short}">{figure}</td>'
             f'<td style="{short}">{text_html(line.since)}</td>'
-            f'<td style="{_CELL}">{text_html(line.area_title)}</td></tr>'
+            + (f'<td style="{_CELL}">{text_html(line.area_title)}</td>' if detail else "")
+            + "</tr>"
         )
     return (
         '<table class="csc-summary" style="border-collapse:collapse;width:100%;'

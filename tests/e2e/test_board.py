@@ -87,6 +87,7 @@ def _press(page: Page, key: str) -> None:
 def _fits(page: Page) -> None:
     """No scrolling, and the "What next" line wholly on screen."""
     fit = page.evaluate(_FIT)
+    fit["screen"] = page.locator('[data-testid="stMain"] h1').inner_text()  # for a failure
     assert fit["scroll"] <= fit["height"] + 1, fit
     assert fit["next"] is not None and fit["next"] <= fit["height"], fit
 
