@@ -54,6 +54,12 @@ def problem_lines(fc: FileCheck) -> list[tuple]:
     )
 
 
+#: The shared real-formats folder (files other projects and the DfE publish, used as
+#: published): ``CSC_REAL_FORMATS``, else where this machine keeps it. One place, so a clone
+#: outside /work (a worktree, /tmp) finds it the same way in every test.
+REAL_FORMATS = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
+
+
 @contextmanager
 def app_reads(db: Path) -> Iterator[Path]:
     """``CSC_DB`` pointed at ``db`` for an app under test, and put back afterwards."""

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from etl.write import audit, store
 from metrics import api, settings_store
 from metrics.config import DEFAULT_CONFIG, load_config
+from tests.conftest import REAL_FORMATS
 from tests.test_auth import ANALYST, VIEWER, _app, _audit, _errors
 from ui import auth
 from ui.navigation import PAGES, visible
@@ -246,10 +247,7 @@ def test_an_administrator_sets_neighbours_from_the_dfe_table_and_the_median(
     admin_mode: Path,
 ) -> None:
     """The Council settings page's own door for the DfE's statistical-neighbour table."""
-    table = (
-        ROOT.parent / "shared" / "real-formats"
-        / "dfe-cscoe__New_Statistical_Neighbour_Groupings_April_2021.csv"
-    )  # fmt: skip
+    table = REAL_FORMATS / "dfe-cscoe__New_Statistical_Neighbour_Groupings_April_2021.csv"
     config = load_config()
     # As if Northmoor were Camden (DfE 202), whose neighbours the table lists first to last.
     config.path.write_text(
