@@ -59,6 +59,7 @@ STEP_KEY = "board:step"
 ADVANCED_AT_KEY = "board:advanced_at"
 EVERY_KEY = "board:every"
 JUMP_KEY = "board:jump"
+PRESENTING_KEY = "board:presenting"
 ADVANCE_SECONDS = 30
 FIGURE_PX = 96
 TEXT_PX = 24  # the least a board member reads across a room on a 1920 × 1080 screen
@@ -170,7 +171,7 @@ def _controls(db: Path, month: date, screens: list[KPI | None]) -> tuple[date, b
     names = [_name(s) for s in screens]
     step = st.session_state.get(STEP_KEY, 0) % count
     st.session_state[JUMP_KEY] = names[step]  # the list shows the screen on show
-    presenting = st.session_state.get("board:presenting", False)
+    presenting = st.session_state.get(PRESENTING_KEY, False)
     first, back, forward, last, jump, more = st.columns(
         [1, 1.2, 1.1, 1, 3, 1.4], vertical_alignment="bottom"
     )
@@ -202,7 +203,7 @@ def _controls(db: Path, month: date, screens: list[KPI | None]) -> tuple[date, b
         # read through the session state by ``_screens``, which runs before this is drawn
         st.toggle("Every measure (not only those off track or at risk)", key=EVERY_KEY)
         auto = st.toggle(f"Move on every {ADVANCE_SECONDS} seconds", key="board:auto")
-        if st.toggle("Presenting (hide sidebar and banners)", key="board:presenting"):
+        if st.toggle("Presenting (hide sidebar and banners)", key=PRESENTING_KEY):
             st.html(_PRESENTING_CSS)
     return compare, auto
 
@@ -375,7 +376,7 @@ def render() -> None:
         return
     compare, auto = _controls(db, month, _screens(db, month))
     st.fragment(run_every=5 if auto else None)(_measure)(db, month, compare, auto)
-    if not st.session_state.get("board:presenting", False):  # the room's screen is the board's
+    if not st.session_state.get(PRESENTING_KEY, False):  # the room's screen is the board's
         _pack_download(db, month, compare)
 
 

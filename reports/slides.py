@@ -81,15 +81,21 @@ def _height(rows: list[list[str]], width: int) -> int:
     """The table's height at 18 pt, estimated: each row as many lines as its most wrapped
     cell (about 0.6 em a character), 1.2 lines apart, plus the cell margins."""
     widths = _column_widths(rows, width)
-    line = Pt(BODY_PT) * 1.2
     total = 0
     for row in rows:
-        lines = [
-            math.ceil(len(text) * Pt(BODY_PT) * 0.6 / max(w - Inches(0.2), 1)) or 1
-            for text, w in zip(row, widths, strict=True)
-        ]
-        total += max(lines) * line + Pt(6)
+        lines = [_wrapped(text, w) for text, w in zip(row, widths, strict=True)]
+        total += max(lines) * LINE + Pt(6)
     return int(total)
+
+
+#: One line of 18 pt text, 1.2 lines apart.
+LINE = Pt(BODY_PT) * 1.2
+
+
+def _wrapped(text: str, width: int) -> int:
+    """How many lines ``text`` takes at 18 pt in a box ``width`` wide, estimated: about
+    0.6 em a character, less the box's margins."""
+    return math.ceil(len(text) * Pt(BODY_PT) * 0.6 / max(width - Inches(0.2), 1)) or 1
 
 
 ROW_HIGH = Emu(int(Pt(BODY_PT) * 2.1))
@@ -270,11 +276,9 @@ def _area(prs: Presentation, section: AreaSection, lines: list[str], picture: by
 
 
 def _lines_height(lines: list[str], width: int = WIDE - 2 * SIDE) -> int:
-    """The height of ``lines`` at 18 pt in a text box ``width`` wide, estimated as
-    ``_height`` estimates a table's: about 0.6 em a character, 1.2 lines apart."""
-    per_line = max(int((width - Inches(0.2)) / (Pt(BODY_PT) * 0.6)), 1)
-    wrapped = sum(math.ceil(len(line) / per_line) or 1 for line in lines)
-    return int(wrapped * Pt(BODY_PT) * 1.2 + len(lines) * Pt(6))
+    """The height of ``lines`` at 18 pt in a text box ``width`` wide, as ``_height``
+    estimates a table's (``_wrapped``), each paragraph 6 pt apart."""
+    return int(sum(_wrapped(line, width) for line in lines) * LINE + len(lines) * Pt(6))
 
 
 def _fitting_lines(lines: list[str], room: int = HIGH - BODY_TOP - FOOT) -> list[str]:

@@ -8,7 +8,6 @@ loader into a real DuckDB store and read back through the metrics API.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,10 +20,8 @@ from openpyxl import Workbook
 from etl.write import store
 from etl.write.load import load_paths
 from metrics import api
+from tests.conftest import REAL_FORMATS as REAL
 
-#: The shared real-formats folder, as the other real-format tests find it (a worktree's
-#: parents are not the main checkout's).
-REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
 REAL_ANNEX_A = REAL / "sf-liiatools__Annex_A.xlsx"
 COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
 LIST5 = [

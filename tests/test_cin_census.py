@@ -33,9 +33,9 @@ from tests.census_xml import (
     worker,
     write,
 )
+from tests.conftest import REAL_FORMATS as REAL
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
 
 
 @pytest.fixture

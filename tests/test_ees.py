@@ -7,7 +7,6 @@ temporary folders.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,9 @@ from etl.sources.ees.convert import EesFileError, convert, load_mapping
 from etl.sources.ees.importer import import_ees
 from etl.write import store
 from metrics import api
+from tests.conftest import REAL_FORMATS as REAL
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
 LAYOUT = (
     "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
     "region_name,old_la_code,new_la_code,la_name"

@@ -23,9 +23,9 @@ from etl.sources.neighbours import NeighbourFileError, read_table
 from etl.write.load import load_paths
 from metrics import comparison
 from metrics.config import DEFAULT_CONFIG, load_config
+from tests.conftest import REAL_FORMATS as REAL
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
 APRIL_2021 = REAL / "dfe-cscoe__New_Statistical_Neighbour_Groupings_April_2021.csv"
 MODEL_2025 = REAL / "dfe-cscoe__sn_model_2025_wide.csv"
 C4 = REAL / "dfe-cscoe__c4_children_in_need_section_47s_and_icpcs_2013_to_2025.csv"

@@ -28,9 +28,9 @@ from etl.report import FileRejected
 from etl.returns import all_returns, get_return
 from etl.sources.formats import refuse_foreign
 from etl.write.load import check_file
+from tests.conftest import REAL_FORMATS as REAL
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
 if not REAL.is_dir():
     pytest.skip(f"real-format files not found in {REAL}", allow_module_level=True)
 

@@ -11,7 +11,6 @@ recorded beside each).
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -20,8 +19,8 @@ import pytest
 
 from etl.write.load import LoadResult, load_paths
 from metrics import api
+from tests.conftest import REAL_FORMATS as REAL
 
-REAL = Path(os.environ.get("CSC_REAL_FORMATS", "/work/shared/real-formats"))
 if not REAL.is_dir():
     pytest.skip(f"real-format files not found in {REAL}", allow_module_level=True)
 
