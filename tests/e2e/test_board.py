@@ -80,7 +80,13 @@ def _on_screen(page: Page, db, month, kpis, index: int) -> None:
 
 
 def _press(page: Page, key: str) -> None:
+    """Press a key that moves to another screen, and wait until that screen is drawn: on a
+    busy machine the run a key starts may not have begun when the page first looks idle,
+    and a second key pressed then was lost."""
+    position = page.locator(".csc-board-position")
+    before = position.inner_text()
     page.keyboard.press(key)
+    expect(position).not_to_have_text(before, timeout=30_000)
     wait_idle(page)
 
 
