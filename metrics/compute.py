@@ -9,13 +9,14 @@ from the rows themselves, never averaged from teams. A denominator of 0 gives no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 
 import duckdb
 import pandas as pd
 
-from etl.returns import get_return
+from etl.returns import get_return, monthly_returns
 from metrics.declarations import DIMENSIONS, KPI, Measure, declarations, get_kpi, row_source
 from metrics.formatting import as_dates
 
@@ -85,6 +86,26 @@ def _chosen(kpi_ids: Iterable[str] | None) -> list[KPI]:
     if kpi_ids is None:
         return list(declarations().kpis.values())
     return [get_kpi(k) for k in kpi_ids]
+
+
+def kpis_reading(returns: Collection[str]) -> list[str]:
+    """The KPIs whose figures can change when these returns' rows change: each KPI's own
+    return, and any return its row source or measures name in their SQL (the ASYE measures
+    on caseloads look into ``asye_feedback``). A load refreshes only these, so loading one
+    return does not work out every other return's KPIs again. Read from the SQL itself, so a
+    declaration that starts reading another return is followed without a list to keep."""
+    names = {s.name for s in monthly_returns()}
+    chosen = []
+    for kpi in declarations().kpis.values():
+        source = row_source(kpi.return_name)
+        sql = " ".join(
+            [*source.joins, *source.columns.values()]
+            + [m.expression + " " + (m.where or "") for m in (kpi.numerator, kpi.denominator)]
+        )
+        read = {kpi.return_name} | {n for n in names if re.search(rf"\b{n}\b", sql)}
+        if read & set(returns):
+            chosen.append(kpi.id)
+    return chosen
 
 
 def compute_sql(kpi_ids: Iterable[str] | None = None, months: Sequence[date] | None = None) -> str:

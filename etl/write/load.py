@@ -584,7 +584,7 @@ def _refresh_derived(con: duckdb.DuckDBPyConnection, units: list[MonthUnit]) -> 
     """Tables computed from the returns are refreshed inside the same transaction."""
     months = sorted({u.month for u in units if u.month is not None})
     if months:
-        store.kpi_layer().refresh(con, months)
+        store.kpi_layer().refresh(con, months, {u.spec.name for u in units})
 
 
 def _kind_problem(con: duckdb.DuckDBPyConnection, kind: str) -> str | None:
