@@ -5,8 +5,10 @@ could have committed: for a refresh or a one-file load, the state before or the 
 for a multi-file load (one transaction per file, in name order), the state after some first
 ``k`` files. States are compared by table fingerprints: per table, its row count and a hash
 of its rows in order, leaving out what differs between two honest runs (load ids, times and
-the stored report text; fractions are compared to 6 places). The moments are drawn with a
-fixed seed across the part of the run after Python has started, so a failure can be replayed.
+the stored report text; fractions are compared to 6 places). The moments are stratified: the
+part of the run after Python has started is cut into as many equal slices as there are
+kills and one moment is drawn in each, with a fixed seed (so a failure can be replayed), so a
+handful of kills reaches every part of the run where random draws would bunch up.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ RUN_COLUMNS = {"load_id", "loaded_at", "happened_at", "report"}
 #: Decimal places of fractional columns compared: two honest refreshes of the same rows can
 #: differ in a KPI value's last bits (parallel sums), which is not a half-written transaction.
 DIGITS = 6
-LOAD_KILLS, WATCH_KILLS, REFRESH_KILLS = 12, 5, 5  # twelve kills over six transactions
+LOAD_KILLS, WATCH_KILLS, REFRESH_KILLS = 7, 4, 4  # seven kills over six transactions
 #: The later month's files loaded by the process killed: every third one (six files).
 KILLED_EVERY = 3
 #: Python, DuckDB and the checker start before a load touches the store: kills land after.
@@ -94,6 +96,13 @@ def run_and_kill(args: list[str], after: float | None) -> float:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     return time.perf_counter() - start
+
+
+def moments(rng: random.Random, full: float, kills: int) -> list[float]:
+    """One kill moment in each of ``kills`` equal slices of the run after Python started."""
+    start = STARTED * full
+    width = (full - start) / kills
+    return [start + (n + rng.random()) * width for n in range(kills)]
 
 
 def _nearest(state: dict, states: list[dict]) -> str:
@@ -160,10 +169,8 @@ def test_killing_the_loader_leaves_a_committed_state(base, files, tmp_path: Path
     whole = copy_store(base, tmp_path / "whole")
     full = run_and_kill([*load, str(whole)], None)
     assert master_state(whole) == states[-1]
-    rng = random.Random(19)
-    for n in range(LOAD_KILLS):
+    for n, moment in enumerate(moments(random.Random(19), full, LOAD_KILLS)):
         db = copy_store(base, tmp_path / f"kill{n}")
-        moment = rng.uniform(STARTED * full, full)
         run_and_kill([*load, str(db)], moment)
         assert_one_of(db, states, f"loader killed at {moment:.2f} s of {full:.2f} s")
 
@@ -198,8 +205,7 @@ def test_killing_the_watcher_mid_load_leaves_before_or_after(base, files, tmp_pa
     done = watch(0, None)
     full = time.perf_counter() - start
     assert master_state(done) == states[-1]
-    for n in range(1, WATCH_KILLS + 1):
-        moment = rng.uniform(STARTED * full, full)
+    for n, moment in enumerate(moments(rng, full, WATCH_KILLS), start=1):
         db = watch(n, moment)
         assert_one_of(db, states, f"watcher killed at {moment:.2f} s of {full:.2f} s")
 
@@ -215,9 +221,7 @@ def test_killing_a_refresh_leaves_before_or_after(base, files, tmp_path: Path) -
     full = run_and_kill([*refresh, str(whole)], None)
     after = master_state(whole)
     assert after["kpi_values"][0] > 0 and after != before
-    rng = random.Random(23)
-    for n in range(REFRESH_KILLS):
+    for n, moment in enumerate(moments(random.Random(23), full, REFRESH_KILLS)):
         db = copy_store(loaded, tmp_path / f"kill{n}")
-        moment = rng.uniform(STARTED * full, full)
         run_and_kill([*refresh, str(db)], moment)
         assert_one_of(db, [before, after], f"refresh killed at {moment:.2f} s of {full:.2f} s")
