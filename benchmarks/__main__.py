@@ -1,5 +1,11 @@
-"""``python -m benchmarks [--quick] [--store-dir data/bench]``: every measurement, printed as
-it is taken (one ``[key]`` line each, with its bound and ratio), then written to BENCHMARKS.md.
+"""``python -m benchmarks [--quick | --smoke] [--store-dir data/bench]``: every measurement,
+printed as it is taken (one ``[key]`` line each, with its bound and ratio), then written to
+BENCHMARKS.md (the full run only).
+
+Three sizes: the full run (1, 20 and 153 councils: the figures BENCHMARKS.md records), the
+quick run (a few minutes, for a check by hand after a change) and the smoke run (every
+measurement taken once on the smallest inputs: what the test suite runs to prove each
+measurement still works; its figures say little).
 
 Exits non-zero only if something fails; a missed target is reported, not an error.
 """
@@ -27,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Plan:
-    """How big and how often: the full run, or the quick one CI runs."""
+    """How big and how often: the full, quick or smoke run."""
 
     councils: tuple[int, ...]
     months: int
@@ -49,7 +55,7 @@ class Plan:
 
 
 FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 8_000, 3, 3)
-# CI's quick run opens three pages in the browser: the overview (tiles), Caseloads (the
+# The quick run opens three pages in the browser: the overview (tiles), Caseloads (the
 # heaviest area page, with its own target) and Statutory visits; the full run opens them all.
 QUICK = Plan(
     (1, 3),
@@ -67,11 +73,31 @@ QUICK = Plan(
     census_children=4_000,
     ssda903_episodes=10_000,
 )
+SMOKE = Plan(
+    (1,),
+    3,
+    1,
+    1,
+    1,
+    False,
+    2_000,
+    (2,),
+    4_000,
+    1,
+    1,
+    ("overview", "caseloads"),
+    census_children=300,
+    ssda903_episodes=1_000,
+)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small stores, < 2 minutes")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small stores, a few minutes")
+    size.add_argument(
+        "--smoke", action="store_true", help="every measurement once on the smallest inputs"
+    )
     parser.add_argument("--store-dir", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument(
         "--councils", type=int, nargs="+", help="store sizes in councils (default 1 20 153)"
@@ -79,7 +105,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--report",
         type=Path,
-        help="Markdown file to write (default BENCHMARKS.md for a full run; none for --quick)",
+        help="Markdown file to write (default BENCHMARKS.md for a full run; none otherwise)",
     )
     return parser.parse_args(argv)
 
@@ -130,12 +156,13 @@ def run(plan: Plan, folder: Path) -> tuple[list[Measurement], list[tuple[StoreIn
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    plan = QUICK if args.quick else FULL
+    plan = QUICK if args.quick else SMOKE if args.smoke else FULL
     if args.councils:
         plan = Plan(tuple(args.councils), *list(vars(plan).values())[1:])
     args.store_dir.mkdir(parents=True, exist_ok=True)
     results, stores = run(plan, args.store_dir.resolve())
-    target = args.report or (None if args.quick else ROOT / "BENCHMARKS.md")
+    full = not (args.quick or args.smoke)
+    target = args.report or (ROOT / "BENCHMARKS.md" if full else None)
     if target is not None:
         command = " ".join(["python -m benchmarks", *(argv if argv is not None else sys.argv[1:])])
         write_report(target, results_block(results, stores, command))
