@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,13 +20,23 @@ ROOT = Path(__file__).resolve().parent.parent
 APRIL, MAY = date(2021, 4, 1), date(2021, 5, 1)
 
 
-@pytest.fixture
-def store_with_april(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Path]]]:
-    """A real store holding April 2021; the demo generator's May files ready to upload."""
-    files = {p.name: p for p in write_returns(tmp_path / "files", months=2, end=MAY)}
-    db = tmp_path / "store" / "csc.duckdb"
+@pytest.fixture(scope="module")
+def april(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
+    """April 2021 loaded once through the loader, and the demo generator's May files."""
+    folder = tmp_path_factory.mktemp("april")
+    files = {p.name: p for p in write_returns(folder / "files", months=2, end=MAY)}
+    db = folder / "store" / "csc.duckdb"
     april = [p for name, p in files.items() if name.endswith("2021-04.csv")]
     assert all(r.ok for r in load_paths(db, april))
+    return db, files
+
+
+@pytest.fixture
+def store_with_april(april, tmp_path: Path) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """A real store holding April 2021 (a copy of the store folder loaded once, so each test
+    writes its own); the demo generator's May files ready to upload."""
+    loaded, files = april
+    db = Path(shutil.copytree(loaded.parent, tmp_path / "store")) / loaded.name
     with app_reads(db):
         yield db, files
 
