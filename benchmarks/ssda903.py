@@ -21,8 +21,9 @@ from benchmarks.timing import Measurement, median_seconds
 from etl.write.load import load_paths
 
 EPISODES_PER_CHILD = 4
-#: The bound in seconds a set of 100,000 episodes must load within on a 2-core machine.
-SECONDS_BOUND = 60.0
+#: The seconds a set of 100,000 episodes must load within on a 2-core machine (issue 28: the
+#: census's 10 s, "the same for an SSDA903 set").
+SECONDS_BOUND = 10.0
 #: ... and within this many times DuckDB's read of the episodes file.
 RATIO_BOUND = 3.0
 MEMORY_BOUND_MB = 1024.0
