@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -26,6 +27,8 @@ os.environ.setdefault("CSC_PSEUDONYM_KEY", tempfile.mkdtemp(prefix="csc-key-") +
 
 from etl.write import store
 from etl.write.load import FileCheck
+from metrics import compute
+from metrics.formatting import as_dates
 
 
 def table_checksums(db: Path, skip: tuple[str, ...] = ("load_log", "audit")) -> dict[str, str]:
@@ -83,3 +86,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     results = build_demo(path)
     assert all(r.ok for r in results), [r.report.to_text() for r in results if not r.ok]
     return path
+
+
+def stored_and_fresh(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The store's ``kpi_values`` and every KPI counted afresh from its rows, both sorted by
+    their keys: two frames that must be equal whenever the stored values are right."""
+    con = store.open_reader(db)
+    try:
+        cols = ", ".join(compute.COLUMNS)
+        stored = as_dates(con.execute(f"SELECT {cols} FROM kpi_values").df())
+        fresh = compute.compute(con)
+    finally:
+        con.close()
+    keys = compute.KEY_COLUMNS
+    return (
+        stored.sort_values(keys).reset_index(drop=True),
+        fresh.sort_values(keys).reset_index(drop=True),
+    )

@@ -24,7 +24,7 @@ from demo.build import build_demo
 from demo.council import RETURN_COLUMNS, TEAMS
 from etl.write import store
 from metrics import compute
-from metrics.snapshot import as_dates
+from tests.conftest import stored_and_fresh
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = [
@@ -111,14 +111,6 @@ def test_scaled_store_teams_are_prefixed_by_council(stores) -> None:
 
 def test_scaled_store_kpis_from_the_table_equal_kpis_from_raw_rows(stores) -> None:
     _, bulk = stores
-    stored = as_dates(_table(bulk, f"SELECT {', '.join(compute.COLUMNS)} FROM kpi_values"))
-    con = store.open_reader(bulk)
-    try:
-        raw = compute.compute(con)
-    finally:
-        con.close()
-    keys = compute.KEY_COLUMNS
-    stored = stored.sort_values(keys).reset_index(drop=True)
-    raw = raw.sort_values(keys).reset_index(drop=True)
+    stored, raw = stored_and_fresh(bulk)
     assert len(raw) > 0 and (raw["team"] == compute.ALL).any()
     pd.testing.assert_frame_equal(stored, raw, check_dtype=False)

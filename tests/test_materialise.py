@@ -13,25 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from demo.files import write_returns
-from etl.write import store
 from etl.write.load import load_paths
-from metrics import compute
 from metrics.compute import kpis_reading
-from metrics.formatting import as_dates
-
-
-def _stored_and_fresh(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    con = store.open_reader(db)
-    try:
-        cols = ", ".join(compute.COLUMNS)
-        stored = as_dates(con.execute(f"SELECT {cols} FROM kpi_values").df())
-        fresh = compute.compute(con)
-    finally:
-        con.close()
-    keys = compute.KEY_COLUMNS
-    stored = stored.sort_values(keys).reset_index(drop=True)
-    fresh = fresh.sort_values(keys).reset_index(drop=True)
-    return stored, fresh
+from tests.conftest import stored_and_fresh
 
 
 def test_a_kpi_is_refreshed_by_every_return_its_sql_reads() -> None:
@@ -45,12 +29,12 @@ def test_loading_returns_one_at_a_time_leaves_the_values_counted_afresh(tmp_path
     files = {p.name.split("_20")[0]: p for p in write_returns(tmp_path / "in", months=1)}
     db = tmp_path / "store" / "csc.duckdb"
     assert all(r.ok for r in load_paths(db, [files["caseloads"]]))
-    stored, fresh = _stored_and_fresh(db)
+    stored, fresh = stored_and_fresh(db)
     pd.testing.assert_frame_equal(stored, fresh, check_dtype=False)
     before = stored.query("kpi == 'asye_response_rate_pct'")
     # The feedback, loaded after the caseloads, changes a caseloads KPI: it must be redone.
     assert all(r.ok for r in load_paths(db, [files["asye_feedback"], files["visits"]]))
-    stored, fresh = _stored_and_fresh(db)
+    stored, fresh = stored_and_fresh(db)
     pd.testing.assert_frame_equal(stored, fresh, check_dtype=False)
     after = stored.query("kpi == 'asye_response_rate_pct'")
     assert not before.reset_index(drop=True).equals(after.reset_index(drop=True))
