@@ -172,11 +172,13 @@ def test_the_first_trend_is_a_picture_until_someone_asks_for_the_interactive_cha
     assert page.locator(".js-plotly-plot").count() == 0  # no plotly.js for a first look
     (picture,) = static_charts(page)
     assert picture["drawn"] > 0
-    page.get_by_text("Interactive chart").first.click()
+    page.get_by_text("Interactive chart").first.click()  # (the switch itself is drawn hidden)
+    expect(page.get_by_role("switch", name="Interactive chart").first).to_be_checked()
     wait_idle(page)
-    # The run the toggle starts may not have begun when the page first looks idle (a loaded
-    # machine): wait for the chart it draws, then read it.
-    expect(page.locator(".js-plotly-plot")).to_have_count(1)
+    # The run the toggle starts may not have begun when the page first looks idle, and the
+    # first Plotly chart fetches and compiles plotly.js (seconds on a loaded two-core machine,
+    # where CI once saw nothing after 5 s): wait for the chart it draws, then read it.
+    expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=30_000)
     traces = drawn_charts(page)
     assert traces[0] > 0
     assert page.locator("img.csc-chart").count() == 0  # the same chart, now drawn by Plotly
