@@ -6,8 +6,10 @@ tests that write build their own small store.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,15 +79,35 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "store" / "csc.duckdb"
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo council's store, built once for the whole session (read-only for tests)."""
+def _build_demo(path: Path) -> None:
     from demo.build import build_demo
 
-    path = tmp_path_factory.mktemp("demo") / "csc.duckdb"
     results = build_demo(path)
     assert all(r.ok for r in results), [r.report.to_text() for r in results if not r.ok]
-    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The demo council's store, built once for the whole run (read-only for tests).
+
+    Under xdist the first worker to ask builds it in the run's shared folder, under a lock,
+    and every worker copies the built folder (a store and its snapshot) to its own: the
+    build took 70-90 s a worker on CI's two cores, and a reader may publish a snapshot, so
+    workers never share one store.
+    """
+    mine = tmp_path_factory.mktemp("demo")
+    if worker_id == "master":  # no xdist: nothing to share
+        _build_demo(mine / "csc.duckdb")
+        return mine / "csc.duckdb"
+    shared = tmp_path_factory.getbasetemp().parent / "demo-shared"
+    shared.mkdir(exist_ok=True)
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / "built").exists():
+            _build_demo(shared / "store" / "csc.duckdb")
+            (shared / "built").touch()
+    shutil.copytree(shared / "store", mine / "store")
+    return mine / "store" / "csc.duckdb"
 
 
 def stored_and_fresh(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
