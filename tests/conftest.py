@@ -11,7 +11,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,35 +79,42 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "store" / "csc.duckdb"
 
 
-def _build_demo(path: Path) -> None:
+def built_once(
+    factory: pytest.TempPathFactory, worker_id: str, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder ``build`` fills, built once for the whole run and copied to this worker's own.
+
+    Under xdist the first worker to ask builds it in the run's shared folder, under a lock,
+    and every worker copies it: the demo store took 70-90 s to build on each of CI's two
+    workers. Each worker gets its own copy because a reader may publish a snapshot and some
+    tests load into the store.
+    """
+    mine = factory.mktemp(name)
+    if worker_id == "master":  # no xdist: nothing to share
+        build(mine)
+        return mine
+    shared = factory.getbasetemp().parent / f"{name}-shared"
+    shared.mkdir(exist_ok=True)
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / "built").exists():
+            build(shared / "folder")
+            (shared / "built").touch()
+    shutil.copytree(shared / "folder", mine, dirs_exist_ok=True)
+    return mine
+
+
+def _build_demo(folder: Path) -> None:
     from demo.build import build_demo
 
-    results = build_demo(path)
+    results = build_demo(folder / "csc.duckdb")
     assert all(r.ok for r in results), [r.report.to_text() for r in results if not r.ok]
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The demo council's store, built once for the whole run (read-only for tests).
-
-    Under xdist the first worker to ask builds it in the run's shared folder, under a lock,
-    and every worker copies the built folder (a store and its snapshot) to its own: the
-    build took 70-90 s a worker on CI's two cores, and a reader may publish a snapshot, so
-    workers never share one store.
-    """
-    mine = tmp_path_factory.mktemp("demo")
-    if worker_id == "master":  # no xdist: nothing to share
-        _build_demo(mine / "csc.duckdb")
-        return mine / "csc.duckdb"
-    shared = tmp_path_factory.getbasetemp().parent / "demo-shared"
-    shared.mkdir(exist_ok=True)
-    with open(shared / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not (shared / "built").exists():
-            _build_demo(shared / "store" / "csc.duckdb")
-            (shared / "built").touch()
-    shutil.copytree(shared / "store", mine / "store")
-    return mine / "store" / "csc.duckdb"
+    """The demo council's store, built once for the whole run (read-only for tests)."""
+    return built_once(tmp_path_factory, worker_id, "demo", _build_demo) / "csc.duckdb"
 
 
 def stored_and_fresh(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

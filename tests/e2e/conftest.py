@@ -21,6 +21,7 @@ from benchmarks.browser import free_port, wait_healthy
 from demo.files import write_returns
 from etl.write.load import load_backlog
 from metrics import api
+from tests.conftest import built_once
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,16 +49,22 @@ class E2EStore:
     held_back: dict[str, Path]
 
 
-@pytest.fixture(scope="session")
-def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> E2EStore:
-    """A real store of Northmoor's synthetic returns, all but the last month loaded."""
-    root = tmp_path_factory.mktemp("e2e")
+def _build_e2e(root: Path) -> None:
     files = write_returns(root / "files", months=STORE_MONTHS)
-    held_back = {p.name: p for p in files if UPLOAD_MONTH in p.name}
+    held_back = [p for p in files if UPLOAD_MONTH in p.name]
     assert held_back, "the demo generator no longer writes the month held back for uploading"
-    db = root / "store" / "csc.duckdb"
-    results = load_backlog(db, [p for p in files if p.name not in held_back])
+    results = load_backlog(root / "store" / "csc.duckdb", [p for p in files if p not in held_back])
     assert all(r.ok for r in results), [r.message for r in results if not r.ok]
+
+
+@pytest.fixture(scope="session")
+def e2e_store(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> E2EStore:
+    """A real store of Northmoor's synthetic returns, all but the last month loaded (built
+    once a run, each worker its own copy: tests upload into it)."""
+    root = built_once(tmp_path_factory, worker_id, "e2e", _build_e2e)
+    files = (p for p in (root / "files").rglob("*") if p.is_file())
+    held_back = {p.name: p for p in files if UPLOAD_MONTH in p.name}
+    db = root / "store" / "csc.duckdb"
     return E2EStore(db, max(api.months(db)), held_back)
 
 

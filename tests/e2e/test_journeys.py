@@ -93,6 +93,9 @@ def test_an_analyst_loads_a_month_and_sees_it_on_the_overview_without_reloading(
     for name, path in sorted(e2e_store.held_back.items()):
         _upload(page, name, path.read_bytes())
         load = page.get_by_role("button", name=f"Load {name}")
+        # The check runs before the button is drawn: an Annex A workbook's took over 30 s
+        # (Playwright's default wait) on a loaded two-core machine.
+        expect(load).to_be_visible(timeout=90_000)
         load.click()
         # This file's own outcome, not an earlier file's "Loaded:" still on screen: its button
         # goes once the load has run, and only then may the next file be dropped in.
