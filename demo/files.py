@@ -17,6 +17,7 @@ import pandas as pd
 
 from demo.annex import write_annex_a
 from demo.council import DEMO_END, RETURN_COLUMNS, WARM_UP, Council, month_end, month_starts
+from demo.cp_plans import cp_plans_rows
 from demo.front_door import front_door_rows
 from demo.looked_after import looked_after_rows
 from demo.practice import practice_rows
@@ -25,11 +26,13 @@ from etl.returns import get_return
 
 def month_rows(council: Council, month: date) -> dict[str, list[dict[str, str]]]:
     """Move the council on one month and return every return's rows for that month: its own
-    (``Council.step``), then the front door's and the practice returns' made from its state."""
+    (``Council.step``), then the front door's, the practice returns', the children looked
+    after and the child protection plans made from its state."""
     rows = council.step(month)
     rows.update(front_door_rows(council, month))
     rows.update(practice_rows(council, month))
     rows.update(looked_after_rows(council, month))
+    rows.update(cp_plans_rows(council, month))
     return rows
 
 

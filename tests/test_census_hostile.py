@@ -161,7 +161,12 @@ def test_a_census_in_a_namespace_or_utf16_is_read_the_same(tmp_path: Path, monke
         try:
             assert fc.accepted, fc.report.to_text()
             assert "1 child, 1 referral episode read, 0 set aside" in fc.report.lists[0]
-            assert {u.spec.name for u in fc.units} == {"referrals", "assessments", "icpc"}
+            assert {u.spec.name for u in fc.units} == {
+                "referrals",
+                "assessments",
+                "icpc",
+                "cp_plans",
+            }
         finally:
             fc.discard()
 

@@ -33,7 +33,7 @@ from etl.read.reader import PERSONAL_DATA_DROPPED, RawReturn, pseudonymised
 from etl.read.sniff import Source, open_source
 from etl.read.xml_safe import PROLOG_BYTES, iter_records, local, text_of
 from etl.report import EXAMPLE_ROWS, FileRejected, Finding, ValidationReport
-from etl.returns import ReturnSpec
+from etl.returns import MonthSplit, ReturnSpec
 from etl.sources.annex_a import last_whole_month, split_months
 
 DECLARATIONS = Path(__file__).resolve().parent
@@ -304,11 +304,12 @@ def _by_record(finding: Finding, part: ReturnRows) -> Finding:
     )
 
 
-def split_period(first: date, last: date) -> Callable:
-    """Months of a census period: a return's rows in each month its ``split`` puts them."""
+def split_period(first: date, last: date, splits: dict[str, MonthSplit]) -> Callable:
+    """Months of a census period: a return's rows in each month its split (``splits``, by
+    return name) puts them."""
 
     def months(spec: ReturnSpec, typed: pd.DataFrame) -> Iterator[tuple[date, pd.DataFrame]]:
-        return split_months(typed, spec.annex_a.split, last, first_month=first)
+        return split_months(typed, splits[spec.name], last, first_month=first)
 
     return months
 

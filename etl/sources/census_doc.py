@@ -62,8 +62,8 @@ def _cin() -> list[str]:
         f"### {spec['title']}",
         "",
         f"Years {spec['first_year']}–{spec['last_year']} (header `Year`; 2022 = April 2021 to "
-        "March 2022). Each `<CINdetails>` episode gives its referral, each `Assessments` and "
-        "`Section47` block in it a row of the return named.",
+        "March 2022). Each `<CINdetails>` episode gives its referral, each `Assessments`, "
+        "`Section47` and `ChildProtectionPlans` block in it a row of the return named.",
         "",
         "| return | one row per | column ← element |",
         "|---|---|---|",
@@ -75,6 +75,12 @@ def _cin() -> list[str]:
             columns.append(
                 f"`{history['column']}` ← earlier `{history['of']}` of the same child in the "
                 f"file, on or after the same day {history['months']} months before"
+            )
+        if "months" in item:
+            months = item["months"]
+            columns.append(
+                f"in the month of its `{months['event']}`, and each month before it from that of "
+                f"its `{months['open_from']}` while still open at month end"
             )
         lines.append(f"| `{name}` | `{item['each']}` | {'; '.join(columns)} |")
     lines += [

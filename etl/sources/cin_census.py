@@ -1,4 +1,5 @@
-"""The children in need census XML into the referrals, assessments and ICPC returns.
+"""The children in need census XML into the referrals, assessments, ICPC and child
+protection plan returns.
 
 Follows ``etl/sources/cin_census.yaml``: one ``<Child>`` at a time (streamed), each
 ``<CINdetails>`` episode giving a referral, its ``<Assessments>`` and its ``<Section47>``
@@ -29,7 +30,7 @@ from etl.english import uk_date
 from etl.read.sniff import Source
 from etl.read.xml_safe import local, text_of
 from etl.report import Finding, ValidationReport
-from etl.returns import get_return
+from etl.returns import MonthSplit, get_return
 from etl.sources.census import (
     Header,
     ReturnRows,
@@ -249,11 +250,16 @@ def check_cin(
             "Export the census again from the case management system.",
         )
     first, last = period_months(header.reference_date)
+    # A return's own months rule (a return no Annex A list gives), else its Annex A list's.
+    splits = {
+        key: MonthSplit(**item["months"]) if "months" in item else parts[key].spec.annex_a.split
+        for key, item in returns.items()
+    }
     ids, cleaned = clean_ids(name, parts["referrals"].spec, "child_id", child_ids)
     for part in parts.values():
         part.cleaned = ids
     problems, warnings, units = checked_units(
-        name, list(parts.values()), stage, split_period(first, last), ORIGIN
+        name, list(parts.values()), stage, split_period(first, last, splits), ORIGIN
     )
     warnings = [*cleaned, *warnings]
     fix = (
