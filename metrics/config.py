@@ -64,6 +64,7 @@ SETTINGS: dict[str, Setting] = {
     "retention_days": Setting(int, 90),
     "thresholds": Setting(dict, {}),
     "spc": Setting(dict, {}),
+    "ssd_job_titles": Setting(dict, {}),
 }
 _SUPPRESSION_KEYS = {"mode", "threshold", "enabled_for_exports"}
 _SUPPRESSION = {"mode": str, "threshold": int, "enabled_for_exports": bool}
@@ -189,6 +190,9 @@ class CouncilConfig:
     sql_numbers: dict[str, int] = field(default_factory=dict)
     #: Making Data Count's rules as the council sets them (``spc:``; defaults otherwise)
     spc: SpcRules = field(default_factory=SpcRules)
+    #: An SSD job title (folded to upper case) -> the caseloads return's role (QSW, ASYE...):
+    #: the SSD gives job titles as the council's HR system writes them.
+    ssd_job_titles: dict[str, str] = field(default_factory=dict)
 
     def threshold(self, key: str) -> Threshold | None:
         return self.thresholds.get(key)
@@ -419,6 +423,10 @@ def _load(path: Path, mtime_ns: int) -> CouncilConfig:
         retention_days=_retention_days(raw.get("retention_days", 90)),
         neighbour_average=_neighbour_average(raw.get("neighbour_average", "mean")),
         spc=_spc(path.name, raw.get("spc") or {}),
+        ssd_job_titles={
+            " ".join(str(k).upper().split()): str(v).upper()
+            for k, v in (raw.get("ssd_job_titles") or {}).items()
+        },
     )
 
 

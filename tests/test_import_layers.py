@@ -164,6 +164,8 @@ CALL_TIME_UPWARD = {
     ("etl.sources.ees.convert", "metrics.declarations"),
     # a census's LEA is checked against the council's la_code
     ("etl.sources.census", "metrics.config"),
+    # an SSD extract is read with the council's visiting timescales and job-title mapping
+    ("etl.sources.ssd.settings", "metrics.config"),
     # an actions row (commentary) that names an undeclared KPI is refused
     ("etl.sources.actions", "metrics.declarations"),
 }

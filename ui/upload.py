@@ -20,7 +20,6 @@ import streamlit as st
 
 from etl.read.reader import max_bytes
 from etl.returns import all_returns
-from etl.sources import ssda903
 from etl.sources.census_file import census_title
 from etl.templates import template_workbook
 from etl.write import retention, store
@@ -32,6 +31,7 @@ from etl.write.load import (
     commit_checked,
     conflicts,
     describe_changes,
+    group_sets,
     pending_changes,
 )
 from metrics.formatting import uk_month
@@ -87,16 +87,9 @@ def _log_refusal(db: Path, entry: Upload) -> None:
 
 
 def upload_sets(uploads: list) -> list[list]:
-    """Uploads in order, each alone, except SSDA903 tables: dropped together, they are one
-    set (in the place of the first), checked and loaded together as the loader does."""
-    tables = [u for u in uploads if ssda903.recognise(u.name, u.getvalue())]
-    out = []
-    for upload in uploads:
-        if not any(upload is t for t in tables):
-            out.append([upload])
-        elif upload is tables[0]:
-            out.append(tables)
-    return out
+    """Uploads grouped as the loader groups files: SSDA903 or SSD tables dropped together
+    are one set per source, checked and loaded together (``group_sets``)."""
+    return group_sets(uploads, lambda u: (u.name, u.getvalue()))
 
 
 def checked_uploads(db: Path, uploads: list, as_at: date | None = None) -> list[tuple[str, Upload]]:

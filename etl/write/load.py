@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from types import ModuleType
+from typing import TypeVar
 
 import duckdb
 
@@ -39,7 +41,7 @@ from etl.read.reader import (
 from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
-from etl.sources import actions, ssda903
+from etl.sources import actions, ssd, ssda903
 from etl.sources.annex_a import check_workbook, date_in_name, find_lists
 from etl.sources.census_file import check_census
 from etl.write import audit, retention, store
@@ -47,6 +49,7 @@ from etl.write import audit, retention, store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+T = TypeVar("T")
 #: Findings that name personal data: a column the reader dropped (file read), the older
 #: refusal's, and a child's identifier among the values (an NHS number as child ID, a
 #: postcode in a commentary). A file with any is never kept, only its report.
@@ -259,8 +262,13 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
     clear_stale_stages()
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
     with _refusing(name, source, stage) as refused:
-        if ssda903.recognise(name, source):  # an SSDA903 table on its own: a set of one
-            report, units = ssda903.check_set([(name, source)], as_at, stage)
+        tables = set_source(name, source)
+        if tables is not None:  # an SSDA903 or SSD table on its own: a set of one
+            report, units = tables.check_set([(name, source)], as_at, stage)
+            return FileCheck(name, source, digest, report, None, stage, units)
+        members = ssd.zip_members(name, source)
+        if members is not None:  # an SSD extract in one zip: its tables, one set
+            report, units = ssd.check_set(members, as_at, stage)
             return FileCheck(name, source, digest, report, None, stage, units)
         census = check_census(name, source, stage)
         if census is not None:
@@ -276,18 +284,30 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
     return FileCheck(name, source, digest, refused.report, None, identified=refused.identified)
 
 
+#: Sources whose tables are read together as one set (``recognise``, ``digest``, ``check_set``).
+SET_SOURCES = (ssda903, ssd)
+
+
+def set_source(name: str, source: Source) -> ModuleType | None:
+    """The set source a file is a table of (SSDA903 or SSD), or None."""
+    return next((m for m in SET_SOURCES if m.recognise(name, source)), None)
+
+
 def check_ssda903(files: list[tuple[str, Source]], as_at: date | None = None) -> FileCheck:
-    """The tables of one SSDA903 return (paths or uploads' bytes), checked as one file: the
-    header's dates of birth check the others' dates, the episodes give each review its period
-    of care (``etl.sources.ssda903``). Named, kept and logged as one, under all their names."""
+    """The tables of one SSDA903 return or one SSD extract (paths or uploads' bytes), checked
+    as one file: the 903 header's dates of birth check the others' dates and its episodes give
+    each review its period of care (``etl.sources.ssda903``); the SSD's involvements, visits
+    and the rest fill the returns together (``etl.sources.ssd``). Named, kept and logged as
+    one, under all their names."""
     files = [(safe_name(name), source) for name, source in files]
     name = " + ".join(n for n, _ in files)[:160]  # a kept report's name stays under 255
-    digest = ssda903.digest([(n, s, _sha256(s)) for n, s in files])
+    tables = set_source(*files[0]) or ssda903
+    digest = tables.digest([(n, s, _sha256(s)) for n, s in files])
     clear_stale_stages()
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
     source = files[0][1]
     with _refusing(name, source, stage) as refused:
-        report, units = ssda903.check_set(files, as_at, stage)
+        report, units = tables.check_set(files, as_at, stage)
         return FileCheck(name, source, digest, report, None, stage, units)
     return FileCheck(name, source, digest, refused.report, None)
 
@@ -415,6 +435,7 @@ ORIGIN_WORDS = {
     "cin_census": "the CIN census",
     "csww": "the workforce census",
     ssda903.ORIGIN: "the SSDA903 tables",
+    ssd.ORIGIN: "the SSD extract",
 }
 
 
@@ -863,17 +884,27 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def ssda903_sets(files: list[Path]) -> list[list[Path]]:
-    """Files in order, each alone, except SSDA903 tables: those given together are one set
-    (in the place of the first), since a year's tables are checked and loaded together."""
-    tables = [p for p in files if ssda903.recognise(p.name, p)]
-    out: list[list[Path]] = []
-    for path in files:
-        if path not in tables:
-            out.append([path])
-        elif path == tables[0]:
-            out.append(tables)
+def group_sets(items: list[T], name_and_source: Callable[[T], tuple[str, Source]]) -> list[list[T]]:
+    """Items (files, uploads) in order, each alone, except SSDA903 tables and SSD tables:
+    those of one source given together are one set (in the place of the first), since a
+    year's 903 tables, or a night's SSD extract, are checked and loaded together."""
+    sets: dict[object, list[T]] = {}
+    out: list[list[T]] = []
+    for item in items:
+        tables = set_source(*name_and_source(item))
+        if tables is None:
+            out.append([item])
+        elif tables not in sets:
+            sets[tables] = [item]
+            out.append(sets[tables])
+        else:
+            sets[tables].append(item)
     return out
+
+
+def ssda903_sets(files: list[Path]) -> list[list[Path]]:
+    """Files grouped as ``group_sets`` groups them (the loader's and the drop folder's)."""
+    return group_sets(files, lambda p: (p.name, p))
 
 
 def load_paths(
