@@ -22,8 +22,8 @@ from metrics import api
 ROOT = Path(__file__).resolve().parent.parent
 ALL = "ALL"
 TEAM = declaration()[0]
-MAY, JUN, JUL, NOV = date(2021, 5, 1), date(2021, 6, 1), date(2021, 7, 1), date(2021, 11, 1)
-JAN, MAR = date(2022, 1, 1), date(2022, 3, 1)
+APR, MAY, JUN, JUL = date(2021, 4, 1), date(2021, 5, 1), date(2021, 6, 1), date(2021, 7, 1)
+NOV, DEC, JAN, MAR = date(2021, 11, 1), date(2021, 12, 1), date(2022, 1, 1), date(2022, 3, 1)
 
 #: The personal data the tables carry: none of it may be anywhere once loaded.
 DOBS = ("14/05/2010", "02/09/2012", "30/06/2008", "11/11/2011", "07/03/2015", "21/12/2009")
@@ -132,6 +132,22 @@ EXPECTED = {
     ("cla_reviews_in_time_pct", NOV, ALL): 100.0,
     # January: R1 on the 20th working day (in time), R2 on the 21st: 1 of 2
     ("cla_reviews_in_time_pct", JAN, ALL): 50.0,
+    # Reviews overdue at month end (the last review held by then, from any month's rows or
+    # named as the previous review of a later one):
+    # April: C1's and C2's last review was their first, on 1 Feb 2021 (named by their May
+    # reviews), so the second is due 1 May: not yet. C4 became looked after on Thu 1 Apr
+    # 2021: 20 working days later, with Good Friday 2 Apr, Easter Monday 5 Apr and Mon 3 May
+    # bank holidays: 6-9 Apr (4), 12-30 Apr (15) = 19, Tue 4 May = 20: due 4 May, not yet.
+    ("cla_reviews_overdue", APR, ALL): 0,
+    # May: C1 (1 May) and C2 (2 May) held their second reviews; C4's first was due 4 May and
+    # is not held: 1. C3 (from the 3 May bank holiday) is due 1 June: not yet.
+    ("cla_reviews_overdue", MAY, ALL): 1,
+    # December: C2's third review was due 2 Nov 2021 (6 months after 2 May): overdue; C4
+    # still has none; C1's third was on 1 Nov (next 1 May 2022); R1, R2 due 13 Jan: 2.
+    ("cla_reviews_overdue", DEC, ALL): 2,
+    # March: C2 still overdue; C4 ceased on 31 Mar (not looked after at its end); R1 and R2
+    # held their first reviews in January (next due 13 and 14 Apr): 1.
+    ("cla_reviews_overdue", MAR, ALL): 1,
     # June: C1's two missing episodes (C2 away without authorisation is not one) = 2
     ("cla_missing_episodes", JUN, ALL): 2,
     ("cla_children_missing", JUN, ALL): 1,  # C1, once
@@ -249,3 +265,40 @@ def test_the_area_page_shows_the_hand_counted_figures(loaded: tuple[Path, list])
     assert shown["Children in care with 3+ placements — Whole council"] == "25.0%"  # 1 of 4
     assert shown["Children looked after (CLA) — Whole council"] == "4"
     assert any(m.value == api.how_calculated("cla_reviews_in_time_pct") for m in at.markdown)
+
+
+#: One month's looked_after return (March 2022) whose children change placement, carer and
+#: legal status in every way the SSDA903 codes allow; the 12 months run from 1 Apr 2021.
+RNE_MONTH = (
+    "child_id,team,episode_start,episode_end,reason_new_episode,legal_status,placement_type\n"
+    # X: the placement running on 1 Apr 2021 (S) = 1; T, a new placement and carer with a
+    # new legal status = 2; U, a new placement with the same carer = no move; B, a new legal
+    # status and placement with the same carer = no move; P, a new placement and carer = 3.
+    "X,CIC,2021-01-01,2021-05-01,S,V2,U1\n"
+    "X,CIC,2021-05-01,2021-07-01,T,C2,U4\n"
+    "X,CIC,2021-07-01,2021-09-01,U,C2,U5\n"
+    "X,CIC,2021-09-01,2021-11-01,B,C1,A4\n"
+    "X,CIC,2021-11-01,,P,C1,U3\n"
+    # Y: the placement running on 1 Apr 2021 = 1; L, a new legal status only = no move: 1.
+    "Y,CIC,2021-01-01,2021-05-01,S,V2,U1\n"
+    "Y,CIC,2021-05-01,,L,C2,U1\n"
+    # W: the episode running on 1 Apr 2021 began with U (its S ended before the 12 months
+    # and is not sent): still the placement the child was in = 1; P = 2.
+    "W,CIC,2021-02-01,2021-10-01,U,C2,U5\n"
+    "W,CIC,2021-10-01,,P,C2,U3\n"
+)
+
+
+def test_only_a_change_of_carer_is_a_new_placement(tmp_path: Path) -> None:
+    """RNE L (legal status only), U and B (the same carer) are no placement move; S, P and
+    T are: X has 3 placements, Y 1, W 2, so 1 of the 3 has 3 or more (33.3 %)."""
+    path = tmp_path / "looked_after_2022-03.csv"
+    path.write_text(RNE_MONTH, encoding="utf-8")
+    db = tmp_path / "csc.duckdb"
+    [result] = load_paths(db, [path])
+    assert result.status == "loaded", result.report.to_text()
+    rows = api.kpi_rows(db, "cla_3plus_placements_pct", MAR)
+    placements = dict(zip(rows["child_id"], rows["placements_12m"], strict=True))
+    assert placements == {"X": 3, "Y": 1, "W": 2}
+    frame = api.kpi_values(db, ["cla_3plus_placements_pct"], months=[MAR], teams=[ALL])
+    assert frame["value"].iloc[0] == pytest.approx(100 / 3)
