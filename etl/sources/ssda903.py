@@ -42,12 +42,13 @@ from etl.read.sniff import Source, open_source, refuse_oversize, source_size
 from etl.report import EXAMPLE_ROWS, FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec, check_keys, fold_header, get_return
 from etl.sources.annex_a import last_whole_month, month_end
+from etl.sources.census import child_reference
 from etl.workdays import FIRST_YEAR
 
 DECLARATION = Path(__file__).with_name("ssda903_tables.yaml")
 ORIGIN = "ssda903"
 _TABLE_KEYS = {
-    "title", "signature", "personal", "dates", "codes", "gives", "columns", "pseudonymise",
+    "title", "signature", "personal", "dates", "codes", "gives", "columns", "pseudonymise", "xml",
 }  # fmt: skip
 #: A year in a file name (SSDA903_2020_episodes.csv: the year ending 31 March 2020), or a
 #: collection year written 2019-20 / 2019_20 / 201920.
@@ -71,6 +72,14 @@ class Table:
     gives: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     pseudonymise: tuple[str, ...] = ()
+    #: the XML layout's element each row is (``HEADER``: the child's own values); None when
+    #: the table is not in the XML
+    xml: str | None = None
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The columns the checks and the return use: all a reader need keep of a row."""
+        return tuple(dict.fromkeys(("CHILD", *self.columns, *self.dates, *self.codes)))
 
     @property
     def spec(self) -> ReturnSpec | None:
@@ -78,10 +87,27 @@ class Table:
 
 
 @cache
+def _body() -> dict:
+    where = DECLARATION.name
+    body = yaml.safe_load(DECLARATION.read_text("utf-8"))
+    body = check_keys(where, body, {"team", "tables", "xml"}, {"team", "tables", "xml"})
+    check_keys(f"{where}: xml", body["xml"], {"record", "renamed"})
+    return body
+
+
+@cache
+def xml_layout() -> tuple[str, dict[str, str]]:
+    """The XML layout's record element (one per child) and its elements named otherwise
+    than the CSV headings (element: heading)."""
+    layout = _body()["xml"]
+    return layout["record"], dict(layout.get("renamed") or {})
+
+
+@cache
 def declaration() -> tuple[str, dict[str, Table]]:
     """The team every set's rows are given, and the declared tables (read strictly)."""
     where = DECLARATION.name
-    body = check_keys(where, yaml.safe_load(DECLARATION.read_text("utf-8")), {"team", "tables"})
+    body = _body()
     tables = {}
     for key, item in body["tables"].items():
         item = check_keys(f"{where}: {key}", item, _TABLE_KEYS, {"title", "signature"})
@@ -101,6 +127,7 @@ def declaration() -> tuple[str, dict[str, Table]]:
             gives=item.get("gives"),
             columns=dict(item.get("columns") or {}),
             pseudonymise=tuple(item.get("pseudonymise") or ()),
+            xml=item.get("xml"),
         )
     return body["team"], tables
 
@@ -178,7 +205,7 @@ def _months(end: date) -> list[date]:
 
 
 @dataclass
-class _Read:
+class TableRead:
     """One table's rows as read: strings, stripped, its spreadsheet row numbers kept."""
 
     name: str
@@ -187,7 +214,14 @@ class _Read:
     dates: dict[str, pd.Series] = field(default_factory=dict)  # parsed, NaT when not a date
     aside: pd.Series = None  # rows set aside
     used: int = 0
-    dropped: list[str] = field(default_factory=list)
+    #: the declared personal columns the table held (named in the report, never stored)
+    personal_seen: list[str] = field(default_factory=list)
+    #: findings name each row's child, not its row (a table read from the XML has no rows)
+    by_child: bool = False
+
+    @property
+    def dropped(self) -> list[str]:
+        return [f"{c} ({self.table.personal[c].split(' — ')[0]})" for c in self.personal_seen]
 
 
 class _Findings:
@@ -197,31 +231,44 @@ class _Findings:
         self.items: dict[tuple[str, str, str, str], tuple[bool, list[int]]] = {}
 
     def add(
-        self, read: _Read, column: str, rule: str, what: str, rows: pd.Series, aside: bool = True
+        self,
+        read: TableRead,
+        column: str,
+        rule: str,
+        what: str,
+        rows: pd.Series,
+        aside: bool = True,
     ) -> None:
         """Name the rows where ``rows`` holds; ``aside=False``: a note, the rows still used."""
         rows = rows.fillna(False).astype(bool)
         if not rows.any():
             return
-        key = (read.name, column, rule, what)
+        key = (read.table.key, column, rule, what)
         numbers = (read.frame.index[rows] + 2).tolist()
         _, held = self.items.setdefault(key, (aside, []))
         held.extend(numbers)
 
-    def findings(self, reads: dict[str, _Read]) -> list[Finding]:
+    def findings(self, reads: dict[str, TableRead]) -> list[Finding]:
         out = []
-        for (name, column, rule, what), (aside, rows) in self.items.items():
-            read = reads[name]
+        for (key, column, rule, what), (aside, rows) in self.items.items():
+            read = reads[key]
             rows = sorted(set(rows))
+            examples = rows[:EXAMPLE_ROWS]
             by_rule = f" (DfE rule {rule})" if rule else ""
             then = f"; {_aside_words(read.table)}" if aside else ""
+            if read.by_child:  # a row number means nothing in an XML file: its child does
+                children = read.frame["CHILD"].iloc[[r - 2 for r in examples]]
+                more = "…" if len(rows) > len(examples) else ""
+                named = zip(children, examples, strict=True)
+                then += " — " + ", ".join(f"child {child_reference(c, r - 1)}" for c, r in named)
+                then, examples = then + more, []
             out.append(
                 Finding(
                     check=f"ssda903_rule_{rule}" if rule else "ssda903_set_aside",
-                    message=f"{read.table.title} ({name}): {column} {what}{by_rule}{then}",
+                    message=f"{read.table.title} ({read.name}): {column} {what}{by_rule}{then}",
                     column=column,
                     rows_affected=len(rows),
-                    example_rows=rows[:EXAMPLE_ROWS],
+                    example_rows=examples,
                     fix="Correct the record in the case management system and export the "
                     "tables again; until then it is in no figure.",
                 )
@@ -240,7 +287,7 @@ def _aside_words(table: Table) -> str:
 _WHOLE_CHILD = frozenset({"episodes", "reviews", "sw_episodes"})
 
 
-def _read(name: str, source: Source, table: Table) -> _Read:
+def _read(name: str, source: Source, table: Table) -> TableRead:
     refuse_oversize(source_size(source))
     with open_source(source) as fh:
         frame = pd.read_csv(
@@ -259,14 +306,13 @@ def _read(name: str, source: Source, table: Table) -> _Read:
                 fix="Export the table again with all the DfE's columns.",
             )
         )
-    read = _Read(name, table, frame, aside=pd.Series(False, index=frame.index))
-    read.dropped = [
-        f"{c} ({table.personal[c].split(' — ')[0]})" for c in table.personal if c in frame
-    ]
-    return read
+    seen = [c for c in table.personal if c in frame]
+    return TableRead(
+        name, table, frame, aside=pd.Series(False, index=frame.index), personal_seen=seen
+    )
 
 
-def _check_codes_and_dates(read: _Read, found: _Findings, end: date) -> None:
+def _check_codes_and_dates(read: TableRead, found: _Findings, end: date) -> None:
     """The declared dates (a real date, in the years the dashboard holds, not after the
     set's last day) and codes (in the DfE's list) of one table."""
     frame, table = read.frame, read.table
@@ -328,11 +374,11 @@ _LATE_RULES = {
 }
 
 
-def _child_mask(read: _Read, children: pd.Index | set) -> pd.Series:
+def _child_mask(read: TableRead, children: pd.Index | set) -> pd.Series:
     return read.frame["CHILD"].isin(children)
 
 
-def _episode_rules(read: _Read, found: _Findings, dob: pd.Series) -> None:
+def _episode_rules(read: TableRead, found: _Findings, dob: pd.Series) -> None:
     """Episodes: ends before it starts (356), starts before the child was born (302), starts
     before the previous episode ended (501)."""
     start, end = read.dates["DECOM"], read.dates.get("DEC")
@@ -356,7 +402,7 @@ def _episode_rules(read: _Read, found: _Findings, dob: pd.Series) -> None:
     read.aside |= reversed_ | before_birth | overlap.reindex(read.frame.index).fillna(False)
 
 
-def _born(read: _Read, dob: pd.Series) -> pd.Series:
+def _born(read: TableRead, dob: pd.Series) -> pd.Series:
     """Each row's child's date of birth from the header (NaT when the header is not in the set)."""
     born = pd.Series(pd.NaT, index=read.frame.index, dtype="datetime64[ns]")
     if len(dob):
@@ -364,7 +410,7 @@ def _born(read: _Read, dob: pd.Series) -> pd.Series:
     return born
 
 
-def _missing_rules(read: _Read, found: _Findings, dob: pd.Series) -> None:
+def _missing_rules(read: TableRead, found: _Findings, dob: pd.Series) -> None:
     start, end = read.dates["MIS_START"], read.dates.get("MIS_END")
     reversed_ = end.notna() & start.notna() & (end < start)
     found.add(read, "MIS_END", "", "is before the missing episode began (MIS_START)", reversed_)
@@ -374,14 +420,14 @@ def _missing_rules(read: _Read, found: _Findings, dob: pd.Series) -> None:
     read.aside |= reversed_ | before_birth
 
 
-def _sw_rules(read: _Read, found: _Findings) -> None:
+def _sw_rules(read: TableRead, found: _Findings) -> None:
     start, end = read.dates["SW_DECOM"], read.dates.get("SW_DEC")
     reversed_ = end.notna() & start.notna() & (end < start)
     found.add(read, "SW_DEC", "", "is before the social worker episode began (SW_DECOM)", reversed_)
     read.aside |= reversed_
 
 
-def _whole_child(read: _Read) -> None:
+def _whole_child(read: TableRead) -> None:
     if read.table.key in _WHOLE_CHILD:
         bad = set(read.frame.loc[read.aside, "CHILD"])
         read.aside |= _child_mask(read, bad)
@@ -391,7 +437,7 @@ def _iso(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("")
 
 
-def _base_rows(read: _Read, team: str, end: date) -> pd.DataFrame:
+def _base_rows(read: TableRead, team: str, end: date) -> pd.DataFrame:
     """The rows a table gives its return (strings, canonical columns), set-aside rows out."""
     table, keep = read.table, ~read.aside
     out = pd.DataFrame(index=read.frame.index[keep])
@@ -416,7 +462,7 @@ def _base_rows(read: _Read, team: str, end: date) -> pd.DataFrame:
     return out
 
 
-def _reviews(read: _Read, episodes: _Read, found: _Findings) -> pd.DataFrame:
+def _reviews(read: TableRead, episodes: TableRead, found: _Findings) -> pd.DataFrame:
     """Each review with its period of care (the latest episode with reason S on or before it),
     its number in that period and the review before it: the statutory timescale that
     applies is decided by them (``metrics/kpis/looked_after.yaml``)."""
@@ -462,7 +508,7 @@ def _reviews(read: _Read, episodes: _Read, found: _Findings) -> pd.DataFrame:
     return out.sort_index()
 
 
-def _duplicates(read: _Read, found: _Findings, key: list[str], column: str) -> None:
+def _duplicates(read: TableRead, found: _Findings, key: list[str], column: str) -> None:
     """A second row with the same key (the return's ``unique`` columns): set aside."""
     values = pd.DataFrame({k: read.dates.get(k, read.frame[k]) for k in key})
     twice = values.duplicated(keep=False) & ~read.aside
@@ -526,28 +572,38 @@ def check_set(
     known, a table twice, a table without its columns, nothing in it that fills a return.
     A bad record is set aside and named; the rest is loaded.
     """
-    team, declared = declaration()
-    label = " + ".join(name for name, _ in files)
-    reads: dict[str, _Read] = {}
-    by_table: dict[str, _Read] = {}
+    by_table: dict[str, TableRead] = {}
     for name, source in files:
-        table = recognise(name, source)
-        if table.key in by_table:
-            raise FileRejected(
-                Finding(
-                    check="ssda903_table_twice",
-                    message=f"Two files are the SSDA903 {table.title} table: "
-                    f"{by_table[table.key].name} and {name}",
-                    fix="Send one file per table: the tables of one year's return together.",
-                )
-            )
-        read = _read(name, source, table)
-        reads[name] = by_table[table.key] = read
+        add_table(by_table, _read(name, source, recognise(name, source)))
     end = collection_end([n for n, _ in files], as_at)
     if end is None:
         raise year_unknown()
+    return check_tables(" + ".join(name for name, _ in files), by_table, end, stage)
+
+
+def add_table(by_table: dict[str, TableRead], read: TableRead) -> None:
+    """A table read into the set; a second of the same table refuses the set."""
+    table = read.table
+    if table.key in by_table:
+        raise FileRejected(
+            Finding(
+                check="ssda903_table_twice",
+                message=f"Two files are the SSDA903 {table.title} table: "
+                f"{by_table[table.key].name} and {read.name}",
+                fix="Send one file per table: the tables of one year's return together.",
+            )
+        )
+    by_table[table.key] = read
+
+
+def check_tables(
+    label: str, by_table: dict[str, TableRead], end: date, stage: Path
+) -> tuple[ValidationReport, list[MonthUnit]]:
+    """The tables of a set as read (from CSVs or the XML, by table), checked and cut into
+    months to ``end``, the set's last day (``check_set``)."""
+    team, declared = declaration()
     found = _Findings()
-    for read in reads.values():
+    for read in by_table.values():
         _check_codes_and_dates(read, found, end)
     dob = pd.Series(dtype="datetime64[ns]")
     header = by_table.get("header")
@@ -564,7 +620,7 @@ def check_set(
             twice,
         )
         bad_children = set(header.frame.loc[header.aside, "CHILD"])
-        for read in reads.values():
+        for read in by_table.values():
             if read is not header:
                 gone = _child_mask(read, bad_children) & ~read.aside
                 found.add(
@@ -587,12 +643,12 @@ def check_set(
         _duplicates(by_table["oc3"], found, ["CHILD"], "CHILD")
     if "reviews" in by_table:
         _duplicates(by_table["reviews"], found, ["CHILD", "REVIEW"], "REVIEW")
-    for read in reads.values():
+    for read in by_table.values():
         _whole_child(read)
     months = _months(end)
-    frames: dict[str, tuple[_Read, pd.DataFrame]] = {}
+    frames: dict[str, tuple[TableRead, pd.DataFrame]] = {}
     problems: list[Finding] = []
-    for read in reads.values():
+    for read in by_table.values():
         if read.table.key == "reviews":
             if "episodes" not in by_table:
                 problems.append(
@@ -610,18 +666,17 @@ def check_set(
             frames["cla_reviews"] = (read, _reviews(read, by_table["episodes"], found))
         elif read.table.gives:
             frames[read.table.gives] = (read, _base_rows(read, team, end))
-    warnings = found.findings(reads)
-    for read in reads.values():
-        for column in read.table.personal:
-            if column in read.frame:
-                warnings.append(
-                    Finding(
-                        check=PERSONAL_DATA_DROPPED,
-                        message=f"{read.table.title} ({read.name}): {column}: "
-                        f"{read.table.personal[column]}; not stored",
-                        column=column,
-                    )
+    warnings = found.findings(by_table)
+    for read in by_table.values():
+        for column in read.personal_seen:
+            warnings.append(
+                Finding(
+                    check=PERSONAL_DATA_DROPPED,
+                    message=f"{read.table.title} ({read.name}): {column}: "
+                    f"{read.table.personal[column]}; not stored",
+                    column=column,
                 )
+            )
     if not frames and not problems:
         names = ", ".join(sorted(t.title for t in declared.values() if t.gives))
         problems.append(
@@ -651,7 +706,7 @@ def check_set(
                 pq.write_table(table, path)
                 units.append(MonthUnit(spec, month, path, len(part), origin=ORIGIN))
             read.used = int((~read.aside).sum())
-    for read in reads.values():
+    for read in by_table.values():
         lines.append(_line(read, months if read.table.gives != "care_leavers" else months[-1:]))
     if problems:
         units = []
@@ -669,7 +724,7 @@ def check_set(
 
 
 def _check(
-    spec: ReturnSpec, read: _Read, rows: pd.DataFrame, months: list[date], stage: Path
+    spec: ReturnSpec, read: TableRead, rows: pd.DataFrame, months: list[date], stage: Path
 ) -> tuple[pd.DataFrame | None, list[Finding], list[Finding]]:
     """A return's rows through its own checks and Great Expectations suite, once for the
     whole year; the typed rows back (None if refused)."""
@@ -699,13 +754,13 @@ def _check(
     return pd.read_parquet(checked.staged), [], _named(read, warnings)
 
 
-def _named(read: _Read, findings: list[Finding]) -> list[Finding]:
+def _named(read: TableRead, findings: list[Finding]) -> list[Finding]:
     for f in findings:
         f.message = f"{read.table.title} ({read.name}): {f.message}"
     return findings
 
 
-def _line(read: _Read, months: list[date]) -> str:
+def _line(read: TableRead, months: list[date]) -> str:
     """A table's line in the report: rows read, used, set aside, what it filled."""
     rows = len(read.frame)
     aside = int(read.aside.sum())

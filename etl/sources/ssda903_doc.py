@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from etl.sources.ssda903 import Table, declaration
+from etl.sources.ssda903 import Table, declaration, xml_layout
 
 INTRO = """\
 ## The SSDA903 tables (children looked after), loaded as exported
@@ -40,6 +40,15 @@ each review its period of care. A table is recognised by its headings, whatever 
   reason S on or before the review.
 - **Changes of social worker** come from the social worker episodes table (collected from
   2023-24): the allocations return, plan CLA.
+- **The XML layout** (one file, `SSDA903_2022.xml`; the layout Data to Insight's validator
+  reads): one `{record}` element per child, its `HEADER` holding the child's own values and,
+  nested in it, its reviews (`AREVIEW`), missing episodes (`AMISSING`) and other rows, and one
+  `EPISODE` per episode; elements are named as the CSV headings but {renamed}. The XML is read
+  safely and streamed (no DTD or entities, no network, one child at a time), mapped by the
+  same declaration (the `xml` column below), checked and set aside exactly as the CSVs, a
+  set-aside record named by its child. The year comes from `--as-at`, else the header's
+  `ReferenceDate` when the export has the DfE's header (its `LEA` must be the council's),
+  else the file name. Only the columns a table's checks and return use are read into it.
 
 ### A bad record is set aside, not the whole set refused
 
@@ -59,7 +68,7 @@ a table set aside (it would show "none" where there were some).
 """
 HEADINGS = (
     "table", "recognised by", "fills", "columns taken", "dates checked (DfE rule)",
-    "codes checked (DfE rule)", "personal data",
+    "codes checked (DfE rule)", "personal data", "xml",
 )  # fmt: skip
 
 
@@ -75,6 +84,7 @@ def _row(table: Table) -> str:
         ", ".join(f"`{c}`{rule(r)}" for c, r in table.dates.items()) or "—",
         ", ".join(f"`{c}`{rule(r)}" for c, (r, _) in table.codes.items()) or "—",
         ", ".join(f"`{c}`" for c in table.personal) or "—",
+        f"`{table.xml}`" if table.xml else "not in the XML",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -83,4 +93,7 @@ def render() -> str:
     """The section as Markdown."""
     team, tables = declaration()
     head = "| " + " | ".join(HEADINGS) + " |\n" + "|---" * len(HEADINGS) + "|\n"
-    return INTRO.format(team=team) + head + "\n".join(_row(t) for t in tables.values()) + "\n"
+    record, renamed = xml_layout()
+    names = " and ".join(f"`{k}` (for `{v}`)" for k, v in renamed.items())
+    intro = INTRO.format(team=team, record=f"`{record}`", renamed=names)
+    return intro + head + "\n".join(_row(t) for t in tables.values()) + "\n"

@@ -41,7 +41,7 @@ from etl.read.reader import (
 from etl.read.workbook import Sheet
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec
-from etl.sources import actions, ssd, ssda903
+from etl.sources import actions, ssd, ssda903, ssda903_xml
 from etl.sources.annex_a import check_workbook, date_in_name, find_lists
 from etl.sources.census_file import check_census
 from etl.write import audit, retention, store
@@ -284,8 +284,9 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
     return FileCheck(name, source, digest, refused.report, None, identified=refused.identified)
 
 
-#: Sources whose tables are read together as one set (``recognise``, ``digest``, ``check_set``).
-SET_SOURCES = (ssda903, ssd)
+#: Sources whose tables are read together as one set (``recognise``, ``digest``, ``check_set``);
+#: the SSDA903 XML is one file holding the 903's tables.
+SET_SOURCES = (ssda903, ssda903_xml, ssd)
 
 
 def set_source(name: str, source: Source) -> ModuleType | None:
