@@ -28,7 +28,15 @@ from etl.returns import get_return
 from etl.sources.annex_a import last_whole_month
 from etl.sources.ssd.fill import FILLS, Extract
 from etl.sources.ssd.settings import council
-from etl.sources.ssd.tables import Read, declaration, dropped_findings, read_table, recognise
+from etl.sources.ssd.tables import (
+    Read,
+    Table,
+    declaration,
+    dropped_findings,
+    personal_columns,
+    read_table,
+    recognise,
+)
 
 ORIGIN = "ssd"
 #: The columns whose latest date is taken as the extract's date when none is given: each
@@ -129,12 +137,27 @@ def check_set(
     """Check an SSD extract (one or more ``ssd_*`` tables) and cut the returns it fills into
     whole months. Refused as a whole when a table comes twice, lacks a column the dashboard
     needs, or a return's rows fail its suite."""
-    declared = declaration()
     label = " + ".join(name for name, _ in files)
+    tables = [(name, source, recognise(name, source)) for name, source in files]
+    # Known before anything is parsed, so a refused set is never kept either.
+    personal = dropped_findings([(n, t, personal_columns(s, t)) for n, s, t in tables])
+    try:
+        return _check_set(tables, as_at, stage, label, personal)
+    except FileRejected as exc:
+        return ValidationReport(file_name=label, problems=[exc.finding], warnings=personal), []
+
+
+def _check_set(
+    files: list[tuple[str, Source, Table]],
+    as_at: date | None,
+    stage: Path,
+    label: str,
+    warnings: list[Finding],
+) -> tuple[ValidationReport, list[MonthUnit]]:
+    declared = declaration()
     reads: dict[str, Read] = {}
     lines: list[str] = []
-    for name, source in files:
-        table = recognise(name, source)
+    for name, source, table in files:
         if table.name in reads:
             raise _refuse(
                 "ssd_table_twice",
@@ -148,7 +171,6 @@ def check_set(
     extract = Extract(reads, months, council())
     units: list[MonthUnit] = []
     problems: list[Finding] = []
-    warnings = dropped_findings(list(reads.values()))
     for name, fill in FILLS.items():
         how = declared.fills[name]
         missing = [t for t in how["needs"] if t not in reads]

@@ -24,6 +24,7 @@ import yaml
 
 from etl.check.pseudonym import pseudonym
 from etl.check.validate import parse_dates
+from etl.read.reader import PERSONAL_DATA_DROPPED
 from etl.read.sniff import Source, max_bytes, open_source, refuse_oversize, source_size
 from etl.report import FileRejected, Finding
 from etl.returns import check_keys
@@ -160,8 +161,6 @@ class Read:
     file_name: str
     table: Table
     frame: pd.DataFrame
-    #: personal columns the file had, never parsed
-    dropped: list[str] = field(default_factory=list)
     _dates: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     def dates(self, column: str) -> pd.Series:
@@ -170,6 +169,12 @@ class Read:
         if column not in self._dates:
             self._dates[column] = parse_dates(self.frame[column])
         return self._dates[column]
+
+
+def personal_columns(source: Source, table: Table) -> list[str]:
+    """The declared personal columns a table's file has (from its headings alone)."""
+    headings = _headings(source)
+    return [c for c in table.personal if c in headings]
 
 
 def read_table(file_name: str, source: Source, table: Table) -> Read:
@@ -197,9 +202,8 @@ def read_table(file_name: str, source: Source, table: Table) -> Read:
         raw = fh.read(1 << 14)
     spelled = {h.strip().lower(): h for h in _header_of(raw)}
     include = [spelled[c] for c in chosen.values()]
-    dropped = [c for c in table.personal if c in headings]
     if not include:  # a table the dashboard does not use: not parsed at all
-        return Read(file_name, table, pd.DataFrame(), dropped)
+        return Read(file_name, table, pd.DataFrame())
     with open_source(source) as fh:
         arrow = pa_csv.read_csv(
             fh,
@@ -218,7 +222,7 @@ def read_table(file_name: str, source: Source, table: Table) -> Read:
         frame[ours] = ""
     for ours in table.pseudonymise:
         frame[ours] = pseudonymised(frame[ours])
-    return Read(file_name, table, frame, dropped)
+    return Read(file_name, table, frame)
 
 
 def pseudonymised(values: pd.Series) -> pd.Series:
@@ -227,15 +231,16 @@ def pseudonymised(values: pd.Series) -> pd.Series:
     return values.map(dict(zip(distinct, map(pseudonym, distinct), strict=True))).fillna("")
 
 
-def dropped_findings(reads: list[Read]) -> list[Finding]:
-    """One note per personal column a table had: named, never parsed, not stored."""
+def dropped_findings(files: list[tuple[str, Table, list[str]]]) -> list[Finding]:
+    """One note per personal column a table had (file name, table, columns): named, never
+    parsed, not stored; and, the file having held it, never kept (``etl.write.load``)."""
     return [
         Finding(
-            check="personal_data_dropped",
-            message=f"{read.table.title} ({read.file_name}): {column}: "
-            f"{read.table.personal[column]}; not read, not stored",
+            check=PERSONAL_DATA_DROPPED,
+            message=f"{table.title} ({name}): {column}: {table.personal[column]}; "
+            "not read, not stored",
             column=column,
         )
-        for read in reads
-        for column in read.dropped
+        for name, table, columns in files
+        for column in columns
     ]
