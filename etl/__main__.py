@@ -1,5 +1,5 @@
-"""Command line: ``python -m etl load|import-ees|import-neighbours|watch|status|audit|
-suites|tidy|docs``.
+"""Command line: ``python -m etl load|load-ssd|import-ees|import-neighbours|watch|status|
+audit|suites|tidy|docs``.
 
 Exit status is 0 only when every file loaded or was unchanged, so a scheduled job or an
 analyst's script can tell at once that something needs attention.
@@ -36,6 +36,37 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 3
     return print_results(results)
+
+
+def cmd_load_ssd(args: argparse.Namespace) -> int:
+    """Read the SSD tables from the council's Postgres database and load them as one extract
+    (nightly, from cron or Task Scheduler: docs/ssd.md). The URL is never printed or logged:
+    it may carry a password."""
+    import psycopg
+
+    from etl.report import FileRejected
+    from etl.sources.ssd.database import read_tables
+    from etl.write.load import check_ssda903, commit_checked, print_results
+
+    try:
+        files = read_tables(args.url, args.schema)
+    except FileRejected as exc:
+        print(exc.finding.line(), file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:  # its class says what failed; its text could quote the URL
+        print(f"Could not read the SSD database ({type(exc).__name__})", file=sys.stderr)
+        return 2
+    db = _db(args)
+    fc = check_ssda903(files, args.as_at)
+    try:
+        with store.open_writer(db) as con:
+            result = commit_checked(con, db, fc, "database", replace=args.replace)
+    except store.StoreBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    finally:
+        fc.discard()
+    return print_results([result])
 
 
 def cmd_import_ees(args: argparse.Namespace) -> int:
@@ -266,8 +297,8 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--as-at",
         type=_day,
-        help="an Ofsted Annex A workbook's list date, or an SSDA903 extract's date "
-        "(YYYY-MM-DD), if its name does not say",
+        help="an Ofsted Annex A workbook's list date, or an SSDA903 or SSD extract's date "
+        "(YYYY-MM-DD), if its name (903) or its latest event (SSD) does not say",
     )
     load.add_argument(
         "--replace",
@@ -276,6 +307,18 @@ def parser() -> argparse.ArgumentParser:
         "(monthly return / Annex A workbook)",
     )
     load.set_defaults(func=cmd_load)
+
+    ssd = sub.add_parser(
+        "load-ssd", help="load the Standard Safeguarding Dataset straight from Postgres"
+    )
+    ssd.add_argument("url", help="postgresql://user@host:port/database (a password: use ~/.pgpass)")
+    ssd.add_argument("--schema", help="the schema holding the ssd_* tables (default: found)")
+    ssd.add_argument("--db", help=db_help)
+    ssd.add_argument("--as-at", type=_day, help="the extract's date (default: its latest event)")
+    ssd.add_argument(
+        "--replace", action="store_true", help="let it replace months loaded from other files"
+    )
+    ssd.set_defaults(func=cmd_load_ssd)
 
     ees = sub.add_parser(
         "import-ees", help="load a DfE explore education statistics CSV as benchmarks"

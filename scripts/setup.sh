@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up this checkout on a fresh Debian/Ubuntu machine: everything the dashboard needs.
 #   scripts/setup.sh          runtime: Chromium (board-pack charts), .venv, requirements.txt
-#   scripts/setup.sh --dev    also the test tools: requirements-dev.txt, axe-core (npm) and
+#   scripts/setup.sh --dev    also the test tools: requirements-dev.txt, axe-core (npm),
 #                             LibreOffice Impress (the slides drawn as pictures in the tests)
+#                             and PostgreSQL (the SSD read from a database, tested on a server)
 # Safe to run again: each step is skipped or quick when already done.
 #
 # One decision per tool: a Debian package is asked for only when the command or library it
@@ -59,6 +60,8 @@ if $dev; then
   # Optional: only the slide-picture test needs it (it skips on a developer's machine without
   # it, and fails in CI, which sets CI), so a failure says what to install and the rest runs.
   command -v soffice >/dev/null 2>&1 || apt_install "LibreOffice Impress" no libreoffice-impress
+  # PostgreSQL's server binaries: the SSD-from-a-database tests start their own server.
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || apt_install PostgreSQL yes postgresql
 fi
 
 if ((${#failed_required[@]})); then
