@@ -22,7 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from benchmarks import app_runs, browser, census, loading, queries, ssda903
+from benchmarks import app_runs, browser, census, loading, queries, ssd, ssda903
 from benchmarks.report import results_block, write_report
 from benchmarks.stores import StoreInfo, build_store
 from benchmarks.timing import Measurement, report
@@ -52,6 +52,8 @@ class Plan:
     census_children: int = 40_000
     #: episodes in the synthetic SSDA903 year loaded as a set
     ssda903_episodes: int = 100_000
+    #: children in the synthetic SSD extract (issue 29: a large council's, 30,000)
+    ssd_children: int = 30_000
 
 
 FULL = Plan((1, 20, 153), 120, 5, 3, 3, True, 100_000, (100, 1024), 8_000, 3, 3)
@@ -72,6 +74,7 @@ QUICK = Plan(
     ("overview", "caseloads", "visits"),
     census_children=4_000,
     ssda903_episodes=10_000,
+    ssd_children=1_500,
 )
 SMOKE = Plan(
     (1,),
@@ -149,6 +152,8 @@ def run(plan: Plan, folder: Path) -> tuple[list[Measurement], list[tuple[StoreIn
     for m in census.measure(files, plan.census_children, plan.runs, plan.memory_cap_mb):
         report(m, results)
     for m in ssda903.measure(files, plan.ssda903_episodes, plan.runs, plan.memory_cap_mb):
+        report(m, results)
+    for m in ssd.measure(files, plan.ssd_children, plan.runs):
         report(m, results)
     return results, stores
 

@@ -47,6 +47,7 @@ KEYS = [
     "census_memory",
     "load_ssda903",
     "memory_ssda903",
+    "load_ssd",
 ]
 
 
