@@ -11,6 +11,7 @@ from pathlib import Path
 
 from etl.returns import Column, ReturnSpec, all_returns
 from etl.sources import census_doc, ssda903_doc
+from etl.sources.ssd import doc as ssd_doc
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "returns.md"
 
@@ -256,8 +257,14 @@ def render() -> str:
     )
     census = census_doc.render()
     ssda903 = ssda903_doc.render()
+    ssd = ssd_doc.render()
     return (
-        INTRO + "\n" + annex + "\n" + census + "\n" + ssda903 + "\n" + "\n\n".join(sections) + "\n"
+        INTRO
+        + "\n"
+        + "\n".join((annex, census, ssda903, ssd))
+        + "\n"
+        + "\n\n".join(sections)
+        + "\n"
     )
 
 
