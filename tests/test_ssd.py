@@ -277,25 +277,33 @@ def _value(db: Path, kpi: str, month: date, team: str = "ALL") -> float:
 
 
 def test_a_re_referral_just_inside_and_just_outside_twelve_months() -> None:
-    # Referrals on 1 March 2021: A's earlier one on 2 March 2020 is inside the 12 months
-    # before it, B's on 1 March 2020 is not (12 months to the day: outside).
+    # Referrals on 1 March 2021. A's earlier one on 1 March 2020 is exactly 12 months before:
+    # within them (as the CIN census counts); B's on 29 February 2020 is 12 months and a day
+    # before: outside. C's two referrals on one day are one referral.
+    referred = [
+        ("A", "2020-03-01"),
+        ("A", "2021-03-01"),
+        ("B", "2020-02-29"),
+        ("B", "2021-03-01"),
+        ("C", "2021-03-01"),
+        ("C", "2021-03-01"),
+    ]
     tables = {
         "ssd_cin_episodes": [
             {
                 "cine_referral_id": str(i),
-                "cine_person_id": c,
-                "cine_referral_date": d,
+                "cine_person_id": child,
+                "cine_referral_date": day,
                 "cine_referral_team": "T1",
             }
-            for i, (c, d) in enumerate(
-                [("A", "2020-03-02"), ("A", "2021-03-01"), ("B", "2020-03-01"), ("B", "2021-03-01")]
-            )
+            for i, (child, day) in enumerate(referred)
         ]
     }
     rows = referrals(extract(tables, [date(2021, 3, 1)]))[date(2021, 3, 1)]
     assert dict(zip(rows["child_id"], rows["referrals_last_12_months"], strict=True)) == {
         "A": "1",
         "B": "0",
+        "C": "0",
     }
 
 

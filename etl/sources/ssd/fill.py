@@ -368,7 +368,8 @@ def referrals(extract: Extract) -> Rows:
 
 def _earlier_within_year(rows: pd.DataFrame) -> pd.Series:
     """For rows sorted by child and date: how many of the child's earlier rows fall in the
-    12 months before each (a referral on 1 March 2021 counts one on or after 2 March 2020)."""
+    12 months before each, as the CIN census counts them (a referral on 1 March 2021 counts
+    one on or after 1 March 2020: exactly 12 months before is within them)."""
     codes = pd.factorize(rows["child_id"])[0].astype("int64")
     dates = rows["date"].to_numpy().astype("datetime64[D]").astype("int64")
     since = (rows["date"] - pd.DateOffset(months=12)).to_numpy().astype("datetime64[D]")
@@ -376,8 +377,8 @@ def _earlier_within_year(rows: pd.DataFrame) -> pd.Series:
     span = int(dates.max() - dates.min()) + 800 if len(dates) else 1
     key = codes * span + (dates - dates.min() + 400)
     low = codes * span + (since.astype("int64") - dates.min() + 400)
-    first_after = np.searchsorted(key, low, side="right")
-    return pd.Series(np.arange(len(key)) - first_after, index=rows.index)
+    first_within = np.searchsorted(key, low, side="left")
+    return pd.Series(np.arange(len(key)) - first_within, index=rows.index)
 
 
 def _plan_at(extract: Extract, children: pd.Series, day: np.datetime64) -> pd.Series:
