@@ -361,3 +361,25 @@ def test_caseloads_load_with_agency_not_known(tmp_path: Path, pseudonym_key) -> 
     assert _value(db, "caseload_highest", FEB) == pytest.approx(1.0)
     frame = api.kpi_values(db, ["agency_worker_pct"], months=[FEB], teams=["ALL"])
     assert frame.empty or frame["value"].isna().all()
+
+
+def test_nhs_numbers_as_child_ids_refuse_the_extract(tmp_path: Path, pseudonym_key) -> None:
+    """The guard every file passes runs over the SSD's returns too: a person ID that is an
+    NHS number (9434765919 passes the check digit) refuses the extract, naming the column."""
+    tables = {
+        "ssd_cla_visits": [
+            {
+                "clav_person_id": "9434765919",
+                "clav_cla_visit_date": day,
+                "clav_cla_visit_seen": "Y",
+                "clav_cla_visit_seen_alone": "Y",
+            }
+            for day in ("2021-03-01", "2021-04-12")
+        ]
+    }
+    paths = write_extract(tmp_path, tables)
+    [result] = load_paths(tmp_path / "store" / "csc.duckdb", paths, as_at=date(2021, 5, 1))
+    assert result.status == "rejected"
+    [problem] = result.report.problems
+    assert problem.check == "real_world_identifier" and problem.column == "child_id"
+    assert "Statutory visits: child_id holds NHS numbers" in problem.message

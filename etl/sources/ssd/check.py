@@ -24,7 +24,7 @@ from etl.check.validate import CheckedReturn, MonthUnit, check_returns
 from etl.read.reader import RawReturn, pseudonymised
 from etl.read.sniff import Source
 from etl.report import FileRejected, Finding, ValidationReport
-from etl.returns import get_return
+from etl.returns import ReturnSpec, get_return
 from etl.sources.annex_a import last_whole_month
 from etl.sources.ssd.fill import FILLS, Extract
 from etl.sources.ssd.settings import council
@@ -95,6 +95,35 @@ def _first_event(reads: dict[str, Read]) -> date | None:
     return min(firsts).date() if firsts else None
 
 
+def _guarded(
+    spec: ReturnSpec, label: str, rows: dict[date, pd.DataFrame]
+) -> tuple[dict[date, pd.DataFrame], list[Finding]]:
+    """Every month's rows through the guard every file passes (``pseudonymised``: invisible
+    characters removed, name-shaped IDs pseudonymised, real-world identifiers refused), run
+    once over each ID and text column's distinct values: a child open all year is in twelve
+    months' allocations, and one pass over its ID is enough. Raises ``FileRejected``."""
+    columns = [c.name for c in spec.columns if c.type in ("id", "text")]
+    distinct = {c: pd.unique(pd.concat([f[c] for f in rows.values()])) for c in columns}
+    width = max((len(v) for v in distinct.values()), default=0)
+    values = pd.DataFrame({c: pd.Series(v).reindex(range(width)) for c, v in distinct.items()})
+    values = values.fillna("")
+    raw = RawReturn(label, spec, max(rows), iter(()), [])
+    try:
+        [guarded] = list(pseudonymised(iter([values.copy()]), raw))
+    except FileRejected as exc:  # its rows are the distinct values', not the file's
+        exc.finding.example_rows = []
+        exc.finding.message = f"{spec.title}: {exc.finding.message.replace('row(s)', 'values')}"
+        raise
+    out = dict(rows)
+    for column in columns:
+        changed = values[column] != guarded[column]
+        if changed.any():
+            before, after = values.loc[changed, column], guarded.loc[changed, column]
+            mapping = dict(zip(before, after, strict=True))
+            out = {m: f.assign(**{column: f[column].replace(mapping)}) for m, f in out.items()}
+    return out, raw.warnings
+
+
 def _checked(
     name: str, label: str, rows: dict[date, pd.DataFrame], stage: Path
 ) -> tuple[list[MonthUnit], list[Finding], list[Finding]]:
@@ -102,6 +131,10 @@ def _checked(
     of them): the month units, problems and warnings."""
     spec = get_return(name)
     columns = [c.name for c in spec.columns]
+    try:
+        rows, warnings = _guarded(spec, label, rows)
+    except FileRejected as exc:
+        return [], [exc.finding], []
     units, raws, stages, empty = [], [], [], []
     for month, frame in rows.items():
         folder = Path(tempfile.mkdtemp(prefix=f"{name}-{month:%Y-%m}-", dir=stage))
@@ -112,11 +145,10 @@ def _checked(
             continue
         frame = frame.reset_index(drop=True)[columns]
         raw = RawReturn(f"{label} → {name} {month:%Y-%m}", spec, month, iter(()), [])
-        raws.append(replace(raw, chunks=pseudonymised(iter([frame]), raw)))
+        raws.append(replace(raw, chunks=iter([frame])))
         stages.append(folder)
     problems: list[Finding] = []
-    warnings: list[Finding] = []
-    for raw, result in zip(raws, check_returns(raws, stages), strict=True):
+    for raw, result in zip(raws, check_returns(raws, stages) if raws else [], strict=True):
         if isinstance(result, Exception):
             if not isinstance(result, FileRejected):
                 raise result
