@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from etl.sources.ssd.check import _extract_date
 from etl.sources.ssd.fill import (
     FILLS,
     NO_TEAM,
@@ -383,3 +384,14 @@ def test_nhs_numbers_as_child_ids_refuse_the_extract(tmp_path: Path, pseudonym_k
     [problem] = result.report.problems
     assert problem.check == "real_world_identifier" and problem.column == "child_id"
     assert "Statutory visits: child_id holds NHS numbers" in problem.message
+
+
+def test_the_extracts_date_from_as_at_then_file_names_then_its_latest_event() -> None:
+    tables = {"ssd_cin_episodes": [{"cine_referral_id": "1", "cine_person_id": "A",
+              "cine_referral_date": "2026-01-20", "cine_referral_team": "T1"}]}  # fmt: skip
+    reads = extract(tables, []).reads
+    # The latest event, 20 January: January is not yet whole, December is the last month.
+    assert _extract_date(reads, None) == date(2026, 1, 20)
+    reads["ssd_cin_episodes"].file_name = "2026-02-01_ssd_cin_episodes.csv"
+    assert _extract_date(reads, None) == date(2026, 2, 1)
+    assert _extract_date(reads, date(2026, 3, 1)) == date(2026, 3, 1)

@@ -268,7 +268,7 @@ def _open(name: str, source: Source, as_at: date | None) -> FileCheck | _Opened:
             return FileCheck(name, source, digest, report, None, stage, units)
         members = ssd.zip_members(name, source)
         if members is not None:  # an SSD extract in one zip: its tables, one set
-            report, units = ssd.check_set(members, as_at, stage)
+            report, units = ssd.check_set(members, as_at or date_in_name(name), stage)
             return FileCheck(name, source, digest, report, None, stage, units)
         census = check_census(name, source, stage)
         if census is not None:

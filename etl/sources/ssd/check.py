@@ -25,7 +25,7 @@ from etl.read.reader import RawReturn, pseudonymised
 from etl.read.sniff import Source
 from etl.report import FileRejected, Finding, ValidationReport
 from etl.returns import ReturnSpec, get_return
-from etl.sources.annex_a import last_whole_month
+from etl.sources.annex_a import date_in_name, last_whole_month
 from etl.sources.ssd.fill import FILLS, Extract
 from etl.sources.ssd.settings import council
 from etl.sources.ssd.tables import (
@@ -62,10 +62,11 @@ def _refuse(check: str, message: str, fix: str) -> FileRejected:
 
 
 def _extract_date(reads: dict[str, Read], as_at: date | None) -> date:
-    """``as_at`` if given, else the latest event any table records (a nightly extract's
-    newest record is from its own day)."""
-    if as_at is not None:
-        return as_at
+    """``as_at`` if given, else a date the file names give (``2026-02-01_ssd_…``), else the
+    latest event any table records (a nightly extract's newest record is from its own day)."""
+    named = [date_in_name(read.file_name) for read in reads.values()]
+    if as_at is not None or any(named):
+        return as_at or max(d for d in named if d)
     latest = [reads[t].dates(c).max() for t, c in _EVENT_DATES.items() if t in reads]
     latest = [d for d in latest if pd.notna(d)]
     if not latest:

@@ -15,7 +15,8 @@ from the council's Postgres database (`python -m etl load-ssd postgresql://…`)
 export, schedule and check it: [docs/ssd.md](ssd.md).
 
 - **Which months**: whole months only, the last {months} up to the last whole month before
-  the extract's date (given with `--as-at`, else its latest recorded event), none before its
+  the extract's date (given with `--as-at`, else a date in its file names, else its latest
+  recorded event), none before its
   first event. Months already filled from other files follow the usual replace rules.
 - **Only the columns below are parsed**; every other column is skipped by the CSV reader
   itself. Worker IDs and personal advisers' names become keyed pseudonyms as they are read.

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from etl.check.validate import TRUE_FLAGS
 from etl.returns import get_return
 from etl.sources.annex_a import month_end
 from etl.sources.ssd.tables import Read, declaration, fold_role
@@ -27,6 +28,11 @@ NO_TEAM = "Team not recorded"
 #: The worker a visit is given when no case-holding involvement covers its day.
 NOT_ALLOCATED = "Unallocated"  # one word: never taken for a name and pseudonymised
 Rows = dict[date, pd.DataFrame]
+
+
+def is_yes(values: pd.Series) -> pd.Series:
+    """A flag column as booleans: Y, YES, TRUE, 1 or T (any case) is yes, anything else no."""
+    return values.str.strip().str.upper().isin(TRUE_FLAGS)
 
 
 def iso(values: pd.Series) -> pd.Series:
@@ -189,7 +195,7 @@ def visits(extract: Extract) -> Rows:
             continue
         read = extract.reads[table]
         person = extract.person_via(read, key, other, other_key) if key else read.frame["person"]
-        seen = read.frame["seen"].str.upper()
+        seen = read.frame["seen"]
         frame = pd.DataFrame(
             {
                 "child_id": person,
@@ -197,7 +203,7 @@ def visits(extract: Extract) -> Rows:
                 "visit": read.dates("date"),
                 "seen": seen,
                 # Seen alone only where seen: a visit not seen says nothing of it.
-                "seen_alone": read.frame["seen_alone"].where(seen.isin(["Y", "1"]), ""),
+                "seen_alone": read.frame["seen_alone"].where(is_yes(seen), ""),
             }
         )
         frame = frame[(frame["child_id"] != "") & frame["visit"].notna()]
@@ -259,7 +265,7 @@ def icpc(extract: Extract) -> Rows:
     read = extract.reads["ssd_s47_enquiry"]
     s47 = read.frame
     flag = _outcome_flag(s47["outcome"])
-    nfa = s47["nfa"].str.upper().isin(["Y", "1"])
+    nfa = is_yes(s47["nfa"])
     not_needed = (flag == "N") | ((flag == "") & nfa)
     extract.notes.append(
         f"Section 47 enquiries: conference needed read from CP_CONFERENCE_FLAG for "
@@ -268,7 +274,7 @@ def icpc(extract: Extract) -> Rows:
     held = pd.Series(pd.NaT, index=s47.index, dtype="datetime64[ns]")
     if extract.has("ssd_initial_cp_conference"):
         conf = extract.reads["ssd_initial_cp_conference"]
-        own = ~conf.frame["transfer_in"].str.upper().isin(["Y", "1"])
+        own = ~is_yes(conf.frame["transfer_in"])
         dates = conf.dates("date")[own]
         first = dates.groupby(conf.frame.loc[own, "enquiry"]).min()
         held = s47["enquiry"].map(first).astype("datetime64[ns]")
@@ -452,7 +458,7 @@ def cla_reviews(extract: Extract) -> Rows:
     care = care.assign(entered=care["entered"].fillna(episodes.dates("start")))
     period = care.groupby("cla")["entered"].min()
     person = care.drop_duplicates("cla").set_index("cla")["person"]
-    cancelled = read.frame["cancelled"].str.upper().isin(["Y", "1"])
+    cancelled = is_yes(read.frame["cancelled"])
     rows = pd.DataFrame(
         {
             "child_id": read.frame["cla"].map(person),
