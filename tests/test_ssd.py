@@ -151,13 +151,28 @@ def test_a_visit_just_inside_and_just_outside_its_timescale() -> None:
             cp_visit("A", "2021-04-19"),  # on the due day: in time
             cp_visit("B", "2021-04-01"),
             cp_visit("B", "2021-04-20", seen="N", alone="Y"),  # a day late, not seen
-        ]
+            # C and D were visited once; C's plan is still open on 19 April, when the next
+            # visit was due: a visit not made. D's plan ended on 10 April: none was owed.
+            cp_visit("C", "2021-04-01"),
+            cp_visit("D", "2021-04-01"),
+        ],
+        "ssd_cp_plans": [
+            {
+                "cppl_cp_plan_id": f"PLAN-{child}",
+                "cppl_person_id": child,
+                "cppl_cp_plan_start_date": "2021-03-01",
+                "cppl_cp_plan_end_date": end,
+            }
+            for child, end in (("C", ""), ("D", "2021-04-10"))
+        ],
     }
     rows = visits(extract(tables, [date(2021, 4, 1)]))[date(2021, 4, 1)]
     rows = rows.set_index("child_id")
     # Each child's first visit has none before it to be due from: only the second is a row.
-    assert list(rows.index) == ["A", "B"]
+    # A's and B's next visits are due in May (3 May 2021 is a bank holiday): no row here.
+    assert sorted(rows.index) == ["A", "B", "C"]
     assert set(rows["due_date"]) == {"2021-04-19"}
+    assert (rows.loc["C", "visit_date"], rows.loc["C", "seen"]) == ("", "N")
     assert rows.loc["A", "visit_date"] <= rows.loc["A", "due_date"]
     assert rows.loc["B", "visit_date"] > rows.loc["B", "due_date"]
     # Seen alone only where seen: B's "Y" says nothing of a child not seen.

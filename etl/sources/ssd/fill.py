@@ -166,12 +166,27 @@ def caseloads(extract: Extract) -> Rows:
     return out
 
 
-#: The visits tables, their plan type and how a build without the child's ID finds it.
+#: The visits tables, their plan type, how a build without the child's ID finds it, and
+#: the table of the plans the visits are owed under.
 _VISITS = {
-    "ssd_cin_visits": ("CIN", "plan", "ssd_cin_plans", "plan"),
-    "ssd_cp_visits": ("CP", "plan", "ssd_cp_plans", "plan"),
-    "ssd_cla_visits": ("CLA", None, None, None),
+    "ssd_cin_visits": ("CIN", "plan", "ssd_cin_plans", "plan", "ssd_cin_plans"),
+    "ssd_cp_visits": ("CP", "plan", "ssd_cp_plans", "plan", "ssd_cp_plans"),
+    "ssd_cla_visits": ("CLA", None, None, None, "ssd_cla_episodes"),
 }
+
+
+def _plan_open(extract: Extract, table: str, children: pd.Series, days: pd.Series) -> pd.Series:
+    """Whether each child has a plan in ``table`` open on their day (False if no table)."""
+    if not extract.has(table):
+        return pd.Series(False, index=children.index)
+    read = extract.reads[table]
+    plans = pd.DataFrame(
+        {"child_id": read.frame["person"], "start": read.dates("start"), "end": read.dates("end")}
+    )
+    asked = pd.DataFrame({"child_id": children, "day": days, "row": children.index})
+    both = asked.merge(plans, on="child_id")
+    hit = (both["start"] <= both["day"]) & (both["end"].isna() | (both["end"] >= both["day"]))
+    return pd.Series(children.index.isin(both.loc[hit, "row"]), index=children.index)
 
 
 def due_after(visits: pd.Series, amount: int, unit: str) -> pd.Series:
@@ -190,7 +205,8 @@ def due_after(visits: pd.Series, amount: int, unit: str) -> pd.Series:
 def visits(extract: Extract) -> Rows:
     """Each visit after a child's first, due the plan's timescale after the one before."""
     parts = []
-    for table, (plan, key, other, other_key) in _VISITS.items():
+    last_day = pd.Timestamp(month_end(extract.months[-1])) if extract.months else None
+    for table, (plan, key, other, other_key, plans) in _VISITS.items():
         if not extract.has(table):
             continue
         read = extract.reads[table]
@@ -212,10 +228,17 @@ def visits(extract: Extract) -> Rows:
         previous = frame.groupby("child_id")["visit"].shift()
         frame["due"] = due_after(previous, amount, unit)
         parts.append(frame[frame["due"].notna()])
+        # After each child's last visit the next is owed; not made if the plan is still open
+        # on its due day and the day is past (within the months filled).
+        last = frame.groupby("child_id").tail(1)
+        owed = due_after(last["visit"], amount, unit)
+        missed = (owed <= last_day) & _plan_open(extract, plans, last["child_id"], owed)
+        parts.append(last[missed].assign(visit=pd.NaT, seen="N", seen_alone="", due=owed[missed]))
     if not parts:
         return {}
     rows = pd.concat(parts, ignore_index=True)
-    rows = _allocated_on(extract, rows, "visit")
+    rows["day"] = rows["visit"].fillna(rows["due"])
+    rows = _allocated_on(extract, rows, "day")
     month = rows["due"].dt.to_period("M")
     out: Rows = {}
     for first in extract.months:
