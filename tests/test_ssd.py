@@ -352,6 +352,8 @@ def test_tables_are_known_by_name_or_by_their_headings() -> None:
     assert recognise("ssd_cp_visits.csv", b"").name == "ssd_cp_visits"
     assert recognise("2026-01-31_ssd_cin_plans_extract.csv", b"").name == "ssd_cin_plans"
     assert recognise("export (3).csv", body).name == "ssd_cp_visits"
+    assert recognise("ssd_send.csv", b"").unread  # recognised, never parsed
+    assert recognise("x.csv", b"miss_table_id,miss_person_id\n").name == "ssd_missing"
     assert recognise("caseloads_2021-01.csv", b"worker_id,team\nW1,T\n") is None
 
 
@@ -369,12 +371,16 @@ def test_caseloads_load_with_agency_not_known(tmp_path: Path, pseudonym_key) -> 
     with zipfile.ZipFile(buffer, "w") as zf:
         for name, rows in CASELOAD_TABLES.items():
             zf.writestr(f"{name}.csv", csv_text(rows))
+        # A table the dashboard does not read travels with the rest, unread.
+        zf.writestr("ssd_mother.csv", b"moth_person_id,moth_childs_dob\nA,2020-01-01\n")
     path = tmp_path / "ssd_extract.zip"
     path.write_bytes(buffer.getvalue())
     db = tmp_path / "store" / "csc.duckdb"
     [result] = load_paths(db, [path], as_at=date(2021, 3, 1))
     assert result.status == "loaded", result.report.to_text()
     assert _value(db, "caseload_highest", FEB) == pytest.approx(1.0)
+    notes = [w.message for w in result.report.warnings]
+    assert "ssd_mother (ssd_mother.csv): not used by the dashboard; not read, not stored" in notes
     frame = api.kpi_values(db, ["agency_worker_pct"], months=[FEB], teams=["ALL"])
     assert frame.empty or frame["value"].isna().all()
 

@@ -42,6 +42,8 @@ def render() -> str:
     out += "\n| table | columns read (other builds' names) | personal columns, never read |\n"
     out += "|---|---|---|\n"
     for name, table in declared.tables.items():
+        if table.unread:
+            continue
         read = ", ".join(
             f"`{names[0]}`"
             + (f" (`{'`, `'.join(names[1:])}`)" if names[1:] else "")
@@ -50,4 +52,8 @@ def render() -> str:
         )
         personal = ", ".join(f"`{c}` ({what})" for c, what in table.personal.items())
         out += f"| `{name}` | {read or 'none (not used)'} | {personal or '—'} |\n"
+    others = [f"`{n}`" for n, t in declared.tables.items() if t.unread]
+    out += (
+        f"\nRecognised and never parsed (an extract with any is never kept): {', '.join(others)}.\n"
+    )
     return out

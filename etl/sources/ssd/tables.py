@@ -50,6 +50,8 @@ class Table:
     optional: frozenset[str] = frozenset()
     pseudonymise: tuple[str, ...] = ()
     personal: dict[str, str] = field(default_factory=dict)
+    #: one of ``other_tables``: recognised, never parsed, and an extract with it never kept
+    unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def declaration() -> Declaration:
     body = check_keys(
         where,
         yaml.safe_load(DECLARATION.read_text("utf-8")),
-        {"months", "case_holding_roles", "tables", "fills"},
+        {"months", "case_holding_roles", "tables", "other_tables", "fills"},
         {"months", "case_holding_roles", "tables", "fills"},
         {"months": int, "case_holding_roles": list, "tables": dict, "fills": dict},
     )
@@ -92,6 +94,8 @@ def declaration() -> Declaration:
             pseudonymise=tuple(item.get("pseudonymise") or ()),
             personal=dict(item.get("personal") or {}),
         )
+    for name, prefix in (body.get("other_tables") or {}).items():
+        tables[name] = Table(name, name, prefix or "", {}, unread=True)
     for name, item in body["fills"].items():
         check_keys(f"{where}: fills: {name}", item, _FILL_KEYS, _FILL_KEYS)
     return Declaration(
@@ -126,7 +130,7 @@ def recognise(name: str, source: Source) -> Table | None:
         return None
     prefixes = {h.split("_", 1)[0] for h in headings if h}
     if len(prefixes) == 1:
-        return next((t for t in tables.values() if t.prefix in prefixes), None)
+        return next((t for t in tables.values() if t.prefix and t.prefix in prefixes), None)
     return None
 
 
@@ -232,9 +236,18 @@ def pseudonymised(values: pd.Series) -> pd.Series:
 
 
 def dropped_findings(files: list[tuple[str, Table, list[str]]]) -> list[Finding]:
-    """One note per personal column a table had (file name, table, columns): named, never
-    parsed, not stored; and, the file having held it, never kept (``etl.write.load``)."""
-    return [
+    """One note per personal column a table had (file name, table, columns), and per table
+    the dashboard does not read: named, never parsed, not stored; and, the file having held
+    it (or perhaps held it), never kept (``etl.write.load``)."""
+    unread = [
+        Finding(
+            check=PERSONAL_DATA_DROPPED,
+            message=f"{table.name} ({name}): not used by the dashboard; not read, not stored",
+        )
+        for name, table, _ in files
+        if table.unread
+    ]
+    return unread + [
         Finding(
             check=PERSONAL_DATA_DROPPED,
             message=f"{table.title} ({name}): {column}: {table.personal[column]}; "
