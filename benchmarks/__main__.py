@@ -74,7 +74,7 @@ QUICK = Plan(
     ("overview", "caseloads", "visits"),
     census_children=4_000,
     ssda903_episodes=10_000,
-    ssd_children=1_500,
+    ssd_children=500,
 )
 SMOKE = Plan(
     (1,),
