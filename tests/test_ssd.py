@@ -416,3 +416,38 @@ def test_the_extracts_date_from_as_at_then_file_names_then_its_latest_event() ->
     reads["ssd_cin_episodes"].file_name = "2026-02-01_ssd_cin_episodes.csv"
     assert _extract_date(reads, None) == date(2026, 2, 1)
     assert _extract_date(reads, date(2026, 3, 1)) == date(2026, 3, 1)
+
+
+def test_cp_plans_open_ended_and_second_plans() -> None:
+    # A: a plan from 5 January to 10 February 2021, then a second from 20 February (one
+    # before it). B: a plan that ended on 31 December 2020 is in no 2021 month.
+    tables = {
+        "ssd_cp_plans": [
+            {
+                "cppl_cp_plan_id": str(i),
+                "cppl_person_id": child,
+                "cppl_cp_plan_start_date": start,
+                "cppl_cp_plan_end_date": end,
+            }
+            for i, (child, start, end) in enumerate(
+                [
+                    ("A", "2021-01-05", "2021-02-10"),
+                    ("A", "2021-02-20", ""),
+                    ("B", "2020-06-01", "2020-12-31"),
+                ]
+            )
+        ],
+        # A's social worker from 2 January: the plans' team is the allocation's.
+        "ssd_involvements": [invo("A", "W1", "2021-01-02")],
+        "ssd_department": DEPARTMENT,
+    }
+    rows = FILLS["cp_plans"](extract(tables, [JAN, FEB]))
+    jan, feb = rows[JAN], rows[FEB]
+    # January: A's first plan, open at month end (its end is in February: blank then).
+    assert jan[["child_id", "plan_end_date", "previous_plans"]].values.tolist() == [["A", "", "0"]]
+    assert set(jan["team"]) == {"Safeguarding East"}
+    # February: the first plan ended on the 10th, the second began on the 20th.
+    assert feb[["plan_start_date", "plan_end_date", "previous_plans"]].values.tolist() == [
+        ["2021-01-05", "2021-02-10", "0"],
+        ["2021-02-20", "", "1"],
+    ]

@@ -424,6 +424,35 @@ def _plan_at(extract: Extract, children: pd.Series, day: np.datetime64) -> pd.Se
     return plan
 
 
+def cp_plans(extract: Extract) -> Rows:
+    """Child protection plans started, ended or open in each month, each with how many
+    plans the child had before it in the extract."""
+    read = extract.reads["ssd_cp_plans"]
+    # "begun" and "ended": named apart from the involvements' start and end (the team's).
+    rows = pd.DataFrame(
+        {"child_id": read.frame["person"], "begun": read.dates("start"), "ended": read.dates("end")}
+    )
+    rows = rows[(rows["child_id"] != "") & rows["begun"].notna()]
+    rows = rows.drop_duplicates(["child_id", "begun"]).sort_values(["child_id", "begun"])
+    rows["previous"] = rows.groupby("child_id").cumcount()
+    rows = _allocated_on(extract, rows, "begun")
+    start, end = rows["begun"].to_numpy(), rows["ended"].to_numpy()
+    out: Rows = {}
+    for month in extract.months:
+        first, last = np.datetime64(month, "ns"), _end(month)
+        part = rows[(start <= last) & (np.isnat(end) | (end >= first))]
+        out[month] = pd.DataFrame(
+            {
+                "child_id": part["child_id"],
+                "team": part["team"],
+                "plan_start_date": iso(part["begun"]),
+                "plan_end_date": iso(part["ended"].where(part["ended"] <= last)),
+                "previous_plans": part["previous"].astype(str),
+            }
+        )
+    return out
+
+
 def allocations(extract: Extract) -> Rows:
     """For each child open at month end, their case-holding involvements current in the
     12 months to it (the DfE's count of social workers in the last 12 months)."""
@@ -523,5 +552,6 @@ FILLS: dict[str, Callable[[Extract], Rows]] = {
     "referrals": referrals,
     "allocations": allocations,
     "care_leavers": care_leavers,
+    "cp_plans": cp_plans,
     "cla_reviews": cla_reviews,
 }
