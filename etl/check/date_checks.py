@@ -19,13 +19,24 @@ import re
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.report import EXAMPLE_ROWS, Finding
 from etl.returns import ReturnSpec
 
 #: Day and month as numbers (``06/03/2021``, ``06-03-2021``, ``06.03.2021``): read DD/MM.
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def _iso(text: pd.Series) -> np.ndarray:
+    """Which values start as an ISO date (``YYYY-MM-DD``), worked out by Arrow: such a value
+    can never match ``_NUMERIC`` (its year is four digits before the first separator)."""
+    values = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    match = pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}")
+    return match.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _dated(spec: ReturnSpec) -> list[str]:
@@ -52,7 +63,11 @@ class DateOrder:
             if column in raw:
                 if column not in self._present:
                     self._present.append(column)
-                found = raw[column].fillna("").astype("str").str.extract(_NUMERIC).dropna()
+                text = raw[column].fillna("").astype("str")
+                # An ISO date (2021-06-03) is never day/month: only the rest go through the
+                # regular expression, in Python (most of a census, and many returns, are ISO).
+                text = text[~_iso(text)]
+                found = text.str.extract(_NUMERIC).dropna()
                 if not found.empty:
                     parts.append(found.astype(int).set_axis(["a", "b", "y"], axis=1))
         if not parts or self.proven:

@@ -72,12 +72,27 @@ def malformed(exc: etree.XMLSyntaxError) -> FileRejected:
     )
 
 
+class _LocalNames(dict):
+    """Tag → local name, worked out once per tag: a census reader asks for every element of
+    a file of a million, and a hit costs no Python call. It keeps at most ``_MAX_NAMES``
+    tags, so a hostile file's endless distinct names cannot grow it without bound."""
+
+    def __missing__(self, tag: Any) -> str:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(self) < _MAX_NAMES:
+            self[tag] = name
+        return name
+
+
+_MAX_NAMES = 4096
+#: ``LOCAL_NAMES[element.tag]`` is ``local(element.tag)``, for the readers' inner loops.
+LOCAL_NAMES = _LocalNames()
+
+
 def local(tag: Any) -> str:
     """An element's name without its namespace (``{ns}Child`` → ``Child``); "" for anything
     that is not an element (an unresolved entity reference's tag is not a string)."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+    return LOCAL_NAMES[tag]
 
 
 def iter_records(source: Source, records: tuple[str, ...]) -> Iterator[etree._Element]:
@@ -115,4 +130,10 @@ def iter_records(source: Source, records: tuple[str, ...]) -> Iterator[etree._El
 
 def text_of(element: etree._Element) -> dict[str, str]:
     """A flat record: each direct child's name → its stripped text (the last if repeated)."""
-    return {local(child.tag): (child.text or "").strip() for child in element if local(child.tag)}
+    names = LOCAL_NAMES
+    out = {}
+    for child in element:
+        name = names[child.tag]
+        if name:
+            out[name] = (child.text or "").strip()
+    return out

@@ -224,7 +224,9 @@ class ReturnRows:
         return {column for row in self.rows[:1] for column in row}
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows, columns=self.spec.column_names, dtype="str").fillna("")
+        # Column by column: a frame made from a list of dicts works each row out in Python.
+        columns = {c: [row.get(c, "") for row in self.rows] for c in self.spec.column_names}
+        frame = pd.DataFrame(columns, dtype="str").fillna("")
         if self.cleaned is not None:
             frame["child_id"] = frame["child_id"].map(self.cleaned)
         return frame

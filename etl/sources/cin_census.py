@@ -28,7 +28,7 @@ from lxml import etree
 from etl.check.validate import MonthUnit
 from etl.english import uk_date
 from etl.read.sniff import Source
-from etl.read.xml_safe import local, text_of
+from etl.read.xml_safe import LOCAL_NAMES, text_of
 from etl.report import Finding, ValidationReport
 from etl.returns import MonthSplit, get_return
 from etl.sources.census import (
@@ -60,14 +60,14 @@ class Episode:
     blocks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
-def _episode(element: etree._Element, seen: set[str]) -> Episode:
+def _episode(element: etree._Element) -> Episode:
     values: dict[str, str] = {}
     blocks: dict[str, list[dict[str, str]]] = {}
+    names = LOCAL_NAMES
     for part in element:
-        tag = local(part.tag)
+        tag = names[part.tag]
         if not tag:
             continue
-        seen.add(tag)
         if len(part):
             blocks.setdefault(tag, []).append(text_of(part))
         else:
@@ -77,29 +77,33 @@ def _episode(element: etree._Element, seen: set[str]) -> Episode:
 
 @dataclass
 class Child:
-    """One ``<Child>``: its ID and episodes, and every element name directly under its parts
-    (for the layout and personal-data checks)."""
+    """One ``<Child>``: its ID and episodes, and which of the watched elements (personal
+    data, blocks left aside, one year's layout only) it holds."""
 
     child_id: str
     episodes: list[Episode]
     seen: set[str]
 
 
-def read_child(element: etree._Element) -> Child:
-    seen: set[str] = set()
+def watched(spec: dict) -> tuple[str, ...]:
+    """The elements ``read_child`` looks for anywhere in a child, as lxml tags in any
+    namespace: lxml finds them itself, so the child's other elements never reach Python."""
+    names = {*spec["personal"], *spec["left_aside"], *spec["layouts"]}
+    return tuple(f"{{*}}{name}" for name in sorted(names))
+
+
+def read_child(element: etree._Element, tags: tuple[str, ...]) -> Child:
+    """A child's ID, its episodes and which of ``tags`` (``watched``) it holds."""
+    names = LOCAL_NAMES
+    seen = {names[item.tag] for item in element.iter(*tags)}
     child_id = ""
     episodes = []
     for part in element:
-        tag = local(part.tag)
-        if tag == "CINdetails":
-            episodes.append(_episode(part, seen))
+        if names[part.tag] == "CINdetails":
+            episodes.append(_episode(part))
             continue
-        for item in part.iter():
-            name = local(item.tag)
-            if name:
-                seen.add(name)
-                if name == "LAchildID":
-                    child_id = (item.text or "").strip()
+        for item in part.iter("{*}LAchildID"):
+            child_id = (item.text or "").strip()
     return Child(child_id, episodes, seen)
 
 
@@ -126,6 +130,21 @@ class _Layout:
             )
 
 
+class Days(dict):
+    """Date text → ``parse_date`` of it, worked out once per distinct text: a census repeats
+    the same few thousand dates over tens of thousands of records. Holds at most
+    ``_MAX_DAYS`` texts, so a file of endless distinct texts cannot grow it without bound."""
+
+    def __missing__(self, text: str) -> date | None:
+        day = parse_date(text)
+        if len(self) < _MAX_DAYS:
+            self[text] = day
+        return day
+
+
+_MAX_DAYS = 100_000
+
+
 class _Checker:
     """An episode's dates against the declared rules; the first broken one sets it aside."""
 
@@ -136,17 +155,19 @@ class _Checker:
         ]
         self.dates = frozenset(spec["date_elements"])
         self.reference_date = reference_date
+        self.days = Days()
 
     def problems(self, episode: Episode) -> list[tuple[str, str, str]]:
         """(what is wrong, DfE rule or "", element) for each impossible date of the episode."""
         groups = [episode.values, *(b for blocks in episode.blocks.values() for b in blocks)]
         found = []
         parsed: list[dict[str, date]] = []
+        as_date = self.days
         for values in groups:
             days = {}
             for name in self.dates.intersection(values):
                 text = values[name]
-                day = parse_date(text) if text else None
+                day = as_date[text] if text else None
                 if text and day is None:
                     found.append((f"{name} is not a real date", "", name))
                 elif day and day > self.reference_date:
@@ -201,6 +222,7 @@ def check_cin(
     children = episodes = aside = 0
     child_ids: list[str] = []
     history = returns["referrals"]["history"]
+    tags = watched(spec)
     # (return, block each row comes from — None: the episode itself —, column ← element)
     plan = [
         (key, None if item["each"] == spec["episode"] else item["each"], [*item["columns"].items()])
@@ -211,7 +233,7 @@ def check_cin(
             reference_date = check_header(header, "CIN")
             checker = _Checker(spec, reference_date)
             layout = _Layout(spec, header.year)
-        child = read_child(element)
+        child = read_child(element, tags)
         child_ids.append(child.child_id)
         children += 1
         present |= child.seen.intersection(spec["personal"])
@@ -228,7 +250,7 @@ def check_cin(
                 aside += 1
             else:
                 good.append(episode)
-        referral_days = [parse_date(e.values["CINreferralDate"]) for e in good]
+        referral_days = [checker.days[e.values["CINreferralDate"]] for e in good]
         for episode, day in zip(good, referral_days, strict=True):
             for key, block, columns in plan:
                 items = [episode.values] if block is None else episode.blocks.get(block, ())
