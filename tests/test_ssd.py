@@ -32,6 +32,7 @@ from etl.sources.ssd.tables import declaration, read_table, recognise
 from etl.workdays import working_days_between
 from etl.write.load import load_paths
 from metrics import api
+from ui.upload import upload_sets
 
 SETTINGS = Settings(
     visit_timescales={"CP": (10, "working_days"), "CIN": (20, "working_days"), "CLA": (42, "days")},
@@ -451,3 +452,24 @@ def test_cp_plans_open_ended_and_second_plans() -> None:
         ["2021-01-05", "2021-02-10", "0"],
         ["2021-02-20", "", "1"],
     ]
+
+
+class _Upload:
+    """What Streamlit's uploader gives: a name and the bytes."""
+
+    def __init__(self, name: str, data: bytes = b"") -> None:
+        self.name, self.data = name, data
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def test_uploads_of_one_extract_are_one_set_beside_other_files() -> None:
+    person, visits_file, invo_file, header = (
+        _Upload("ssd_person.csv"),
+        _Upload("visits_2021-04.csv", b"child_id,team\nA,T\n"),
+        _Upload("ssd_involvements.csv"),
+        _Upload("SSDA903_2022_header.csv", b"CHILD,SEX,DOB,ETHNIC\n1,1,01/01/2010,WBRI\n"),
+    )
+    sets = upload_sets([person, visits_file, invo_file, header])
+    assert sets == [[person, invo_file], [visits_file], [header]]
