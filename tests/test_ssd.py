@@ -473,3 +473,37 @@ def test_uploads_of_one_extract_are_one_set_beside_other_files() -> None:
     )
     sets = upload_sets([person, visits_file, invo_file, header])
     assert sets == [[person, invo_file], [visits_file], [header]]
+
+
+def test_allocations_plan_type_at_month_end() -> None:
+    # X has no plan (CIN), Y a CP plan open at 31 January, Z a CP plan and a CLA episode
+    # both open then (looked after: CLA). W's CLA episode ended on 30 January: CIN.
+    tables = {
+        "ssd_involvements": [invo(c, "W1", "2021-01-04") for c in "WXYZ"],
+        "ssd_cp_plans": [
+            {
+                "cppl_cp_plan_id": c,
+                "cppl_person_id": c,
+                "cppl_cp_plan_start_date": "2021-01-05",
+                "cppl_cp_plan_end_date": "",
+            }
+            for c in "YZ"
+        ],
+        "ssd_cla_episodes": [
+            {
+                "clae_cla_id": c,
+                "clae_person_id": c,
+                "clae_cla_episode_start_date": "2021-01-06",
+                "clae_cla_episode_ceased_date": end,
+                "clae_entered_care_date": "2021-01-06",
+            }
+            for c, end in (("Z", ""), ("W", "2021-01-30"))
+        ],
+    }
+    rows = FILLS["allocations"](extract(tables, [JAN]))[JAN]
+    assert dict(zip(rows["child_id"], rows["plan_type"], strict=True)) == {
+        "W": "CIN",
+        "X": "CIN",
+        "Y": "CP",
+        "Z": "CLA",
+    }
