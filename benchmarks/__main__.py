@@ -91,6 +91,7 @@ SMOKE = Plan(
     ("overview", "caseloads"),
     census_children=300,
     ssda903_episodes=1_000,
+    ssd_children=200,
 )
 
 
