@@ -407,8 +407,8 @@ RETURN_COLUMNS = {
         name: get_return(name).column_names
         for name in ("looked_after", "cla_reviews", "missing_episodes")
     },
-    # Child protection plans (demo/cp_plans.py).
-    "cp_plans": get_return("cp_plans").column_names,
+    # Child protection plans and their review conferences (demo/cp_plans.py).
+    **{name: get_return(name).column_names for name in ("cp_plans", "cp_reviews")},
 }
 #: Months the demo simulates before the first month it writes, so caseloads have settled.
 WARM_UP = 3

@@ -27,7 +27,7 @@ from etl.returns import get_return
 def month_rows(council: Council, month: date) -> dict[str, list[dict[str, str]]]:
     """Move the council on one month and return every return's rows for that month: its own
     (``Council.step``), then the front door's, the practice returns', the children looked
-    after and the child protection plans made from its state."""
+    after and the child protection plans and reviews made from its state."""
     rows = council.step(month)
     rows.update(front_door_rows(council, month))
     rows.update(practice_rows(council, month))
