@@ -308,12 +308,23 @@ def tables(
         "clea_care_leaver_personal_advisor": _names(rng, m),
         "clea_pathway_plan_review_date": _text(_dates(rng, end - np.timedelta64(300, "D"), 300, m)),
     }
-    cp_people = people[cp]
+    # CP review conferences: the first 88 days after the plan's start (due at 90, about 3
+    # months), then every 178 days (due at 182, about 6 months); one plan in seven holds
+    # each review 5 days late. No random draw: the other tables stay as they were.
+    p = int(cp.sum())
+    due_offsets = np.array([90, 272, 454, 636, 818])
+    pr_owner = np.repeat(np.arange(p), len(due_offsets))
+    pr_due = plan_start[cp][pr_owner] + np.tile(due_offsets, p).astype("timedelta64[D]")
+    late = np.where(pr_owner % 7 == 0, 5, -2).astype("timedelta64[D]")
+    pr_day = pr_due + late
+    pr_held = pr_day <= end
+    pr_owner, pr_due, pr_day = pr_owner[pr_held], pr_due[pr_held], pr_day[pr_held]
     t["ssd_cp_reviews"] = {
-        "cppr_cp_review_id": np.arange(1, len(cp_people) + 1),
-        "cppr_person_id": cp_people,
-        "cppr_cp_review_due": _text(plan_start[cp] + np.timedelta64(90, "D")),
-        "cppr_cp_review_date": _text(plan_start[cp] + np.timedelta64(88, "D")),
+        "cppr_cp_review_id": np.arange(1, len(pr_day) + 1),
+        "cppr_person_id": people[cp][pr_owner],
+        "cppr_cp_plan_id": plan_ids["CP"][pr_owner],
+        "cppr_cp_review_due": _text(pr_due),
+        "cppr_cp_review_date": _text(pr_day),
     }
     return {name: _with_build_columns(name, body, build) for name, body in t.items()}
 

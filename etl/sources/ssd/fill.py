@@ -511,6 +511,20 @@ def care_leavers(extract: Extract) -> Rows:
     return {last: out[out["child_id"] != ""].drop_duplicates("child_id", keep="last")}
 
 
+def _numbered(rows: pd.DataFrame) -> pd.DataFrame:
+    """Reviews (``child_id``, ``period``: when what they review began, ``review``: held),
+    one a day, each with the review before it in the same ``period`` and its number there.
+
+    Looked-after and child protection reviews alike: the statutory timescale of each runs
+    from the one before it, or for the first from the period's start. A review dated before
+    its period began belongs to none and is dropped."""
+    rows = rows.dropna(subset=["child_id", "period", "review"])
+    rows = rows[rows["review"] >= rows["period"]].drop_duplicates(["child_id", "review"])
+    rows = rows.sort_values(["child_id", "period", "review"])
+    group = rows.groupby(["child_id", "period"])["review"]
+    return rows.assign(previous=group.shift(), number=group.cumcount() + 1)
+
+
 def cla_reviews(extract: Extract) -> Rows:
     """Reviews held (not cancelled), each with its period of care, the review before it
     and its number in the period, in the month it was held."""
@@ -529,12 +543,7 @@ def cla_reviews(extract: Extract) -> Rows:
             "participation": read.frame["participation"].str.split(" ").str[0],
         }
     )[~cancelled]
-    rows = rows.dropna(subset=["child_id", "period", "review"])
-    rows = rows[rows["review"] >= rows["period"]].drop_duplicates(["child_id", "review"])
-    rows = rows.sort_values(["child_id", "period", "review"])
-    group = rows.groupby(["child_id", "period"])["review"]
-    rows["previous"] = group.shift()
-    rows["number"] = group.cumcount() + 1
+    rows = _numbered(rows)
     months = _by_month(rows, "review")
     out: Rows = {}
     for first in extract.months:
@@ -553,6 +562,41 @@ def cla_reviews(extract: Extract) -> Rows:
     return out
 
 
+def cp_reviews(extract: Extract) -> Rows:
+    """Child protection review conferences held, each on its plan (the child and the plan's
+    start from ``ssd_cp_plans``) with the review before it and its number on the plan, in
+    the month held; the system's own due date kept beside it (never what it is judged on)."""
+    read = extract.reads["ssd_cp_reviews"]
+    plans = extract.reads["ssd_cp_plans"]
+    plan = plans.frame.assign(begun=plans.dates("start"))
+    plan = plan[plan["person"] != ""].drop_duplicates("plan").set_index("plan")
+    rows = pd.DataFrame(
+        {
+            "child_id": read.frame["plan"].map(plan["person"]),
+            "period": read.frame["plan"].map(plan["begun"]),
+            "review": read.dates("date"),
+            "due": read.dates("due"),
+        }
+    )
+    rows = _allocated_on(extract, _numbered(rows), "review")
+    months = _by_month(rows, "review")
+    out: Rows = {}
+    for first in extract.months:
+        part = months.get(first, rows.iloc[:0])
+        out[first] = pd.DataFrame(
+            {
+                "child_id": part["child_id"],
+                "team": part["team"],
+                "plan_start_date": iso(part["period"]),
+                "review_date": iso(part["review"]),
+                "due_date": iso(part["due"]),
+                "previous_review_date": iso(part["previous"]),
+                "review_number": part["number"].astype(str),
+            }
+        )
+    return out
+
+
 #: Each return the SSD fills and the function that fills it (``ssd.yaml``'s ``fills``).
 FILLS: dict[str, Callable[[Extract], Rows]] = {
     "caseloads": caseloads,
@@ -564,4 +608,5 @@ FILLS: dict[str, Callable[[Extract], Rows]] = {
     "care_leavers": care_leavers,
     "cp_plans": cp_plans,
     "cla_reviews": cla_reviews,
+    "cp_reviews": cp_reviews,
 }
