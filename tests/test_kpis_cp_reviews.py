@@ -1,4 +1,4 @@
-"""Child protection reviews in time, from a monthly return and from SSD tables, by hand.
+"""Child protection reviews in time, from a census, a monthly return and SSD tables, by hand.
 
 Working Together to Safeguard Children (2018, 2023): the first review conference within 3
 months of the initial conference (the plan's start), then at intervals of not more than 6
@@ -18,11 +18,41 @@ import pytest
 from etl.sources.ssd.fill import FILLS
 from etl.write.load import load_paths
 from metrics import api
+from tests.census_xml import Episode, child, cin_census, write
 from tests.test_ssd import extract, write_extract
 
 ALL = "ALL"
+AUG19, FEB20 = date(2019, 8, 1), date(2020, 2, 1)
 JAN21, JUL21, AUG21 = date(2021, 1, 1), date(2021, 7, 1), date(2021, 8, 1)
 OCT21, MAY22 = date(2021, 10, 1), date(2022, 5, 1)
+
+
+def _plan_with_reviews(start: str, *reviews: str) -> str:
+    held = "".join(f"<CPPreviewDate>{day}</CPPreviewDate>" for day in reviews)
+    return (
+        f"<ChildProtectionPlans><CPPstartDate>{start}</CPPstartDate>"
+        "<InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse><LatestCategoryOfAbuse>NEG"
+        "</LatestCategoryOfAbuse><NumberOfPreviousCPP>0</NumberOfPreviousCPP>"
+        f"<Reviews>{held}</Reviews></ChildProtectionPlans>"
+    )
+
+
+#: The census of Year 2020 (April 2019 – March 2020). Plans begun Tue 14 May 2019: first
+#: reviews due Wed 14 Aug 2019 (3 months on). K1's on the day, in time, then on Fri 14 Feb
+#: 2020, 6 months after it: in time (its reviews are written newest first; they are put in
+#: order). K2's on Fri 16 Aug, late; its second, due Sun 16 Feb 2020, on Mon 17 Feb, the day
+#: after: late. K3's review is dated before its plan began: the episode is set aside.
+CENSUS = [
+    child(
+        "K1",
+        Episode("2019-04-01", extra=_plan_with_reviews("2019-05-14", "2020-02-14", "2019-08-14")),
+    ),
+    child(
+        "K2",
+        Episode("2019-04-01", extra=_plan_with_reviews("2019-05-14", "2019-08-16", "2020-02-17")),
+    ),
+    child("K3", Episode("2019-04-01", extra=_plan_with_reviews("2019-05-14", "2019-05-13"))),
+]
 
 #: May 2022, sent as a monthly return with the headings a council's system gives.
 MONTHLY = (
@@ -86,6 +116,10 @@ SSD_TABLES = {
 }
 
 EXPECTED = {
+    # August 2019 (census): K1 on its due day, K2 two days after: 1 of 2
+    ("cp_reviews_in_time_pct", AUG19, ALL): 50.0,
+    # February 2020 (census): K1 on its due day, K2 the day after its: 1 of 2
+    ("cp_reviews_in_time_pct", FEB20, ALL): 50.0,
     # May 2022 (monthly): A and C on their due days, B and D a day after: 2 of 4
     ("cp_reviews_in_time_pct", MAY22, "Safeguarding 1"): 50.0,
     ("cp_reviews_in_time_pct", MAY22, ALL): 50.0,
@@ -108,18 +142,24 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
         ssd = write_extract(root / "ssd", SSD_TABLES)
         monthly = root / "cp_reviews_2022-05.csv"
         monthly.write_text(MONTHLY, encoding="utf-8")
+        census = write(root / "cin_census_2020.xml", cin_census(CENSUS, 2020, "2020-03-31"))
         results = load_paths(db, ssd, as_at=date(2021, 12, 1))
-        return db, results + load_paths(db, [monthly])
+        return db, results + load_paths(db, [monthly, census])
 
 
-def test_the_ssd_extract_and_a_monthly_return_both_load(loaded: tuple[Path, list]) -> None:
+def test_the_ssd_extract_a_monthly_return_and_a_census_all_load(
+    loaded: tuple[Path, list],
+) -> None:
     _, results = loaded
-    assert [r.status for r in results] == ["loaded", "loaded"], [
-        r.report.to_text() for r in results
-    ]
+    assert [r.status for r in results] == ["loaded"] * 3, [r.report.to_text() for r in results]
     assert "Child protection reviews: December 2020 – November 2021" in "\n".join(
         results[0].report.lists
     )
+    census = results[2]
+    # K1's and K2's two reviews each; K3's episode set aside.
+    assert "cp_reviews: 4 rows read, months April 2019 – March 2020" in census.report.lists
+    said = "CPPreviewDate is before CPPstartDate: 1 episode(s) set aside and not counted — child K3"
+    assert said in census.report.to_text()
 
 
 @pytest.mark.parametrize("key", list(EXPECTED), ids=lambda k: f"{k[0]}-{k[1]:%b%y}-{k[2][:5]}")
@@ -147,6 +187,16 @@ def test_the_rows_behind_give_the_statutory_and_the_systems_due_dates(
     assert as_text == {"S1": "2021-10-05", "S2": "2021-10-05", "S5": "2021-10-31"}
     assert str(rows.loc["S2", "due_date"])[:10] == "2021-10-08"
     assert not rows.loc["S2", "review_in_time"]
+
+
+def test_the_census_numbers_each_plans_reviews_in_date_order(loaded: tuple[Path, list]) -> None:
+    db, _ = loaded
+    rows = api.kpi_rows(db, "cp_reviews_in_time_pct", FEB20).set_index("child_id")
+    before = {c: str(d)[:10] for c, d in rows["previous_review_date"].items()}
+    assert before == {"K1": "2019-08-14", "K2": "2019-08-16"}
+    assert set(rows["review_number"]) == {2}
+    due = {c: str(d)[:10] for c, d in rows["statutory_due_date"].items()}
+    assert due == {"K1": "2020-02-14", "K2": "2020-02-16"}
 
 
 def test_the_ssd_numbers_each_plans_reviews_with_the_one_before() -> None:

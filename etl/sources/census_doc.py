@@ -63,7 +63,8 @@ def _cin() -> list[str]:
         "",
         f"Years {spec['first_year']}–{spec['last_year']} (header `Year`; 2022 = April 2021 to "
         "March 2022). Each `<CINdetails>` episode gives its referral, each `Assessments`, "
-        "`Section47` and `ChildProtectionPlans` block in it a row of the return named.",
+        "`Section47` and `ChildProtectionPlans` block in it (and each review date in a plan's "
+        "`Reviews`) a row of the return named.",
         "",
         "| return | one row per | column ← element |",
         "|---|---|---|",
@@ -76,13 +77,25 @@ def _cin() -> list[str]:
                 f"`{history['column']}` ← earlier `{history['of']}` of the same child in the "
                 f"file, on or after the same day {history['months']} months before"
             )
+        if "sequence" in item:
+            order = item["sequence"]
+            columns.append(
+                f"`{order['previous']}`, `{order['number']}` ← the one before it and its "
+                f"number, in `{order['of']}` order among rows of the same other columns"
+            )
         if "months" in item:
             months = item["months"]
-            columns.append(
-                f"in the month of its `{months['event']}`, and each month before it from that of "
-                f"its `{months['open_from']}` while still open at month end"
+            since = (
+                ""
+                if months["open_from"] == months["event"]
+                else f", and each month before it from that of its `{months['open_from']}` "
+                "while still open at month end"
             )
-        lines.append(f"| `{name}` | `{item['each']}` | {'; '.join(columns)} |")
+            columns.append(f"in the month of its `{months['event']}`{since}")
+        each = f"`{item['each']}`"
+        if "within" in item:
+            each = f"each element of a {each} in a `{item['within']}`"
+        lines.append(f"| `{name}` | {each} | {'; '.join(columns)} |")
     lines += [
         f"| (every row) | | `child_id` ← `{spec['child_id']}`; `team` = {spec['team']} |",
         "",

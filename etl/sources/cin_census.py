@@ -1,5 +1,5 @@
-"""The children in need census XML into the referrals, assessments, ICPC and child
-protection plan returns.
+"""The children in need census XML into the referrals, assessments, ICPC, child
+protection plan and child protection review returns.
 
 Follows ``etl/sources/cin_census.yaml``: one ``<Child>`` at a time (streamed), each
 ``<CINdetails>`` episode giving a referral, its ``<Assessments>`` and its ``<Section47>``
@@ -60,7 +60,10 @@ class Episode:
     blocks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
-def _episode(element: etree._Element) -> Episode:
+def _episode(element: etree._Element, nested: dict[str, str]) -> Episode:
+    """An episode's own values and its blocks. A block inside the one ``nested`` names for
+    it (a ``ChildProtectionPlans``' ``Reviews``) gives a row per element in it (each
+    ``CPPreviewDate``), holding the outer block's values too: a review knows its plan."""
     values: dict[str, str] = {}
     blocks: dict[str, list[dict[str, str]]] = {}
     names = LOCAL_NAMES
@@ -68,10 +71,19 @@ def _episode(element: etree._Element) -> Episode:
         tag = names[part.tag]
         if not tag:
             continue
-        if len(part):
-            blocks.setdefault(tag, []).append(text_of(part))
-        else:
+        if not len(part):
             values[tag] = (part.text or "").strip()
+            continue
+        record = text_of(part)
+        blocks.setdefault(tag, []).append(record)
+        for inner in part:
+            if len(inner) and nested.get(names[inner.tag]) == tag:
+                # <Reviews> holds several <CPPreviewDate>: each a row (a blank one none).
+                rows = blocks.setdefault(names[inner.tag], [])
+                for item in inner:
+                    text = (item.text or "").strip()
+                    if names[item.tag] and text:
+                        rows.append({**record, names[item.tag]: text})
     return Episode(values, blocks)
 
 
@@ -92,15 +104,16 @@ def watched(spec: dict) -> tuple[str, ...]:
     return tuple(f"{{*}}{name}" for name in sorted(names))
 
 
-def read_child(element: etree._Element, tags: tuple[str, ...]) -> Child:
-    """A child's ID, its episodes and which of ``tags`` (``watched``) it holds."""
+def read_child(element: etree._Element, tags: tuple[str, ...], nested: dict[str, str]) -> Child:
+    """A child's ID, its episodes (``nested``: as ``_episode``) and which of ``tags``
+    (``watched``) it holds."""
     names = LOCAL_NAMES
     seen = {names[item.tag] for item in element.iter(*tags)}
     child_id = ""
     episodes = []
     for part in element:
         if names[part.tag] == "CINdetails":
-            episodes.append(_episode(part))
+            episodes.append(_episode(part, nested))
             continue
         for item in part.iter("{*}LAchildID"):
             child_id = (item.text or "").strip()
@@ -205,6 +218,24 @@ def _previous_within(days: list[date], day: date, months: int) -> int:
     return sum(1 for other in days if since <= other < day)
 
 
+def _in_sequence(rows: list[dict[str, str]], sequence: dict[str, str]) -> list[dict[str, str]]:
+    """One episode's rows of a return declared with a ``sequence`` (a plan's reviews), in
+    order of its ``of`` column within each group of the same other columns (the same plan),
+    each given the one before it (``previous``, blank for the first) and its ``number``."""
+    of, previous, number = sequence["of"], sequence["previous"], sequence["number"]
+    rows = sorted(rows, key=lambda r: (_others(r, of), r[of]))
+    groups = [_others(r, of) for r in rows]
+    for i, row in enumerate(rows):
+        first = i == 0 or groups[i] != groups[i - 1]
+        row[previous] = "" if first else rows[i - 1][of]
+        row[number] = "1" if first else str(int(rows[i - 1][number]) + 1)
+    return rows
+
+
+def _others(row: dict[str, str], of: str) -> tuple[str, ...]:
+    return tuple(v for k, v in row.items() if k != of)
+
+
 def check_cin(
     name: str, source: Source, stage: Path, present: set[str]
 ) -> tuple[ValidationReport, list[MonthUnit]]:
@@ -223,17 +254,24 @@ def check_cin(
     child_ids: list[str] = []
     history = returns["referrals"]["history"]
     tags = watched(spec)
-    # (return, block each row comes from — None: the episode itself —, column ← element)
+    # (return, block each row comes from — None: the episode itself —, column ← element,
+    # the order its rows are numbered in, if any)
     plan = [
-        (key, None if item["each"] == spec["episode"] else item["each"], [*item["columns"].items()])
+        (
+            key,
+            None if item["each"] == spec["episode"] else item["each"],
+            [*item["columns"].items()],
+            item.get("sequence"),
+        )
         for key, item in returns.items()
     ]
+    nested = {item["each"]: item["within"] for item in returns.values() if "within" in item}
     for element in records(source, "CIN", header):
         if checker is None:
             reference_date = check_header(header, "CIN")
             checker = _Checker(spec, reference_date)
             layout = _Layout(spec, header.year)
-        child = read_child(element, tags)
+        child = read_child(element, tags, nested)
         child_ids.append(child.child_id)
         children += 1
         present |= child.seen.intersection(spec["personal"])
@@ -252,8 +290,9 @@ def check_cin(
                 good.append(episode)
         referral_days = [checker.days[e.values["CINreferralDate"]] for e in good]
         for episode, day in zip(good, referral_days, strict=True):
-            for key, block, columns in plan:
+            for key, block, columns, sequence in plan:
                 items = [episode.values] if block is None else episode.blocks.get(block, ())
+                rows = []
                 for item in items:
                     row = {"child_id": child.child_id, "team": team}
                     for column, element_name in columns:
@@ -262,8 +301,9 @@ def check_cin(
                         row[history["column"]] = str(
                             _previous_within(referral_days, day, history["months"])
                         )
-                    parts[key].rows.append(row)
-                    parts[key].refs.append(ref)
+                    rows.append(row)
+                parts[key].rows += _in_sequence(rows, sequence) if sequence else rows
+                parts[key].refs += [ref] * len(rows)
     if checker is None:
         check_header(header, "CIN")  # another council's empty census says so first
         raise refuse(
