@@ -166,6 +166,7 @@ def test_a_census_in_a_namespace_or_utf16_is_read_the_same(tmp_path: Path, monke
                 "assessments",
                 "icpc",
                 "cp_plans",
+                "cp_reviews",
             }
         finally:
             fc.discard()

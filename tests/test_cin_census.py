@@ -259,14 +259,14 @@ def test_the_published_cin_census_loads_as_published(tmp_path: Path) -> None:
         assert f"{said}: 1 episode(s) set aside and not counted — child DfEX0000001" in out
     # Year 2022: April 2021 to March 2022, twelve months each, none of them with a row.
     titles = ("Referrals", "Assessments", "Initial child protection conferences")
-    for title in (*titles, "Child protection plans"):
+    for title in (*titles, "Child protection plans", "Child protection reviews"):
         assert f"{title}, April 2021 – March 2022: 12 month(s) (12 new), 0 rows" in out
     assert "UPN" in out and "PersonBirthDate" in out  # named as dropped, never quoted
     for secret in ("A123456789123", "X98765432123B", "1966-03-24", "1966-03-22"):
         assert secret not in out + done.stderr
     assert _rows(db, "SELECT count(*) FROM load_log WHERE status = 'loaded'") == [
-        (48,)
-    ]  # 4 returns x 12
+        (60,)
+    ]  # 5 returns x 12
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="real-format files not present")
