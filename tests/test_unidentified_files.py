@@ -2,9 +2,11 @@
 
 The dashboard cannot know what such a file holds: a case-management export with a staff name
 and an NHS number written into free text, or a Standard Safeguarding Dataset (SSD) table of
-professionals with their names under a heading no privacy rule catches. Each used to be copied
-whole into ``rejected/``. Now nothing of it is kept but the report; a file that *is* a declared
-return and is refused is still kept beside its report, for the analyst to correct.
+professionals with their names. Each used to be copied whole into ``rejected/``. Now nothing
+of it is kept but the report; a file that *is* a declared return and is refused is still kept
+beside its report, for the analyst to correct. The SSD is now a known format: its
+professionals table on its own is refused (it holds no dated event) and, holding staff names,
+keeps only its report for that reason.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from etl.write.load import NOT_KEPT_UNIDENTIFIED, load_paths
+from etl.write.load import NOT_KEPT_PERSONAL, NOT_KEPT_UNIDENTIFIED, load_paths
 
 SSD = Path(os.environ.get("CSC_SSD_SPEC", "/work/shared/ssd"))
 NAMES = ["Olivia Smith", "Amelia Adams", "Noah Patel", "Isla Brown"]  # fictional staff
@@ -74,7 +76,8 @@ def test_an_ssd_professionals_table_of_staff_names_keeps_only_its_report(tmp_pat
     files, [report] = _kept(db)
     assert files == []
     kept = report.read_text("utf-8")
-    assert json.loads(kept)["original_not_kept"] == NOT_KEPT_UNIDENTIFIED
+    assert json.loads(kept)["original_not_kept"] == NOT_KEPT_PERSONAL
+    assert "hold no dated event" in result.message
     assert not any(name in kept for name in NAMES)
 
 
