@@ -7,11 +7,13 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 
 from etl.write import store
 from etl.write.load import check_file, load_paths, pending_change
+from metrics.summary import summary
 from tests.conftest import table_checksums
 
 CASELOADS = (
@@ -334,3 +336,21 @@ def test_a_declared_column_that_is_absent_is_refused_not_read_as_blank(tmp_path,
     # A column declared optional may be left out: ICPC without icpc_not_required loads.
     [result] = load_paths(db, [put(tmp_path / "c", "icpc_2021-04.csv", ICPC)])
     assert result.status == "loaded" and "icpc_not_required" not in ICPC
+
+
+def test_a_store_made_before_a_return_was_declared_is_read_with_its_table_added(tmp_path, db):
+    """A council's store from the version before child protection plans and reviews were
+    declared: the overview's summary (whose SQL names every declared return) read it with
+    DuckDB's Catalog Error. Now the first reader adds the empty tables, and the figures
+    already loaded are unchanged."""
+    [result] = load_paths(db, [put(tmp_path, "caseloads_2021-05.csv", CASELOADS)])
+    assert result.status == "loaded"
+    with store.open_writer(db) as con:  # as the older version left it
+        con.execute("DROP TABLE cp_reviews")
+        con.execute("DROP TABLE cp_plans")
+    with duckdb.connect(str(store.snapshot_path(db)), read_only=True) as con:
+        before = con.execute("SELECT kpi, team, value FROM kpi_values ORDER BY ALL").fetchall()
+    result = summary(db, date(2021, 5, 1))  # the first reader: raised CatalogException
+    assert result.lines
+    assert rows(db, "SELECT count(*) FROM cp_reviews") == [(0,)]
+    assert rows(db, "SELECT kpi, team, value FROM kpi_values ORDER BY ALL") == before

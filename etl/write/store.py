@@ -252,14 +252,43 @@ def republish_if_behind(db: Path) -> bool:
         lock.close()
 
 
+#: Snapshots already seen to hold every declared return's table (by ``snapshot_version``)
+_UP_TO_DATE: set[str] = set()
+
+
+def _add_new_returns(db: Path) -> None:
+    """Give a store made before a return was declared that return's (empty) table.
+
+    Readers' SQL names every declared return (the overview counts every KPI), so a council's
+    store from the version before, say, child protection reviews were added failed with
+    DuckDB's "Catalog Error" until something was loaded. The writer's ``ensure_schema``
+    makes the tables and publishes; it runs once per such snapshot, and the check costs a
+    catalogue query once per published snapshot.
+    """
+    version = snapshot_version(db)
+    if version in _UP_TO_DATE:
+        return
+    con = duckdb.connect(str(snapshot_path(db)), read_only=True)
+    try:
+        have = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    if set(all_returns()) - have:
+        with open_writer(db):
+            pass
+    _UP_TO_DATE.add(snapshot_version(db))
+
+
 def open_reader(db: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published snapshot; it never waits for a loader."""
+    """A read-only connection to the published snapshot; it never waits for a loader (except
+    once, to add the tables of returns declared since an older store was made)."""
     if not snapshot_path(db).exists():
         if not db.exists():
             raise StoreMissing(f"No store at {db}. Load returns with `python -m etl load`.")
         ensure_published(db)
     else:
         republish_if_behind(db)
+    _add_new_returns(db)
     return duckdb.connect(str(snapshot_path(db)), read_only=True)
 
 
