@@ -2,10 +2,14 @@
 
 A board reads a pack in ten minutes and opens it on what is red. One ``BoardPack`` holds the
 cover facts; the exceptions-first summary (``metrics.summary``, the list the overview, board
-mode and ``metrics show`` draw); the measures on track, together in one table; and one
-section per area with an exception, titled with its finding, with the chart of its worst
+mode and ``metrics show`` draw); the measures on track, together in one table; one section
+per area with a measure off track, titled with its finding, with the chart of its worst
 measure (the same plotly figure the board page shows), the narrative of its exceptions and
-their team table. Figure tables, comparisons and keys are the appendix's. Both layouts read
+their team table; and, shorter and without a chart, one per area whose exceptions are only
+at risk ("what we are watching"). So the pack's length follows what is off track, not how
+many measures wobble near a target: a council with six measures off track and nine at risk
+still gets a pack read in ten minutes. Figure tables, comparisons and keys are the
+appendix's. Both layouts read
 this, so the PDF and the slides never disagree, and every figure in it comes from
 ``metrics.api`` through the chosen ``Suppressor``.
 """
@@ -29,7 +33,7 @@ from metrics.declarations import KPI
 from metrics.formatting import format_value, uk_date, uk_month
 from metrics.narrative import council_sentence, kpi_sentences, since_due
 from metrics.projection import kpi_projection
-from metrics.status import ICONS, NO_DATA, ON_TRACK
+from metrics.status import ICONS, NO_DATA, OFF_TRACK, ON_TRACK
 from metrics.summary import Summary, SummaryLine, summary
 from metrics.suppression import SHOW_ALL, Suppressor, for_exports
 from reports.images import WIDTH as PICTURE_WIDTH
@@ -52,7 +56,9 @@ class AreaSection:
     #: the area's finding, as the page's heading: "Statutory visits: Visited within
     #: timescale off track since August 2021, and 1 more off track"
     finding: str
-    chart: go.Figure
+    #: the worst measure's trend; None for an area only at risk (its figures are in the
+    #: appendix): a chart each for measures near their target doubled the pack
+    chart: go.Figure | None
     chart_alt: str
     headlines: list[str]  # the council sentence of each exception (short enough for a slide)
     narrative: list[str]  # every sentence for every exception in the area
@@ -76,7 +82,7 @@ class BoardPack:
     suppression_note: str
     state: Summary  # every measure, exceptions first
     comparisons: list[list[str]]  # header row first; only the header when nothing compares
-    sections: list[AreaSection]
+    sections: list[AreaSection]  # areas with a measure off track, each with its chart
     #: each statistical neighbour's figure behind the neighbours' average (header first): a
     #: number, or the DfE's symbol with its meaning, never a blank
     neighbours: list[list[str]] = field(default_factory=list)
@@ -84,6 +90,18 @@ class BoardPack:
     symbols: list[tuple[str, str]] = field(default_factory=list)
     #: every action open at the month (header first; only the header when none is)
     actions: list[list[str]] = field(default_factory=list)
+    #: areas whose exceptions are all at risk, shorter and without a chart
+    watching: list[AreaSection] = field(default_factory=list)
+
+    @property
+    def watching_heading(self) -> str:
+        """``At risk: what we are watching (9 measures in 5 areas)``."""
+        measures = sum(1 for x in self.state.exceptions if x.status != OFF_TRACK)
+        areas = len(self.watching)
+        return (
+            f"At risk: what we are watching ({measures} measure{'' if measures == 1 else 's'} "
+            f"in {areas} area{'' if areas == 1 else 's'})"
+        )
 
     @property
     def title(self) -> str:
@@ -271,7 +289,8 @@ def finding(area_title: str, lines: list[SummaryLine]) -> str:
 def _section(
     db: Path | str, area, lines: list[SummaryLine], month: date, compare: date, hide: Suppressor
 ) -> AreaSection:
-    """An area with exceptions: its ``lines`` (the summary's, worst first) drawn and told."""
+    """An area with exceptions: its ``lines`` (the summary's, worst first) told, and drawn
+    when one of them is off track."""
     kpis = [api.kpi(line.kpi) for line in lines]
     lead = kpis[0]
     council = api.kpi_values(db, [k.id for k in kpis], months=[compare, month], teams=[ALL])
@@ -284,15 +303,20 @@ def _section(
             headlines.append(council_sentence(k, mine.loc[month], before, compare, hide, history))
     narrative = [s for k in kpis for s in kpi_sentences(db, k.id, month, compare, hide)]
     figures, alt = chart_figures(db, lead, month, hide)
-    alt = f"{alt} {headlines[0] if headlines else ''}".strip()
+    drawn = any(line.status == OFF_TRACK for line in lines)
+    chart = (
+        _fit_value_labels(
+            _fit_title(area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX))
+        )
+        if drawn
+        else None
+    )
     return AreaSection(
         area_id=area.id,
         title=area.title,
         finding=finding(area.title, lines),
-        chart=_fit_value_labels(
-            _fit_title(area_trend_figure(db, lead.id, month, hide, font_size=PACK_CHART_FONT_PX))
-        ),
-        chart_alt=alt,
+        chart=chart,
+        chart_alt=f"{alt} {headlines[0] if headlines else ''}".strip() if drawn else "",
         headlines=headlines,
         narrative=narrative,
         team_table=team_table(db, kpis, month, hide),
@@ -304,7 +328,8 @@ def _section(
 def _sections(
     db: Path | str, state: Summary, month: date, compare: date, hide: Suppressor
 ) -> list[AreaSection]:
-    """One section per area with an exception, in area order."""
+    """One section per area with an exception, in area order (those with a chart are the
+    areas with a measure off track)."""
     return [
         _section(db, area, mine, month, compare, hide)
         for area in api.areas()
@@ -398,6 +423,7 @@ def board_pack(
     chosen = chosen or month
     hide = hide or for_exports()
     state = summary(db, month, hide=hide)
+    sections = _sections(db, state, month, chosen, hide)
     return BoardPack(
         council=load_config().council_name,
         month=month,
@@ -408,7 +434,8 @@ def board_pack(
         suppression_note=hide.note(),
         state=state,
         comparisons=comparisons(db, month, load_config().council_name),
-        sections=_sections(db, state, month, chosen, hide),
+        sections=[s for s in sections if s.chart is not None],
+        watching=[s for s in sections if s.chart is None],
         neighbours=neighbour_figures(db, month),
         symbols=list(load_mapping().symbols.items()),
         actions=actions.actions_table(db, month),

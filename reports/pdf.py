@@ -9,10 +9,12 @@ structure tree. WeasyPrint's ``pdf/ua-1`` variant tags the PDF from the HTML it 
 
 Landscape A4, read in ten minutes, opening on what is red: the first page is the title, the
 cover facts and the state of the service (every exception with its figure and since when),
-with every measure on track in one table running on under it; then each area with an
-exception from a new page, headed with its finding: its worst measure's chart with each
+with every measure on track in one table running on under it; then each area with a measure
+off track from a new page, headed with its finding: its worst measure's chart with each
 exception's headline beside it, the narrative, what we are doing about it and the team
-table; then every open action. The appendix, headed "Appendix", holds the status key, how
+table; then, from one new page and running on, each area only at risk (its finding, each
+exception's headline, what we are doing about it and the team table, no chart); then every
+open action. The appendix, headed "Appendix", holds the status key, how
 we compare (with the DfE's symbols and their meanings) and each chart's figures as a table.
 "Page 3 of 12" is a CSS ``@page`` counter. Nothing is printed under
 9 pt, chart text included: a chart is printed ``CHART_WIDTH_CM`` wide, so its
@@ -69,12 +71,15 @@ html {{ font-family: "DejaVu Sans", sans-serif; font-size: 11pt; line-height: 1.
 h1 {{ font-size: 20pt; line-height: 1.2; margin: 0 0 0.2cm; string-set: pack-title content(); }}
 h2 {{ font-size: 18pt; margin: 0 0 0.3cm; break-after: avoid; }}
 h3 {{ font-size: 12pt; margin: 0.4cm 0 0.15cm; break-after: avoid; }}
+h4 {{ font-size: 11pt; margin: 0.2cm 0 0.1cm; break-after: avoid; }}
 p {{ margin: 0 0 0.2cm; }}
 .cover p {{ font-size: 10pt; margin: 0 0 0.1cm; }}
 .cover h2 {{ margin-top: 0.3cm; }}
 section {{ break-before: page; }}
 /* the measures on track run on under the exceptions: the first page is otherwise half empty */
 section.cover, section.flow {{ break-before: auto; }}
+.watch {{ margin-bottom: 0.5cm; }}
+.watch h3 {{ font-size: 14pt; }}
 section.flow h2 {{ margin-top: 0.5cm; }}
 .top {{ display: flex; gap: 0.5cm; align-items: flex-start; }}
 figure {{ margin: 0; flex: none; width: {CHART_WIDTH_CM}cm; }}
@@ -215,13 +220,29 @@ def _area(section: AreaSection, picture: bytes, note: str) -> str:
     )
 
 
+def _watching(pack: BoardPack, note: str) -> str:
+    """The areas only at risk, running on under one heading: each its finding, headlines,
+    what we are doing about it and its team table (a chart each doubled the pack)."""
+    if not pack.watching:
+        return ""
+    areas = "".join(
+        f'<div class="watch"><h3>{escape(s.finding)}</h3>{_paragraphs(s.headlines)}'
+        f"{_commentary(s, 'h4')}{_table(s.team_table)}</div>"
+        for s in pack.watching
+    )
+    return (
+        f'<section class="watching"><h2>{escape(pack.watching_heading)}</h2>{areas}'
+        f"{_paragraphs([note], 'small')}</section>"
+    )
+
+
 def _appendix(pack: BoardPack) -> str:
     """What a reader looks things up in: the status key, the comparisons and each chart's
     figures as a table."""
     figures = "".join(
         f'<div class="figures"><h3>The chart\'s figures: {escape(s.figures[0][1])}</h3>'
         f"{_table(s.figures)}</div>"
-        for s in pack.sections
+        for s in [*pack.sections, *pack.watching]
         if len(s.figures) > 1
     )
     key = f"Status key: {STATUS_KEY}. Team figures show the status icon beside the value."
@@ -231,11 +252,13 @@ def _appendix(pack: BoardPack) -> str:
     )
 
 
-def _commentary(section: AreaSection) -> str:
-    """The owners' commentary and actions for the area's measures (plain text, escaped)."""
+def _commentary(section: AreaSection, heading: str = "h3") -> str:
+    """The owners' commentary and actions for the area's measures (plain text, escaped),
+    under a ``heading`` one level below the area's."""
     if not section.commentary:
         return ""
-    return f"<h3>What we are doing about it</h3>{_paragraphs(section.commentary)}"
+    said = f"<{heading}>What we are doing about it</{heading}>"
+    return said + _paragraphs(section.commentary)
 
 
 def _actions(pack: BoardPack) -> str:
@@ -262,7 +285,8 @@ def pack_html(pack: BoardPack, pictures: Sequence[bytes]) -> str:
         f'<meta name="author" content="{escape(pack.council)}">'
         f'<meta name="description" content="{escape(subject)}">'
         f"<style>{CSS}</style></head><body>"
-        f"{_first_page(pack)}{_on_track(pack)}{areas}{_actions(pack)}{_appendix(pack)}"
+        f"{_first_page(pack)}{_on_track(pack)}{areas}{_watching(pack, pack.suppression_note)}"
+        f"{_actions(pack)}{_appendix(pack)}"
         "</body></html>"
     )
 

@@ -2,9 +2,10 @@
 
 At most fifteen slides before the appendix, opening on what is red: a cover; the state of
 the service (every exception with its figure and since when, on one slide); the measures on
-track together on one; then per area with an exception two: its finding as the title over
-the worst measure's chart (alt text on the picture) and its exceptions, then their
-headlines and what we are doing about them. The appendix (every open action, each area's
+track together on one; then per area with a measure off track two: its finding as the title
+over the worst measure's chart (alt text on the picture) and its exceptions, then their
+headlines and what we are doing about them; then per area only at risk one, its finding
+over those headlines and what we are doing (no chart). The appendix (every open action, each area's
 teams, how we compare, the DfE's symbols, the status key) follows a slide headed
 "Appendix". Every word is at least 18 pt and every
 slide is numbered. python-pptx's default template is 4:3,
@@ -265,7 +266,15 @@ def _area(prs: Presentation, section: AreaSection, lines: list[str], picture: by
     notes = "\n".join([*section.narrative, STATUS_KEY])
     slide.notes_slide.notes_text_frame.text = notes
     doing_too = " and what we are doing" if section.commentary else ""
-    words = _titled(prs, f"{section.title}: the headlines{doing_too}")
+    _headlines(prs, f"{section.title}: the headlines{doing_too}", section)
+
+
+def _headlines(prs: Presentation, title: str, section: AreaSection) -> None:
+    """An area's exceptions' headlines and, under them, what we are doing about it, as many
+    of each as fit at 18 pt; everything, the narrative too, in the notes."""
+    room = HIGH - BODY_TOP - FOOT
+    notes = "\n".join([*section.narrative, STATUS_KEY])
+    words = _titled(prs, title)
     shown = _fitting_lines(section.headlines[:HEADLINES_SHOWN] or ["No figures for this month."])
     heading = ["What we are doing about it:"] if section.commentary else []
     doing = _fitting_lines(section.commentary, room - _lines_height([*shown, *heading, MORE]))
@@ -304,7 +313,7 @@ def _appendix(prs: Presentation, pack: BoardPack) -> None:
     _text_box(slide, SIDE, BODY_TOP, WIDE - 2 * SIDE, HIGH - BODY_TOP - FOOT, lines)
     if len(pack.actions) > 1:
         _table_slides(prs, "Open actions", pack.actions)
-    for section in pack.sections:
+    for section in [*pack.sections, *pack.watching]:
         title = f"{section.title}: by team"
         _table_slides(prs, title, section.team_table, STATUS_KEY, compact=True)
     _comparisons(prs, pack)
@@ -334,6 +343,8 @@ def write_pptx(pack: BoardPack, pictures: list[bytes], out: Path | BytesIO) -> N
     for section, picture in zip(pack.sections, pictures, strict=True):
         mine = [x for x in pack.state.exceptions if x.area == section.area_id]
         _area(prs, section, [f"{x.icon} {x.short}: {x.value}" for x in mine], picture)
+    for section in pack.watching:  # one slide each, no chart: measures near their target
+        _headlines(prs, section.finding, section)
     _appendix(prs, pack)
     _number(prs)
     prs.save(out if isinstance(out, BytesIO) else str(out))
