@@ -68,6 +68,10 @@ CHART_TEXT_PX = 24
 #: picture is drawn at full size (text CHART_TEXT_PX) and scales down on a smaller screen.
 BOARD_CHART_WIDTH = 1000
 BOARD_CHART_HEIGHT = 560
+#: Exception rows the first screen's table holds at 1366 × 768 under the headline and above
+#: "What next" (18 rows ran to 778 px); more, and the table keeps the measures off track
+#: while the rest are named in one line, so no exception is missing from the screen.
+FIRST_SCREEN_ROWS = 12
 PREVIOUS, NEXT, FIRST, LAST = "◀ Previous", "Next ▶", "« First", "Last »"
 STATE = "State of the service"
 
@@ -281,9 +285,16 @@ def _state(db: Path, month: date, count: int) -> None:
         f"<strong>{escape(result.headline)}</strong>.</div>",
         unsafe_allow_html=True,
     )
-    if result.exceptions:
+    rows, named = first_screen(result.exceptions)
+    if rows:
         caption = "Off track or at risk, worst first"
-        st.html(summary_table(result.exceptions, caption, detail=False))
+        st.html(summary_table(rows, caption, detail=False))
+    if named:
+        names = " · ".join(f"{x.icon} {escape(plain(x.short))}" for x in named)
+        st.markdown(
+            f'<div class="csc-board-text">Also {escape(_statuses(named))}: {names}.</div>',
+            unsafe_allow_html=True,
+        )
     n = len(result.exceptions)
     following = (
         f"the {n} measures off track or at risk, one a screen"
@@ -294,6 +305,22 @@ def _state(db: Path, month: date, count: int) -> None:
         f'<div class="csc-board-next">What next: {escape(following)}.</div>',
         unsafe_allow_html=True,
     )
+
+
+def first_screen(exceptions: list[SummaryLine]) -> tuple[list[SummaryLine], list[SummaryLine]]:
+    """The exceptions as the first screen shows them: rows of the table, and those only
+    named (by short title and status icon) when all would not fit as rows. A row keeps a
+    measure off track before one at risk; each is still a screen of its own after."""
+    if len(exceptions) <= FIRST_SCREEN_ROWS:
+        return list(exceptions), []
+    rows = [x for x in exceptions if x.status == OFF_TRACK][:FIRST_SCREEN_ROWS]
+    return rows, [x for x in exceptions if x not in rows]
+
+
+def _statuses(lines: list[SummaryLine]) -> str:
+    """``at risk`` or ``off track or at risk``: what the named lines are."""
+    found = {x.status for x in lines}
+    return found.pop() if len(found) == 1 else "off track or at risk"
 
 
 def _measure(db: Path, month: date, compare: date, auto: bool) -> None:

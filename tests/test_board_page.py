@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.board import FIRST_SCREEN_ROWS, first_screen
 from metrics import api
 from metrics.formatting import count_text, format_value, uk_month
 from metrics.narrative import board_kpis
+from metrics.status import AT_RISK, OFF_TRACK
 from metrics.summary import summary
 from reports.meetings import compare_month
 from reports.pack import comparison_csv
@@ -88,8 +91,12 @@ def test_the_first_screen_is_the_state_of_the_service_then_the_exceptions(db: Pa
     shown = " ".join(m.value for m in at.markdown)
     assert state.headline in shown and "What next" in shown
     table = unescape(_html(at))
-    for line in state.exceptions:
+    rows, named = first_screen(state.exceptions)
+    assert sorted(x.kpi for x in rows + named) == sorted(x.kpi for x in state.exceptions)
+    for line in rows:
         assert line.measure in table and line.since in table
+    for line in named:  # more than a screen's rows: the rest named in one line, with icons
+        assert f"{line.icon} {line.short}" in unescape(shown)
     assert 'aria-live="polite"' in table and f"Screen 1 of {len(state.exceptions) + 1}" in table
     kpis = board_kpis(db, month)
     assert [k.id for k in kpis] == [x.kpi for x in state.exceptions]
@@ -111,6 +118,22 @@ def test_the_first_screen_is_the_state_of_the_service_then_the_exceptions(db: Pa
             assert f"({count_text(row['numerator'], row['denominator'])})" in screen
     _button(at, NEXT).click().run()
     assert at.title[0].value == STATE  # wrapped round
+
+
+def test_a_first_screen_with_more_exceptions_than_rows_keeps_off_track_ones_as_rows(
+    db: Path,
+) -> None:
+    """18 exceptions, 5 of them off track (as a council in intervention may have): the table
+    keeps the 5, the other 13 are named; 12 or fewer are all rows."""
+    line = summary(db, api.months(db)[-1]).lines[0]
+    lines = [replace(line, kpi=f"k{i}", status=OFF_TRACK if i < 5 else AT_RISK) for i in range(18)]
+    rows, named = first_screen(lines)
+    assert [x.kpi for x in rows] == [f"k{i}" for i in range(5)]
+    assert [x.kpi for x in named] == [f"k{i}" for i in range(5, 18)]
+    assert first_screen(lines[:FIRST_SCREEN_ROWS]) == (lines[:FIRST_SCREEN_ROWS], [])
+    many = [replace(x, status=OFF_TRACK) for x in lines]  # more off track than rows
+    rows, named = first_screen(many)
+    assert rows == many[:FIRST_SCREEN_ROWS] and named == many[FIRST_SCREEN_ROWS:]
 
 
 def test_every_measure_on_request_and_a_jump_by_name(db: Path) -> None:
