@@ -96,12 +96,20 @@ tr {{ break-inside: avoid; }}
 .keep {{ break-inside: avoid; }}
 .figures {{ break-inside: avoid; }}  /* a chart's 24 months together, never split */
 .small {{ font-size: {SMALLEST_PT}pt; }}
-/* status, figure and since when on one line each, so a row is as tall as its measure's name */
-table.summary td {{ white-space: nowrap; }}
-table.summary td:last-child {{ white-space: normal; width: 24%; }}  /* the area may wrap */
-table.summary {{ font-size: {SMALLEST_PT}pt; }}
+/* The summary's columns set, not left to the longest cell: its measure names wide enough
+   that they seldom wrap (left to the layout, a third ran to two lines and 20 exceptions, the
+   demo's June 2021, ran off the first page); status and figure on one line. */
+table.summary {{ font-size: {SMALLEST_PT}pt; table-layout: fixed; }}
 table.summary :is(th, td) {{ padding: 1pt 4pt; }}
-table.summary tbody th {{ width: 40%; }}  /* the measure's name, so it seldom wraps */
+table.exceptions td:nth-child(2), table.exceptions td:nth-child(3) {{ white-space: nowrap; }}
+table.exceptions thead th:nth-child(1) {{ width: 40%; }}
+table.exceptions thead th:nth-child(2) {{ width: 8%; }}
+table.exceptions thead th:nth-child(3) {{ width: 14%; }}
+table.exceptions thead th:nth-child(4) {{ width: 19%; }}
+table.on-track td:nth-child(2) {{ white-space: nowrap; }}
+table.on-track thead th:nth-child(1) {{ width: 44%; }}
+table.on-track thead th:nth-child(2) {{ width: 15%; }}
+table.on-track thead th:nth-child(3) {{ width: 21%; }}
 """
 
 
@@ -134,7 +142,7 @@ def _first_page(pack: BoardPack) -> str:
     return (
         f'<section class="cover"><h1>{escape(pack.title)}</h1>'
         f"{_paragraphs(pack.cover_lines)}<h2>{escape(pack.headline)}</h2>"
-        f"{_table(pack.exception_rows, cls='summary')}</section>"
+        f"{_table(pack.exception_rows, cls='summary exceptions')}</section>"
     )
 
 
@@ -143,7 +151,7 @@ def _on_track(pack: BoardPack) -> str:
     in one table."""
     if len(pack.on_track_rows) < 2:
         return ""
-    table = _table(pack.on_track_rows, cls="summary")
+    table = _table(pack.on_track_rows, cls="summary on-track")
     return f'<section class="flow"><h2>{escape(pack.on_track_heading)}</h2>{table}</section>'
 
 
