@@ -290,7 +290,7 @@ def _state(db: Path, month: date, count: int) -> None:
         caption = "Off track or at risk, worst first"
         st.html(summary_table(rows, caption, detail=False))
     if named:
-        names = " · ".join(f"{x.icon} {escape(plain(x.short))}" for x in named)
+        names = " · ".join(f"{x.icon} {escape(x.short)}" for x in named)  # declared names
         st.markdown(
             f'<div class="csc-board-text">Also {escape(_statuses(named))}: {names}.</div>',
             unsafe_allow_html=True,
