@@ -24,6 +24,7 @@ from charts.scale import MIN_SPAN
 from charts.trend import PROJECTION_MONTHS
 from metrics import api, comparison
 from metrics.formatting import format_figure, format_value, uk_month
+from metrics.status import OFF_TRACK
 from metrics.summary import summary
 from metrics.suppression import SHOW_ALL, Suppressor
 from reports.__main__ import main
@@ -99,14 +100,22 @@ def test_pdf_opens_on_the_state_of_the_service_then_exception_areas_then_appendi
         assert line.measure in first and line.value in first, line.kpi
     for n, text in enumerate(pages, start=1):
         assert text.endswith(f"Page {n} of {len(pages)}")
-    # One section per area with an exception, headed with its finding, in area order.
-    exception_areas = list(dict.fromkeys(x.area for x in pack.state.exceptions))
-    assert sorted(s.area_id for s in pack.sections) == sorted(exception_areas)
+    # One section per area with a measure off track, headed with its finding, in area order;
+    # then the areas only at risk, together under one heading; then the appendix.
+    exception_areas = {x.area for x in pack.state.exceptions}
+    off_areas = {x.area for x in pack.state.exceptions if x.status == OFF_TRACK}
+    assert {s.area_id for s in pack.sections} == off_areas
+    assert {s.area_id for s in pack.watching} == exception_areas - off_areas
+    assert all(s.chart is not None for s in pack.sections)
+    assert all(s.chart is None for s in pack.watching)
     starts = [
         next(i for i, t in enumerate(pages) if t.startswith(s.finding)) for s in pack.sections
     ]
+    watching = next(i for i, t in enumerate(pages) if t.startswith(pack.watching_heading))
     appendix = next(i for i, t in enumerate(pages) if t.startswith("Appendix"))
-    assert starts == sorted(starts) and starts[-1] < appendix
+    assert starts == sorted(starts) and starts[-1] < watching < appendix
+    for section in pack.watching:  # each named with its finding, in area order
+        assert _flat(section.finding) in " ".join(pages[watching:appendix])
 
 
 def test_pdf_narrative_figures_are_the_metrics_layer_figures_with_counts(built: dict) -> None:
