@@ -292,7 +292,8 @@ def _state(db: Path, month: date, count: int) -> None:
     if named:
         names = " · ".join(f"{x.icon} {escape(x.short)}" for x in named)  # declared names
         st.markdown(
-            f'<div class="csc-board-text">Also {escape(_statuses(named))}: {names}.</div>',
+            f'<div class="csc-board-text csc-board-lead">Also {escape(_statuses(named))}: '
+            f"{names}.</div>",
             unsafe_allow_html=True,
         )
     n = len(result.exceptions)
