@@ -170,10 +170,12 @@ def test_a_store_without_the_benchmarks_table_reads_as_no_benchmarks(tmp_path: P
     import duckdb
 
     db = tmp_path / "old.duckdb"
-    db.touch()  # first: a master newer than its snapshot would be published again
-    con = duckdb.connect(str(tmp_path / "old.snapshot.duckdb"))
-    con.execute("CREATE TABLE store_meta (key VARCHAR, value VARCHAR)")
-    con.close()
+    # A store as an early version left it, master and snapshot alike (the master first: one
+    # newer than its snapshot would be published again).
+    for path in (db, tmp_path / "old.snapshot.duckdb"):
+        con = duckdb.connect(str(path))
+        con.execute("CREATE TABLE store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.close()
     assert comparison.published(db, KPI).empty
     assert isinstance(comparison.benchmarks(db, KPI).series, pd.DataFrame)
 
